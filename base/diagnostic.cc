@@ -1,0 +1,37 @@
+#include "base/diagnostic.h"
+
+namespace occam {
+
+const std::string& SourceMark::file_name() const {
+  static const std::string kNone;
+  return file ? *file : kNone;
+}
+
+std::string SourceMark::ToString() const {
+  std::string out = file_name();
+  if (line > 0) {
+    out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  }
+  return out;
+}
+
+std::string Diagnostic::ToString() const {
+  std::string where = mark.ToString();
+  return (where.empty() ? "" : where + ": ") + "error: " + message;
+}
+
+void Diagnostics::Error(const SourceMark& mark, std::string message) {
+  list_.push_back({mark, std::move(message)});
+}
+
+void Diagnostics::Append(const Diagnostics& other) {
+  list_.insert(list_.end(), other.list_.begin(), other.list_.end());
+}
+
+std::string Diagnostics::ToString() const {
+  std::string out;
+  for (const Diagnostic& d : list_) out += d.ToString() + "\n";
+  return out;
+}
+
+}  // namespace occam

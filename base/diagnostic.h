@@ -1,0 +1,46 @@
+// Diagnostics: errors about user input, each at a position in a source file.
+// Every error of a run is collected, so the user sees all of them at once.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace occam {
+
+// A position in a source file. Lines and columns count from 1; 0 means the
+// position is not known (the whole file).
+struct SourceMark {
+  std::shared_ptr<const std::string> file;  // path as the user sees it
+  int line = 0;
+  int column = 0;
+
+  const std::string& file_name() const;
+  // "infra.yaml:3:5", "infra.yaml" when the line is unknown, "" when no file.
+  std::string ToString() const;
+};
+
+struct Diagnostic {
+  SourceMark mark;
+  std::string message;  // what is wrong and what to do
+
+  // "infra.yaml:3:5: error: MESSAGE"
+  std::string ToString() const;
+};
+
+class Diagnostics {
+ public:
+  void Error(const SourceMark& mark, std::string message);
+  void Append(const Diagnostics& other);
+
+  bool empty() const { return list_.empty(); }
+  size_t size() const { return list_.size(); }
+  const std::vector<Diagnostic>& list() const { return list_; }
+  // One diagnostic a line, in the order they were found.
+  std::string ToString() const;
+
+ private:
+  std::vector<Diagnostic> list_;
+};
+
+}  // namespace occam
