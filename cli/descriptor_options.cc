@@ -1,0 +1,18 @@
+#include "cli/descriptor_options.h"
+
+namespace occam {
+
+void AddDescriptorOptions(CLI::App* command, CompileOptions* options) {
+  command
+      ->add_option("-f,--file", options->infra_path,
+                   "Occopus infrastructure descriptor")
+      ->required();
+  command->add_option("--nodes", options->nodes_path,
+                      "node definitions (default: nodes/node_definitions.yaml "
+                      "beside the descriptor)");
+  command->add_flag("--allow-outside-imports", options->allow_outside_imports,
+                    "let !yaml_import/!text_import read files outside the "
+                    "descriptor's folder");
+}
+
+}  // namespace occam

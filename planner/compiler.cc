@@ -1,0 +1,116 @@
+#include "planner/compiler.h"
+
+#include <filesystem>
+
+#include "base/spelling.h"
+#include "planner/infrastructure.h"
+#include "planner/node_definitions.h"
+
+namespace occam {
+namespace fs = std::filesystem;
+namespace {
+
+// True when every key of `filter` is in `resource` with the same value
+// (Occopus's sub-dictionary match).
+bool FilterMatches(const Value& filter, const Value& resource) {
+  for (const Value::Entry& e : filter.entries()) {
+    const Value* mine = resource.Find(e.key);
+    if (!mine || !mine->SameContent(e.value)) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> DefinitionNames(const NodeDefinitions& defs) {
+  std::vector<std::string> names;
+  for (const auto& [type, def] : defs) names.push_back(type);
+  return names;
+}
+
+// Gives `node` its implementation and merged variables.
+void LinkNode(const Descriptor& d, const NodeDefinitions& defs,
+              NodeSpec* node, Diagnostics* diags) {
+  node->variables = DeepMerge(d.variables, node->variables);
+  if (node->type.empty()) return;
+  auto def = defs.find(node->type);
+  if (def == defs.end()) {
+    std::string hint = DidYouMean(node->type, DefinitionNames(defs));
+    if (hint.empty()) hint = "; add it, or correct the type";
+    diags->Error(node->mark, "node '" + node->name + "' has type '" +
+                                 node->type + "', but " + d.nodes_file +
+                                 " has no 'node_def:" + node->type + "'" +
+                                 hint);
+    return;
+  }
+  const std::vector<Implementation>& impls = def->second.implementations;
+  node->implementation_count = static_cast<int>(impls.size());
+  for (size_t i = 0; i < impls.size(); ++i) {
+    if (node->filter.is_null() || FilterMatches(node->filter, impls[i].resource)) {
+      node->implementation_index = static_cast<int>(i);
+      node->implementation = impls[i];
+      return;
+    }
+  }
+  diags->Error(node->filter.mark(),
+               "no implementation of 'node_def:" + node->type +
+                   "' matches the filter of node '" + node->name + "' (" +
+                   std::to_string(impls.size()) +
+                   " tried); change the filter or add an implementation");
+}
+
+void CheckDependencies(const Descriptor& d, Diagnostics* diags) {
+  std::vector<std::string> names;
+  for (const NodeSpec& n : d.nodes) names.push_back(n.name);
+  for (const DependencySpec& dep : d.dependencies) {
+    for (auto [name, mark] : {std::pair{&dep.dependent, &dep.dependent_mark},
+                              std::pair{&dep.dependency, &dep.dependency_mark}}) {
+      if (d.FindNode(*name) >= 0) continue;
+      std::string hint = DidYouMean(*name, names);
+      if (hint.empty()) hint = "; name a node listed under 'nodes'";
+      diags->Error(*mark, "dependency on unknown node '" + *name + "'" + hint);
+    }
+  }
+}
+
+}  // namespace
+
+std::string NodeDefinitionsPath(const CompileOptions& options) {
+  if (!options.nodes_path.empty()) return options.nodes_path;
+  return (fs::path(options.infra_path).parent_path() / "nodes" /
+          "node_definitions.yaml")
+      .lexically_normal()
+      .string();
+}
+
+bool CompileDescriptor(const CompileOptions& options, Descriptor* out,
+                       NodeGraph* graph, Diagnostics* diags) {
+  size_t before = diags->size();
+  fs::path infra_path = options.infra_path;
+  fs::path nodes_path = NodeDefinitionsPath(options);
+  out->infra_file = infra_path.lexically_normal().string();
+  out->nodes_file = nodes_path.lexically_normal().string();
+
+  // Imports may come from the folders of the two files the user named.
+  fs::path infra_dir = infra_path.parent_path().empty()
+                           ? fs::path(".")
+                           : infra_path.parent_path();
+  fs::path nodes_dir = nodes_path.parent_path().empty()
+                           ? fs::path(".")
+                           : nodes_path.parent_path();
+  SourceLoader loader({infra_dir, nodes_dir}, options.allow_outside_imports,
+                      options.limits);
+  Value infra_root, nodes_root;
+  bool infra_read = loader.Load(infra_path, &infra_root, diags);
+  bool nodes_read = loader.Load(nodes_path, &nodes_root, diags);
+
+  NodeDefinitions defs;
+  if (infra_read) ReadInfrastructure(infra_root, out, diags);
+  if (nodes_read) ReadNodeDefinitions(nodes_root, &defs, diags);
+  if (!infra_read || !nodes_read) return false;
+
+  for (NodeSpec& node : out->nodes) LinkNode(*out, defs, &node, diags);
+  CheckDependencies(*out, diags);
+  if (diags->size() != before) return false;
+  return graph->Build(*out, diags);
+}
+
+}  // namespace occam
