@@ -1,5 +1,9 @@
 #include "base/diagnostic.h"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 namespace occam {
 
 const std::string& SourceMark::file_name() const {
@@ -26,6 +30,20 @@ void Diagnostics::Error(const SourceMark& mark, std::string message) {
 
 void Diagnostics::Append(const Diagnostics& other) {
   list_.insert(list_.end(), other.list_.begin(), other.list_.end());
+}
+
+void Diagnostics::SortByPosition() {
+  std::map<std::string, size_t> file_order;
+  for (const Diagnostic& d : list_) {
+    file_order.emplace(d.mark.file_name(), file_order.size());
+  }
+  std::stable_sort(list_.begin(), list_.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tuple(file_order[a.mark.file_name()],
+                                       a.mark.line, a.mark.column) <
+                            std::tuple(file_order[b.mark.file_name()],
+                                       b.mark.line, b.mark.column);
+                   });
 }
 
 std::string Diagnostics::ToString() const {

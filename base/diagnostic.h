@@ -32,6 +32,10 @@ class Diagnostics {
  public:
   void Error(const SourceMark& mark, std::string message);
   void Append(const Diagnostics& other);
+  // Orders diagnostics by file (in order of first appearance), line and
+  // column, so that messages read top to bottom whatever order the checks
+  // ran in.
+  void SortByPosition();
 
   bool empty() const { return list_.empty(); }
   size_t size() const { return list_.size(); }

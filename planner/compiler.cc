@@ -71,18 +71,9 @@ void CheckDependencies(const Descriptor& d, Diagnostics* diags) {
   }
 }
 
-}  // namespace
-
-std::string NodeDefinitionsPath(const CompileOptions& options) {
-  if (!options.nodes_path.empty()) return options.nodes_path;
-  return (fs::path(options.infra_path).parent_path() / "nodes" /
-          "node_definitions.yaml")
-      .lexically_normal()
-      .string();
-}
-
-bool CompileDescriptor(const CompileOptions& options, Descriptor* out,
-                       NodeGraph* graph, Diagnostics* diags) {
+// The compile steps; CompileDescriptor sorts what they report.
+bool Compile(const CompileOptions& options, Descriptor* out, NodeGraph* graph,
+             Diagnostics* diags) {
   size_t before = diags->size();
   fs::path infra_path = options.infra_path;
   fs::path nodes_path = NodeDefinitionsPath(options);
@@ -111,6 +102,25 @@ bool CompileDescriptor(const CompileOptions& options, Descriptor* out,
   CheckDependencies(*out, diags);
   if (diags->size() != before) return false;
   return graph->Build(*out, diags);
+}
+
+}  // namespace
+
+std::string NodeDefinitionsPath(const CompileOptions& options) {
+  if (!options.nodes_path.empty()) return options.nodes_path;
+  return (fs::path(options.infra_path).parent_path() / "nodes" /
+          "node_definitions.yaml")
+      .lexically_normal()
+      .string();
+}
+
+bool CompileDescriptor(const CompileOptions& options, Descriptor* out,
+                       NodeGraph* graph, Diagnostics* diags) {
+  Diagnostics found;
+  bool ok = Compile(options, out, graph, &found);
+  found.SortByPosition();
+  diags->Append(found);
+  return ok;
 }
 
 }  // namespace occam
