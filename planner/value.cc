@@ -133,6 +133,7 @@ std::string Value::KindName() const {
 }
 
 Value DeepMerge(const Value& base, const Value& overlay) {
+  if (overlay.is_null()) return base;
   if (!base.is_mapping() || !overlay.is_mapping()) return overlay;
   Value merged = base;
   for (const Value::Entry& e : overlay.entries()) {

@@ -86,7 +86,7 @@ struct Value::Entry {
 };
 
 // Mappings merge key by key, recursively; anything else in `overlay`
-// replaces `base`. This is how node variables override infra variables.
+// replaces `base`, except that a null overlay (nothing written) keeps it. This is how node variables override infra variables.
 Value DeepMerge(const Value& base, const Value& overlay);
 
 template <typename Fn>

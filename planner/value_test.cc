@@ -29,6 +29,12 @@ TEST(Value, DeepMergeOverNullBase) {
   EXPECT_EQ("1", merged.Find("a")->text());
 }
 
+TEST(Value, DeepMergeOfNothingKeepsBase) {
+  Value merged = DeepMerge(Parse("a: 1\n"), Value());
+  ASSERT_NE(nullptr, merged.Find("a"));
+  EXPECT_EQ("1", merged.Find("a")->text());
+}
+
 TEST(Value, SameContentIgnoresKeyOrder) {
   EXPECT_TRUE(Parse("{a: 1, b: 2}").SameContent(Parse("{b: 2, a: 1}")));
   EXPECT_FALSE(Parse("{a: 1}").SameContent(Parse("{a: 2}")));

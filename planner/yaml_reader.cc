@@ -104,8 +104,9 @@ class ValueBuilder : public YAML::EventHandler {
     if (total_nodes_ > limits_.max_nodes) {
       throw ReadError{mark, "the document has more than " +
                                 std::to_string(limits_.max_nodes) +
-                                " nodes once aliases are expanded; occam "
-                                "refuses it (is it an alias bomb?)"};
+                                " YAML nodes (counting every alias "
+                                "expansion), the most occam reads; split "
+                                "the file or remove alias chains"};
     }
   }
 

@@ -14,8 +14,8 @@ namespace occam {
 
 struct YamlLimits {
   // Nodes in the document after alias expansion. A descriptor of 10,000
-  // node types has a few hundred thousand.
-  size_t max_nodes = 2'000'000;
+  // node types has about 200,000; a million take some 200 MB.
+  size_t max_nodes = 1'000'000;
   // Nesting depth of sequences and mappings.
   int max_depth = 200;
 };

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Writes a large Occopus descriptor for benchmarks: N node types, each with
+its own node definition, and D dependencies that keep the graph acyclic
+(a node only depends on nodes with a smaller number)."""
+import argparse
+import os
+import random
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out_dir")
+    parser.add_argument("--nodes", type=int, default=10000)
+    parser.add_argument("--dependencies", type=int, default=30000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    os.makedirs(os.path.join(args.out_dir, "nodes"), exist_ok=True)
+
+    with open(os.path.join(args.out_dir, "infra.yaml"), "w") as f:
+        f.write("infra_name: bench\nuser_id: bench\n")
+        f.write("variables:\n  region: eu\n  image: app:1\n")
+        f.write("nodes:\n")
+        for i in range(args.nodes):
+            f.write(f"  - name: n{i}\n    type: t{i}\n"
+                    f"    scaling: {{min: 1, max: 3}}\n")
+        f.write("dependencies:\n")
+        pairs = set()
+        while len(pairs) < args.dependencies:
+            a = rng.randrange(1, args.nodes)
+            b = rng.randrange(0, a)
+            pairs.add((a, b))
+        for a, b in sorted(pairs):
+            f.write(f"  - [n{a}, n{b}]\n")
+
+    with open(os.path.join(args.out_dir, "nodes", "node_definitions.yaml"),
+              "w") as f:
+        for i in range(args.nodes):
+            f.write(f"'node_def:t{i}':\n  - resource:\n      type: dummy\n"
+                    f"      attributes: {{size: small, index: {i}}}\n"
+                    f"    health_check: {{ping: false, timeout: 60}}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+// Hostile input through the real binary: each gets a clear error and exit
+// code 1, never a crash, a hang or runaway memory.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::CommandResult;
+
+// Peak memory a refused input may cost. Generous: sanitizer builds use
+// several times what a release build does.
+constexpr long kMemoryCeilingKiB = 1536 * 1024;
+
+class HostileInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.Write("nodes/node_definitions.yaml",
+               "'node_def:a': [{resource: {type: dummy}}]\n");
+  }
+  CommandResult Validate(const std::string& infra) {
+    dir_.Write("infra.yaml", infra);
+    CommandResult r = testing::RunCommand(
+        "cd " + dir_.path().string() + " && " + testing::OccamBinary() +
+        " validate -f infra.yaml");
+    EXPECT_LT(r.peak_rss_kib, kMemoryCeilingKiB);
+    return r;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(HostileInputTest, AliasBomb) {
+  std::string bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    std::string prev(1, c - 1);
+    bomb += std::string(1, c) + ": &" + c + " [*" + prev;
+    for (int i = 0; i < 8; ++i) bomb += ", *" + prev;
+    bomb += "]\n";
+  }
+  CommandResult r = Validate(bomb);
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos,
+            r.out.find("error: the document has more than 1000000 YAML nodes"))
+      << r.out;
+}
+
+TEST_F(HostileInputTest, FiftyMegabyteFile) {
+  std::string big = "infra_name: big\nnodes: [{name: a, type: a}]\nvariables:\n";
+  big.reserve(50 << 20);
+  for (int i = 0; big.size() < (50u << 20); ++i) {
+    big += "  key_" + std::to_string(i) + ": some value of text\n";
+  }
+  CommandResult r = Validate(big);
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos,
+            r.out.find("error: the document has more than 1000000 YAML nodes"))
+      << r.out.substr(0, 500);
+}
+
+TEST_F(HostileInputTest, FiftyMegabyteScalarIsRead) {
+  std::string big = "infra_name: big\nnodes: [{name: a, type: a}]\n"
+                    "variables: {blob: '" + std::string(50 << 20, 'x') + "'}\n";
+  CommandResult r = Validate(big);
+  EXPECT_EQ(0, r.exit_code) << r.out.substr(0, 500);
+}
+
+TEST_F(HostileInputTest, TenThousandLevelsOfNesting) {
+  CommandResult r = Validate("infra_name: deep\nnodes: " +
+                             std::string(10000, '[') + std::string(10000, ']'));
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ(
+      "infra.yaml:2:207: error: nesting is deeper than 200 levels; flatten "
+      "the document\noccam: 1 error\n",
+      r.out);
+}
+
+TEST_F(HostileInputTest, TenThousandLevelsOfBlockMappings) {
+  std::string deep = "infra_name: deep\nnodes:\n";
+  for (int i = 1; i <= 10000; ++i) deep += std::string(i, ' ') + "- k:\n";
+  CommandResult r = Validate(deep);
+  EXPECT_EQ(1, r.exit_code) << r.out.substr(0, 500);
+  EXPECT_NE(std::string::npos, r.out.find("error: ")) << r.out.substr(0, 500);
+}
+
+TEST_F(HostileInputTest, BinaryGarbage) {
+  std::string garbage;
+  unsigned seed = 42;
+  for (int i = 0; i < 1 << 16; ++i) {
+    seed = seed * 1103515245 + 12345;
+    garbage += static_cast<char>(seed >> 16);
+  }
+  CommandResult r = Validate(garbage);
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("infra.yaml")) << r.out.substr(0, 300);
+}
+
+TEST_F(HostileInputTest, ImportOfDevZero) {
+  CommandResult r = Validate(
+      "infra_name: z\nnodes: [{name: a, type: a}]\n"
+      "variables: {x: !text_import {url: 'file:///dev/zero'}}\n");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ(
+      "infra.yaml:3:35: error: import '/dev/zero' is outside the "
+      "descriptor's folder; move it inside, or pass "
+      "--allow-outside-imports\noccam: 1 error\n",
+      r.out);
+}
+
+TEST_F(HostileInputTest, ImportOfDirectory) {
+  CommandResult r = Validate(
+      "infra_name: z\nnodes: [{name: a, type: a}]\n"
+      "variables: {x: !yaml_import {url: 'file://nodes'}}\n");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ("infra.yaml:3:35: error: 'nodes' is a directory; name a file\n"
+            "occam: 1 error\n",
+            r.out);
+}
+
+TEST_F(HostileInputTest, EmptyFile) {
+  CommandResult r = Validate("");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ(
+      "infra.yaml:1:1: error: the infrastructure descriptor must be a "
+      "mapping, not null\noccam: 1 error\n",
+      r.out);
+}
+
+}  // namespace
+}  // namespace occam
