@@ -16,9 +16,12 @@ std::string Quoted(const std::string& s) {
   return out + "\"";
 }
 
+// "x1" or "x1..5": how many instances the node type may have.
 std::string ScalingText(const ScalingRange& s) {
-  if (s.min == s.max) return "x" + std::to_string(s.min);
-  return "x" + std::to_string(s.min) + ".." + std::to_string(s.max);
+  std::string out = "x";
+  out += std::to_string(s.min);
+  if (s.max != s.min) out += ".." + std::to_string(s.max);
+  return out;
 }
 
 }  // namespace
