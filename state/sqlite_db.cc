@@ -1,0 +1,103 @@
+#include "state/sqlite_db.h"
+
+namespace occam {
+
+SqliteDb::~SqliteDb() { Close(); }
+
+void SqliteDb::Close() {
+  if (db_) sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
+Status SqliteDb::Error(int rc, const std::string& what) const {
+  std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  std::string message = what + " " + path_ + ": " + detail;
+  switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::Corruption(message);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Busy(message);
+    case SQLITE_NOTFOUND:
+    case SQLITE_CANTOPEN:
+      return Status::IOError(message);
+    default:
+      return Status::IOError(message);
+  }
+}
+
+Status SqliteDb::Open(const std::string& path, int flags) {
+  Close();
+  path_ = path;
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = Error(rc, "cannot open");
+    Close();
+    return s;
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  // Another occam committing at the same moment is waited for, not failed.
+  sqlite3_busy_timeout(db_, 10000);
+  return Status::Ok();
+}
+
+Status SqliteDb::Exec(const std::string& sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+  sqlite3_free(message);
+  return rc == SQLITE_OK ? Status::Ok() : Error(rc, "cannot update");
+}
+
+Status SqliteDb::Prepare(const std::string& sql, SqliteStatement* out) {
+  if (out->stmt_) sqlite3_finalize(out->stmt_);
+  out->db_ = this;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &out->stmt_, nullptr);
+  return rc == SQLITE_OK ? Status::Ok() : Error(rc, "cannot read");
+}
+
+Status SqliteDb::QueryInt(const std::string& sql, int64_t* out) {
+  SqliteStatement stmt;
+  Status s = Prepare(sql, &stmt);
+  if (!s.ok()) return s;
+  if (!stmt.Step(&s)) return s.ok() ? Status::NotFound(sql) : s;
+  *out = stmt.Int(0);
+  return Status::Ok();
+}
+
+SqliteStatement::~SqliteStatement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+void SqliteStatement::Bind(int i, const std::string& text) {
+  sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
+}
+
+void SqliteStatement::Bind(int i, int64_t value) {
+  sqlite3_bind_int64(stmt_, i, value);
+}
+
+bool SqliteStatement::Step(Status* status) {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  *status = rc == SQLITE_DONE ? Status::Ok() : db_->Error(rc, "cannot read");
+  return false;
+}
+
+void SqliteStatement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string SqliteStatement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  int n = sqlite3_column_bytes(stmt_, column);
+  return text ? std::string(reinterpret_cast<const char*>(text), n) : "";
+}
+
+int64_t SqliteStatement::Int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+
+}  // namespace occam

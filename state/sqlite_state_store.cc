@@ -1,0 +1,408 @@
+#include "state/sqlite_state_store.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "base/clock.h"
+#include "base/uuid.h"
+#include "state/state_schema.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+const char kSqliteHeader[] = "SQLite format 3";
+
+// The first bytes of `path`; "" when it cannot be read.
+std::string FileHeader(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char buffer[16] = {};
+  in.read(buffer, sizeof buffer);
+  return std::string(buffer, static_cast<size_t>(in.gcount()));
+}
+
+Status NotOurs(const std::string& path, const std::string& why) {
+  return Status::Corruption(path + " is not an occam state file (" + why +
+                            "); occam has not changed it. Name another file "
+                            "with --state");
+}
+
+// A clearer message for SQLite's corruption errors.
+Status Damaged(const std::string& path, const Status& s) {
+  if (s.code() != Status::Code::kCorruption) return s;
+  return Status::Corruption(path + " is damaged (" + s.message() +
+                            "); occam has not changed it. Restore it from a "
+                            "backup");
+}
+
+// Parses a JSON column; a damaged value is corruption, not a crash.
+Status ParseJson(const std::string& text, const std::string& what, json* out) {
+  *out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out->is_discarded()) {
+    return Status::Corruption("the state has a damaged " + what);
+  }
+  return Status::Ok();
+}
+
+Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
+  out->address = row.Text(0);
+  out->node = row.Text(1);
+  out->index = static_cast<int>(row.Int(2));
+  out->provider = row.Text(3);
+  out->provider_id = row.Text(4);
+  std::optional<InstanceStatus> status = ParseInstanceStatus(row.Text(5));
+  if (!status) return Status::Corruption("unknown status of " + out->address);
+  out->status = *status;
+  json tags, deps;
+  for (auto [text, target, what] :
+       {std::tuple{row.Text(6), &out->attributes, "attributes"},
+        std::tuple{row.Text(7), &out->outputs, "outputs"},
+        std::tuple{row.Text(9), &tags, "tags"},
+        std::tuple{row.Text(10), &deps, "dependencies"}}) {
+    Status s = ParseJson(text, std::string(what) + " of " + out->address, target);
+    if (!s.ok()) return s;
+  }
+  out->created_serial = row.Int(8);
+  try {
+    out->tags = tags.get<std::map<std::string, std::string>>();
+    out->dependencies = deps.get<std::vector<std::string>>();
+  } catch (const json::exception&) {
+    return Status::Corruption("the state has damaged tags of " + out->address);
+  }
+  out->remove_requested = row.Int(11) != 0;
+  return Status::Ok();
+}
+
+}  // namespace
+
+template <typename Body>
+Status SqliteStateStore::Transaction(Body&& body) {
+  Status s = db_.Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  s = body();
+  if (s.ok()) s = db_.Exec("COMMIT");
+  if (!s.ok()) db_.Exec("ROLLBACK");
+  return s;
+}
+
+Status SqliteStateStore::Open(const std::string& path,
+                              const StateOpenOptions& options,
+                              std::unique_ptr<SqliteStateStore>* out) {
+  std::unique_ptr<SqliteStateStore> store(new SqliteStateStore());
+  struct stat st {};
+  bool exists = stat(path.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
+    return NotOurs(path, "it is not a regular file");
+  }
+  // An empty file holds nothing to lose: a crash while creating leaves one.
+  bool fresh = !exists || st.st_size == 0;
+  if (fresh && !options.create_if_missing) {
+    return Status::NotFound("no state file at " + path +
+                            "; run occam plan or apply to create one");
+  }
+  if (!fresh && FileHeader(path).rfind(kSqliteHeader, 0) != 0) {
+    return NotOurs(path, "it is not an SQLite database");
+  }
+  int flags = SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0);
+  Status s = store->db_.Open(path, flags);
+  if (!s.ok()) return s;
+  s = fresh ? store->Create(options) : store->CheckAndUpgrade();
+  if (!s.ok()) return s;
+  // Durable against power loss as well as crashes; WAL lets readers work
+  // while a commit is under way.
+  s = store->db_.Exec("PRAGMA synchronous=FULL");
+  if (!s.ok()) return s;
+  *out = std::move(store);
+  return Status::Ok();
+}
+
+Status SqliteStateStore::Create(const StateOpenOptions& options) {
+  Status s = db_.Exec("PRAGMA journal_mode=WAL");
+  if (!s.ok()) return s;
+  return Transaction([&]() -> Status {
+    int64_t app_id = 0;
+    Status s = db_.QueryInt("PRAGMA application_id", &app_id);
+    if (!s.ok()) return s;
+    // Another occam created it first: use theirs.
+    if (app_id == kStateApplicationId) return Status::Ok();
+    s = db_.Exec("PRAGMA application_id=" + std::to_string(kStateApplicationId));
+    if (s.ok()) s = Migrate(0);
+    if (!s.ok()) return s;
+    SqliteStatement insert;
+    s = db_.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)", &insert);
+    if (!s.ok()) return s;
+    std::string infra_id =
+        options.infra_id.empty() ? NewUuid() : options.infra_id;
+    for (auto [key, value] : {std::pair{"lineage", NewUuid()},
+                              std::pair{"serial", std::string("0")},
+                              std::pair{"infra_id", infra_id}}) {
+      insert.Reset();
+      insert.Bind(1, key);
+      insert.Bind(2, value);
+      insert.Step(&s);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStateStore::CheckAndUpgrade() {
+  int64_t app_id = 0, version = 0;
+  Status s = db_.QueryInt("PRAGMA application_id", &app_id);
+  if (!s.ok()) return Damaged(path(), s);
+  if (app_id != kStateApplicationId) {
+    return NotOurs(path(), "it is an SQLite database of another program");
+  }
+  s = db_.QueryInt("PRAGMA user_version", &version);
+  if (!s.ok()) return s;
+  if (version > CurrentStateSchemaVersion()) {
+    return Status::InvalidArgument(
+        path() + " was written by a newer occam (state schema version " +
+        std::to_string(version) + "; this occam reads up to " +
+        std::to_string(CurrentStateSchemaVersion()) +
+        "). Upgrade occam; the file has not been changed");
+  }
+  if (version == CurrentStateSchemaVersion()) return Status::Ok();
+  return Transaction([&] { return Migrate(static_cast<int>(version)); });
+}
+
+// REQUIRES: inside a transaction.
+Status SqliteStateStore::Migrate(int from_version) {
+  const std::vector<std::string>& migrations = StateMigrations();
+  for (size_t i = from_version; i < migrations.size(); ++i) {
+    Status s = db_.Exec(migrations[i]);
+    if (!s.ok()) return s;
+  }
+  return db_.Exec("PRAGMA user_version=" +
+                  std::to_string(CurrentStateSchemaVersion()));
+}
+
+Status SqliteStateStore::Load(StateSnapshot* out) {
+  *out = StateSnapshot();
+  Status s = db_.Exec("BEGIN");
+  if (!s.ok()) return s;
+  auto body = [&]() -> Status {
+    SqliteStatement meta;
+    Status s = db_.Prepare("SELECT key, value FROM meta", &meta);
+    while (s.ok() && meta.Step(&s)) {
+      std::string key = meta.Text(0), value = meta.Text(1);
+      if (key == "lineage") out->lineage = value;
+      if (key == "infra_id") out->infra_id = value;
+      if (key == "serial") {
+        char* end = nullptr;
+        out->serial = std::strtoll(value.c_str(), &end, 10);
+        if (value.empty() || *end) {
+          return Status::Corruption(path() + " has a damaged serial");
+        }
+      }
+    }
+    if (!s.ok()) return s;
+    SqliteStatement rows;
+    s = db_.Prepare(
+        "SELECT address, node, idx, provider, provider_id, status, "
+        "attributes, outputs, created_serial, tags, dependencies, "
+        "remove_requested FROM instances",
+        &rows);
+    while (s.ok() && rows.Step(&s)) {
+      ResourceInstance instance;
+      s = ReadInstance(rows, &instance);
+      std::string address = instance.address;
+      out->instances.emplace_hint(out->instances.end(), address,
+                                  std::move(instance));
+    }
+    if (!s.ok()) return s;
+    SqliteStatement counts;
+    s = db_.Prepare("SELECT node, count FROM desired_counts", &counts);
+    while (s.ok() && counts.Step(&s)) {
+      out->desired_counts[counts.Text(0)] = static_cast<int>(counts.Int(1));
+    }
+    return s;
+  };
+  s = body();
+  db_.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+  if (s.ok() && out->lineage.empty()) {
+    return Status::Corruption(path() + " has no lineage; it is damaged");
+  }
+  return Damaged(path(), s);
+}
+
+Status SqliteStateStore::WriteChange(const StateChange& change,
+                                     int64_t* serial) {
+  SqliteStatement remove, put, desired, clear, event;
+  Status s = db_.Prepare("DELETE FROM instances WHERE address = ?", &remove);
+  if (s.ok()) {
+    s = db_.Prepare(
+        "INSERT OR REPLACE INTO instances (address, node, idx, provider, "
+        "provider_id, status, attributes, outputs, created_serial, tags, "
+        "dependencies, remove_requested) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        &put);
+  }
+  if (s.ok()) {
+    s = db_.Prepare(
+        "INSERT OR REPLACE INTO desired_counts (node, count) VALUES (?, ?)",
+        &desired);
+  }
+  if (s.ok()) s = db_.Prepare("DELETE FROM desired_counts WHERE node = ?", &clear);
+  if (s.ok()) {
+    s = db_.Prepare(
+        "INSERT INTO events (time_ms, kind, node, message, detail) "
+        "VALUES (?, ?, ?, ?, ?)",
+        &event);
+  }
+  for (const std::string& address : change.remove) {
+    if (!s.ok()) return s;
+    remove.Reset();
+    remove.Bind(1, address);
+    remove.Step(&s);
+  }
+  for (const ResourceInstance& i : change.put) {
+    if (!s.ok()) return s;
+    put.Reset();
+    put.Bind(1, i.address);
+    put.Bind(2, i.node);
+    put.Bind(3, static_cast<int64_t>(i.index));
+    put.Bind(4, i.provider);
+    put.Bind(5, i.provider_id);
+    put.Bind(6, InstanceStatusName(i.status));
+    put.Bind(7, i.attributes.dump());
+    put.Bind(8, i.outputs.dump());
+    put.Bind(9, i.created_serial);
+    put.Bind(10, json(i.tags).dump());
+    put.Bind(11, json(i.dependencies).dump());
+    put.Bind(12, static_cast<int64_t>(i.remove_requested));
+    put.Step(&s);
+  }
+  for (const auto& [node, count] : change.set_desired) {
+    if (!s.ok()) return s;
+    desired.Reset();
+    desired.Bind(1, node);
+    desired.Bind(2, static_cast<int64_t>(count));
+    desired.Step(&s);
+  }
+  for (const std::string& node : change.clear_desired) {
+    if (!s.ok()) return s;
+    clear.Reset();
+    clear.Bind(1, node);
+    clear.Step(&s);
+  }
+  for (const Event& e : change.events) {
+    if (!s.ok()) return s;
+    event.Reset();
+    event.Bind(1, e.time_ms ? e.time_ms : NowMillis());
+    event.Bind(2, e.kind);
+    event.Bind(3, e.node);
+    event.Bind(4, e.message);
+    event.Bind(5, e.detail.dump());
+    event.Step(&s);
+  }
+  if (!s.ok()) return s;
+  s = db_.Exec(
+      "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+      "WHERE key = 'serial'");
+  if (!s.ok()) return s;
+  return db_.QueryInt(
+      "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'", serial);
+}
+
+Status SqliteStateStore::Commit(const StateChange& change, int64_t* serial) {
+  return Damaged(path(),
+                 Transaction([&] { return WriteChange(change, serial); }));
+}
+
+Status SqliteStateStore::Events(int limit, std::vector<Event>* out) {
+  out->clear();
+  SqliteStatement rows;
+  Status s = db_.Prepare(
+      "SELECT id, time_ms, kind, node, message, detail FROM events "
+      "ORDER BY id DESC LIMIT ?",
+      &rows);
+  if (!s.ok()) return s;
+  rows.Bind(1, static_cast<int64_t>(limit > 0 ? limit : -1));
+  while (rows.Step(&s)) {
+    Event e;
+    e.id = rows.Int(0);
+    e.time_ms = rows.Int(1);
+    e.kind = rows.Text(2);
+    e.node = rows.Text(3);
+    e.message = rows.Text(4);
+    Status parsed = ParseJson(rows.Text(5), "event", &e.detail);
+    if (!parsed.ok()) return parsed;
+    out->push_back(std::move(e));
+  }
+  return s;
+}
+
+Status SqliteStateStore::ReadLock(std::optional<LockInfo>* holder) {
+  holder->reset();
+  SqliteStatement row;
+  Status s = db_.Prepare(
+      "SELECT id, operation, who, host, pid, process_start, since_ms "
+      "FROM lock",
+      &row);
+  if (!s.ok()) return s;
+  if (row.Step(&s)) {
+    LockInfo info;
+    info.id = row.Text(0);
+    info.operation = row.Text(1);
+    info.who = row.Text(2);
+    info.host = row.Text(3);
+    info.pid = static_cast<int>(row.Int(4));
+    info.process_start = row.Int(5);
+    info.since_ms = row.Int(6);
+    *holder = info;
+  }
+  return s;
+}
+
+Status SqliteStateStore::TryLock(const LockInfo& me, LockInfo* holder) {
+  bool busy = false;
+  Status s = Transaction([&]() -> Status {
+    std::optional<LockInfo> current;
+    Status s = ReadLock(&current);
+    if (!s.ok()) return s;
+    if (current) {
+      *holder = *current;
+      busy = true;
+      return Status::Ok();
+    }
+    SqliteStatement insert;
+    s = db_.Prepare(
+        "INSERT INTO lock (singleton, id, operation, who, host, pid, "
+        "process_start, since_ms) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+        &insert);
+    if (!s.ok()) return s;
+    insert.Bind(1, me.id);
+    insert.Bind(2, me.operation);
+    insert.Bind(3, me.who);
+    insert.Bind(4, me.host);
+    insert.Bind(5, static_cast<int64_t>(me.pid));
+    insert.Bind(6, me.process_start);
+    insert.Bind(7, me.since_ms);
+    insert.Step(&s);
+    return s;
+  });
+  if (s.ok() && busy) return Status::Busy(path() + " is locked");
+  return s;
+}
+
+Status SqliteStateStore::Unlock(const std::string& id) {
+  return Transaction([&]() -> Status {
+    SqliteStatement remove;
+    Status s = db_.Prepare("DELETE FROM lock WHERE id = ?", &remove);
+    if (!s.ok()) return s;
+    remove.Bind(1, id);
+    remove.Step(&s);
+    if (s.ok() && sqlite3_changes(db_.handle()) == 0) {
+      return Status::NotFound("no lock with id " + id);
+    }
+    return s;
+  });
+}
+
+Status SqliteStateStore::CurrentLock(std::optional<LockInfo>* holder) {
+  return ReadLock(holder);
+}
+
+}  // namespace occam

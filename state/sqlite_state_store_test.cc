@@ -1,0 +1,291 @@
+// What only the file-backed store must do: survive reopening, crashes and
+// concurrent writers; refuse files that are not its own, damaged or newer;
+// upgrade files of older schema versions.
+#include "state/sqlite_state_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "state/state_schema.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class SqliteStateStoreTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+  std::string path_ = dir_.Path("occam.db");
+
+  std::unique_ptr<SqliteStateStore> Open(Status* status = nullptr) {
+    std::unique_ptr<SqliteStateStore> store;
+    Status s = SqliteStateStore::Open(path_, {}, &store);
+    if (status) *status = s;
+    else EXPECT_TRUE(s.ok()) << s.ToString();
+    return store;
+  }
+
+  // Runs raw SQL on the file, as another program would.
+  void RawSql(const std::string& sql) {
+    SqliteDb db;
+    ASSERT_TRUE(db.Open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok());
+    Status s = db.Exec(sql);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  static ResourceInstance Instance(int index) {
+    ResourceInstance r;
+    r.address = InstanceAddress("x", index);
+    r.node = "x";
+    r.index = index;
+    r.provider = "dummy";
+    r.attributes = {{"payload", std::string(200, 'p')}};
+    return r;
+  }
+};
+
+TEST_F(SqliteStateStoreTest, StateSurvivesReopening) {
+  std::string lineage;
+  {
+    auto store = Open();
+    StateChange c;
+    c.put.push_back(Instance(0));
+    int64_t serial;
+    ASSERT_TRUE(store->Commit(c, &serial).ok());
+    StateSnapshot s;
+    ASSERT_TRUE(store->Load(&s).ok());
+    lineage = s.lineage;
+  }
+  StateSnapshot s;
+  ASSERT_TRUE(Open()->Load(&s).ok());
+  EXPECT_EQ(lineage, s.lineage);
+  EXPECT_EQ(1, s.serial);
+  EXPECT_EQ(1u, s.instances.size());
+}
+
+TEST_F(SqliteStateStoreTest, InfraIdCanBeGiven) {
+  std::unique_ptr<SqliteStateStore> store;
+  StateOpenOptions options;
+  options.infra_id = "my-infra";
+  ASSERT_TRUE(SqliteStateStore::Open(path_, options, &store).ok());
+  StateSnapshot s;
+  ASSERT_TRUE(store->Load(&s).ok());
+  EXPECT_EQ("my-infra", s.infra_id);
+}
+
+TEST_F(SqliteStateStoreTest, MissingFileWithoutCreateIsNotFound) {
+  std::unique_ptr<SqliteStateStore> store;
+  StateOpenOptions options;
+  options.create_if_missing = false;
+  Status s = SqliteStateStore::Open(path_, options, &store);
+  EXPECT_TRUE(s.IsNotFound());
+  EXPECT_EQ("no state file at " + path_ +
+                "; run occam plan or apply to create one",
+            s.message());
+}
+
+TEST_F(SqliteStateStoreTest, TextFileIsRefusedUnchanged) {
+  dir_.Write("occam.db", "this is my shopping list\n");
+  Status s;
+  EXPECT_EQ(nullptr, Open(&s));
+  EXPECT_EQ(Status::Code::kCorruption, s.code());
+  EXPECT_EQ(path_ + " is not an occam state file (it is not an SQLite "
+                    "database); occam has not changed it. Name another file "
+                    "with --state",
+            s.message());
+  EXPECT_EQ("this is my shopping list\n", ReadBytes(path_));
+}
+
+TEST_F(SqliteStateStoreTest, OtherSqliteDatabaseIsRefusedUnchanged) {
+  RawSql("CREATE TABLE photos (id INTEGER); INSERT INTO photos VALUES (1);");
+  std::string before = ReadBytes(path_);
+  Status s;
+  EXPECT_EQ(nullptr, Open(&s));
+  EXPECT_EQ(path_ + " is not an occam state file (it is an SQLite database "
+                    "of another program); occam has not changed it. Name "
+                    "another file with --state",
+            s.message());
+  EXPECT_EQ(before, ReadBytes(path_));
+}
+
+TEST_F(SqliteStateStoreTest, NewerSchemaIsRefusedUnchanged) {
+  Open().reset();
+  RawSql("PRAGMA user_version = 99");
+  std::string before = ReadBytes(path_);
+  Status s;
+  EXPECT_EQ(nullptr, Open(&s));
+  EXPECT_EQ(path_ + " was written by a newer occam (state schema version 99; "
+                    "this occam reads up to " +
+                std::to_string(CurrentStateSchemaVersion()) +
+                "). Upgrade occam; the file has not been changed",
+            s.message());
+  EXPECT_EQ(before, ReadBytes(path_));
+}
+
+TEST_F(SqliteStateStoreTest, DamagedFileGivesClearErrorAndIsNotChanged) {
+  {
+    auto store = Open();
+    StateChange c;
+    for (int i = 0; i < 200; ++i) c.put.push_back(Instance(i));
+    int64_t serial;
+    ASSERT_TRUE(store->Commit(c, &serial).ok());
+  }
+  std::string bytes = ReadBytes(path_);
+  ASSERT_GT(bytes.size(), 5u * 4096);
+  // Overwrite the third page onwards with garbage.
+  for (size_t i = 2 * 4096; i < bytes.size(); i += 7) bytes[i] = '\x5a';
+  dir_.Write("occam.db", bytes);
+  Status s;
+  auto store = Open(&s);
+  if (store) s = store->Load(new StateSnapshot());
+  EXPECT_EQ(Status::Code::kCorruption, s.code()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.message().find(" is damaged ("))
+      << s.message();
+  EXPECT_NE(std::string::npos,
+            s.message().find("occam has not changed it. Restore it from a "
+                             "backup"))
+      << s.message();
+  store.reset();
+  EXPECT_EQ(bytes, ReadBytes(path_));
+}
+
+TEST_F(SqliteStateStoreTest, UpgradesAFileOfTheFirstSchemaVersion) {
+  // A state as the first schema version wrote it.
+  RawSql("PRAGMA application_id = " + std::to_string(kStateApplicationId) +
+         ";" + StateMigrations()[0] +
+         "INSERT INTO meta VALUES ('lineage', 'l-1'), ('serial', '7'), "
+         "('infra_id', 'i-1');"
+         "INSERT INTO instances VALUES ('app[0]', 'app', 0, 'dummy', 'p-0', "
+         "'ready', '{\"a\":1}', '{\"ip\":\"10.0.0.1\"}', 3);"
+         "INSERT INTO desired_counts VALUES ('app', 2);"
+         "INSERT INTO events (time_ms, kind, node, message, detail) VALUES "
+         "(1, 'scale', 'app', 'scaled', '{}');"
+         "PRAGMA user_version = 1;");
+  auto store = Open();
+  ASSERT_NE(nullptr, store);
+  StateSnapshot s;
+  ASSERT_TRUE(store->Load(&s).ok());
+  EXPECT_EQ("l-1", s.lineage);
+  EXPECT_EQ(7, s.serial);
+  const ResourceInstance& app = s.instances.at("app[0]");
+  EXPECT_EQ("p-0", app.provider_id);
+  EXPECT_EQ(1, app.attributes["a"]);
+  EXPECT_TRUE(app.tags.empty());
+  EXPECT_TRUE(app.dependencies.empty());
+  EXPECT_FALSE(app.remove_requested);
+  EXPECT_EQ(2, s.desired_counts.at("app"));
+  std::vector<Event> events;
+  ASSERT_TRUE(store->Events(0, &events).ok());
+  EXPECT_EQ(1u, events.size());
+  // The lock table came with version 2.
+  LockInfo holder;
+  EXPECT_TRUE(store->TryLock({"id", "plan", "w", "h", 1, 1, 1}, &holder).ok());
+  int64_t version = 0;
+  SqliteDb db;
+  ASSERT_TRUE(db.Open(path_, SQLITE_OPEN_READONLY).ok());
+  ASSERT_TRUE(db.QueryInt("PRAGMA user_version", &version).ok());
+  EXPECT_EQ(CurrentStateSchemaVersion(), version);
+}
+
+// Commits x[serial+1] with desired count serial+1, forever.
+[[noreturn]] void CommitForever(const std::string& path) {
+  std::unique_ptr<SqliteStateStore> store;
+  if (!SqliteStateStore::Open(path, {}, &store).ok()) _exit(3);
+  StateSnapshot s;
+  if (!store->Load(&s).ok()) _exit(4);
+  for (int64_t next = s.serial + 1;; ++next) {
+    StateChange c;
+    ResourceInstance r;
+    r.address = InstanceAddress("x", static_cast<int>(next));
+    r.node = "x";
+    r.index = static_cast<int>(next);
+    r.attributes = {{"payload", std::string(500, 'p')}};
+    c.put.push_back(r);
+    c.set_desired["x"] = static_cast<int>(next);
+    int64_t serial;
+    if (!store->Commit(c, &serial).ok() || serial != next) _exit(5);
+  }
+}
+
+TEST_F(SqliteStateStoreTest, KillDuringCommitsLeavesAWholeSerial) {
+  Open().reset();
+  std::mt19937 random(7);
+  for (int round = 0; round < 12; ++round) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) CommitForever(path_);
+    usleep(20000 + random() % 60000);
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited " << WEXITSTATUS(status);
+
+    StateSnapshot s;
+    Status loaded = Open()->Load(&s);
+    ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+    // Every serial is one instance and one count, all or nothing.
+    EXPECT_EQ(static_cast<size_t>(s.serial), s.instances.size());
+    if (s.serial > 0) {
+      EXPECT_EQ(s.serial, s.desired_counts.at("x"));
+      EXPECT_EQ(1u, s.instances.count(InstanceAddress("x", s.serial)));
+    }
+  }
+}
+
+TEST_F(SqliteStateStoreTest, ConcurrentWritersLoseNothing) {
+  Open().reset();
+  const int kCommits = 40;
+  std::vector<pid_t> children;
+  for (int writer = 0; writer < 2; ++writer) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      std::unique_ptr<SqliteStateStore> store;
+      if (!SqliteStateStore::Open(path_, {}, &store).ok()) _exit(3);
+      for (int i = 0; i < kCommits; ++i) {
+        StateChange c;
+        ResourceInstance r;
+        r.node = "w" + std::to_string(writer);
+        r.index = i;
+        r.address = InstanceAddress(r.node, i);
+        c.put.push_back(r);
+        int64_t serial;
+        if (!store->Commit(c, &serial).ok()) _exit(4);
+      }
+      _exit(0);
+    }
+    children.push_back(child);
+  }
+  for (pid_t child : children) {
+    int status = 0;
+    waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  StateSnapshot s;
+  ASSERT_TRUE(Open()->Load(&s).ok());
+  EXPECT_EQ(2 * kCommits, s.serial);
+  EXPECT_EQ(2u * kCommits, s.instances.size());
+}
+
+TEST_F(SqliteStateStoreTest, EmptyFileBecomesANewState) {
+  dir_.Write("occam.db", "");
+  StateSnapshot s;
+  ASSERT_TRUE(Open()->Load(&s).ok());
+  EXPECT_FALSE(s.lineage.empty());
+}
+
+}  // namespace
+}  // namespace occam

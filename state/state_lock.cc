@@ -1,0 +1,76 @@
+#include "state/state_lock.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/uuid.h"
+#include "state/process_identity.h"
+
+namespace occam {
+
+LockInfo ThisProcessLockInfo(const std::string& operation) {
+  LockInfo me;
+  me.id = NewUuid();
+  me.operation = operation;
+  me.host = HostName();
+  const char* user = std::getenv("USER");
+  me.who = std::string(user && *user ? user : "unknown") + "@" + me.host;
+  me.pid = static_cast<int>(getpid());
+  me.process_start = ProcessStartTime(me.pid);
+  me.since_ms = NowMillis();
+  return me;
+}
+
+bool LockIsStale(const LockInfo& holder) {
+  return holder.host == HostName() &&
+         !ProcessIsAlive(holder.pid, holder.process_start);
+}
+
+std::string DescribeLock(const LockInfo& holder) {
+  return "  ID:        " + holder.id + "\n" +
+         "  Operation: " + holder.operation + "\n" +
+         "  Who:       " + holder.who + "\n" +
+         "  PID:       " + std::to_string(holder.pid) + "\n" +
+         "  Since:     " + FormatTimestamp(holder.since_ms) + "\n";
+}
+
+Status StateLock::Acquire(StateStore* store, const std::string& state_name,
+                          const std::string& operation,
+                          std::chrono::milliseconds timeout,
+                          std::unique_ptr<StateLock>* out) {
+  LockInfo me = ThisProcessLockInfo(operation);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    LockInfo holder;
+    Status s = store->TryLock(me, &holder);
+    if (s.ok()) {
+      out->reset(new StateLock(store, me));
+      return s;
+    }
+    if (s.code() != Status::Code::kBusy) return s;
+    if (LockIsStale(holder)) {
+      return Status::Busy(
+          "the state lock of " + state_name + " is held by process " +
+          std::to_string(holder.pid) +
+          " of this host, which is no longer running (a stale lock):\n" +
+          DescribeLock(holder) +
+          "If no other occam is using this state, clear it with:\n"
+          "  occam force-unlock " + holder.id);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::Busy("the state " + state_name +
+                          " is locked by another occam:\n" +
+                          DescribeLock(holder) +
+                          "Wait for it to finish, or pass --lock-timeout to "
+                          "wait longer");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+StateLock::~StateLock() { store_->Unlock(info_.id); }
+
+}  // namespace occam

@@ -1,0 +1,43 @@
+// StateLock holds a StateStore's lock for one operation (plan, apply, scale
+// …) and releases it when destroyed. Acquiring waits up to a timeout for a
+// live holder; a lock left by a process of this host that is no longer
+// running is reported as stale, with the command that clears it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "state/state_store.h"
+
+namespace occam {
+
+class StateLock {
+ public:
+  // Takes the lock of `store` for `operation`. `state_name` names the state
+  // in messages (its path).
+  static Status Acquire(StateStore* store, const std::string& state_name,
+                        const std::string& operation,
+                        std::chrono::milliseconds timeout,
+                        std::unique_ptr<StateLock>* out);
+  ~StateLock();
+
+  const LockInfo& info() const { return info_; }
+
+ private:
+  StateLock(StateStore* store, LockInfo info)
+      : store_(store), info_(std::move(info)) {}
+
+  StateStore* store_;
+  LockInfo info_;
+};
+
+// Who this process is, as a lock records it.
+LockInfo ThisProcessLockInfo(const std::string& operation);
+// True when `holder` is a process of this host that has ended.
+bool LockIsStale(const LockInfo& holder);
+// The holder as an indented block: ID, operation, who, PID, since.
+std::string DescribeLock(const LockInfo& holder);
+
+}  // namespace occam

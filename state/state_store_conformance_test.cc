@@ -1,0 +1,161 @@
+// One suite for every StateStore implementation: the SQLite store and the
+// in-memory fake must behave the same.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+
+#include "base/uuid.h"
+#include "state/memory_state_store.h"
+#include "state/sqlite_state_store.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+struct StoreFactory {
+  std::string name;
+  std::function<std::unique_ptr<StateStore>(const testing::TempDir&)> make;
+};
+
+class StateStoreConformance : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override { store_ = GetParam().make(dir_); }
+
+  ResourceInstance Instance(const std::string& node, int index) {
+    ResourceInstance r;
+    r.address = InstanceAddress(node, index);
+    r.node = node;
+    r.index = index;
+    r.provider = "dummy";
+    r.provider_id = "id-" + r.address;
+    r.status = InstanceStatus::kReady;
+    r.attributes = {{"size", "small"}, {"list", {1, 2}}};
+    r.outputs = {{"ip", "127.0.0.1"}};
+    r.tags = {{"occam.address", r.address}};
+    r.dependencies = {"db"};
+    r.created_serial = 1;
+    return r;
+  }
+
+  StateSnapshot Load() {
+    StateSnapshot s;
+    Status status = store_->Load(&s);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return s;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<StateStore> store_;
+};
+
+TEST_P(StateStoreConformance, NewStateHasIdentityAndNothingElse) {
+  StateSnapshot s = Load();
+  EXPECT_TRUE(IsUuid(s.lineage)) << s.lineage;
+  EXPECT_TRUE(IsUuid(s.infra_id)) << s.infra_id;
+  EXPECT_NE(s.lineage, s.infra_id);
+  EXPECT_EQ(0, s.serial);
+  EXPECT_TRUE(s.instances.empty());
+  EXPECT_TRUE(s.desired_counts.empty());
+}
+
+TEST_P(StateStoreConformance, CommitRoundTripsEveryField) {
+  StateChange c;
+  ResourceInstance app = Instance("app", 2);
+  app.status = InstanceStatus::kTainted;
+  app.remove_requested = true;
+  c.put = {Instance("db", 0), app};
+  c.set_desired = {{"app", 3}, {"db", 1}};
+  int64_t serial = 0;
+  ASSERT_TRUE(store_->Commit(c, &serial).ok());
+  EXPECT_EQ(1, serial);
+  StateSnapshot s = Load();
+  EXPECT_EQ(1, s.serial);
+  ASSERT_EQ(2u, s.instances.size());
+  EXPECT_EQ(app, s.instances.at("app[2]"));
+  EXPECT_EQ(Instance("db", 0), s.instances.at("db[0]"));
+  EXPECT_EQ(3, s.desired_counts.at("app"));
+}
+
+TEST_P(StateStoreConformance, EveryCommitIsOneSerial) {
+  std::string lineage = Load().lineage;
+  int64_t serial = 0;
+  for (int i = 0; i < 5; ++i) {
+    StateChange c;
+    c.put.push_back(Instance("app", i));
+    ASSERT_TRUE(store_->Commit(c, &serial).ok());
+  }
+  EXPECT_EQ(5, serial);
+  StateChange remove;
+  remove.remove = {"app[1]", "app[3]"};
+  remove.clear_desired = {"app"};
+  ASSERT_TRUE(store_->Commit(remove, &serial).ok());
+  StateSnapshot s = Load();
+  EXPECT_EQ(6, s.serial);
+  EXPECT_EQ(lineage, s.lineage);
+  EXPECT_EQ(3u, s.instances.size());
+  EXPECT_EQ(0u, s.instances.count("app[1]"));
+}
+
+TEST_P(StateStoreConformance, EventsNewestFirstWithLimit) {
+  int64_t serial = 0;
+  for (int i = 1; i <= 3; ++i) {
+    StateChange c;
+    Event e;
+    e.kind = "scale";
+    e.node = "app";
+    e.message = "event " + std::to_string(i);
+    e.detail = {{"cause", "cli"}};
+    c.events.push_back(e);
+    ASSERT_TRUE(store_->Commit(c, &serial).ok());
+  }
+  std::vector<Event> events;
+  ASSERT_TRUE(store_->Events(2, &events).ok());
+  ASSERT_EQ(2u, events.size());
+  EXPECT_EQ("event 3", events[0].message);
+  EXPECT_EQ("event 2", events[1].message);
+  EXPECT_GT(events[0].id, events[1].id);
+  EXPECT_GT(events[0].time_ms, 0);
+  EXPECT_EQ("cli", events[0].detail["cause"]);
+  ASSERT_TRUE(store_->Events(0, &events).ok());
+  EXPECT_EQ(3u, events.size());
+}
+
+TEST_P(StateStoreConformance, LockIsExclusiveUntilUnlocked) {
+  LockInfo a{"id-a", "apply", "me@h", "h", 1, 2, 3};
+  LockInfo b{"id-b", "plan", "you@h", "h", 4, 5, 6};
+  LockInfo holder;
+  ASSERT_TRUE(store_->TryLock(a, &holder).ok());
+  Status busy = store_->TryLock(b, &holder);
+  EXPECT_EQ(Status::Code::kBusy, busy.code());
+  EXPECT_EQ(a, holder);
+  std::optional<LockInfo> current;
+  ASSERT_TRUE(store_->CurrentLock(&current).ok());
+  EXPECT_EQ(a, current);
+  EXPECT_TRUE(store_->Unlock("id-b").IsNotFound());
+  ASSERT_TRUE(store_->Unlock("id-a").ok());
+  ASSERT_TRUE(store_->CurrentLock(&current).ok());
+  EXPECT_FALSE(current.has_value());
+  EXPECT_TRUE(store_->TryLock(b, &holder).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, StateStoreConformance,
+    ::testing::Values(
+        StoreFactory{"Memory",
+                     [](const testing::TempDir&) {
+                       return std::unique_ptr<StateStore>(
+                           new MemoryStateStore(NewUuid(), NewUuid()));
+                     }},
+        StoreFactory{"Sqlite",
+                     [](const testing::TempDir& dir) {
+                       std::unique_ptr<SqliteStateStore> store;
+                       Status s = SqliteStateStore::Open(dir.Path("occam.db"),
+                                                         {}, &store);
+                       EXPECT_TRUE(s.ok()) << s.ToString();
+                       return std::unique_ptr<StateStore>(std::move(store));
+                     }}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace occam
