@@ -2,9 +2,12 @@
 
 #include <filesystem>
 #include <future>
+#include <set>
 
 #include "base/spelling.h"
 #include "planner/infrastructure.h"
+#include "planner/instance_config.h"
+#include "planner/instance_scope.h"
 #include "planner/node_definitions.h"
 
 namespace occam {
@@ -56,6 +59,61 @@ void LinkNode(const Descriptor& d, const NodeDefinitions& defs,
                    "' matches the filter of node '" + node->name + "' (" +
                    std::to_string(impls.size()) +
                    " tried); change the filter or add an implementation");
+}
+
+// While compiling, getip('x') and friends are unknown; this book records
+// which nodes a template names and refuses names that are not nodes.
+class ReferenceRecorder : public AddressBook {
+ public:
+  ReferenceRecorder(const Descriptor& d, std::set<std::string>* referenced)
+      : d_(d), referenced_(referenced) {}
+
+  TemplateValue Ip(const std::string& node, bool) const override {
+    return Record(node);
+  }
+  TemplateValue AllIps(const std::string& node) const override {
+    return Record(node);
+  }
+
+ private:
+  TemplateValue Record(const std::string& node) const {
+    if (d_.FindNode(node) < 0) {
+      std::vector<std::string> names;
+      for (const NodeSpec& n : d_.nodes) names.push_back(n.name);
+      std::string hint = DidYouMean(node, names);
+      return TemplateValue::Undefined("no node named '" + node + "'" +
+                                      (hint.empty() ? "" : hint));
+    }
+    referenced_->insert(node);
+    return TemplateValue::Unknown();
+  }
+
+  const Descriptor& d_;
+  std::set<std::string>* referenced_;
+};
+
+// Renders every template once, so that errors show in validate, and turns
+// each reference to another node into a dependency on it.
+void CheckTemplates(Descriptor* d, Diagnostics* diags) {
+  InfraIdentity infra{"", d->infra_name, d->user_id};
+  std::vector<DependencySpec> implied;
+  for (const NodeSpec& node : d->nodes) {
+    std::set<std::string> referenced;
+    ReferenceRecorder recorder(*d, &referenced);
+    InstanceConfig ignored;
+    RenderInstanceConfig(node, InstanceScope(infra, node, -1, recorder),
+                         &ignored, diags);
+    for (const std::string& target : referenced) {
+      if (target == node.name) continue;
+      DependencySpec dep;
+      dep.dependent = node.name;
+      dep.dependency = target;
+      dep.mark = dep.dependent_mark = dep.dependency_mark =
+          node.implementation.mark;
+      implied.push_back(dep);
+    }
+  }
+  for (DependencySpec& dep : implied) d->dependencies.push_back(std::move(dep));
 }
 
 void CheckDependencies(const Descriptor& d, Diagnostics* diags) {
@@ -110,6 +168,8 @@ bool Compile(const CompileOptions& options, Descriptor* out, NodeGraph* graph,
 
   for (NodeSpec& node : out->nodes) LinkNode(*out, defs, &node, diags);
   CheckDependencies(*out, diags);
+  if (diags->size() != before) return false;
+  CheckTemplates(out, diags);
   if (diags->size() != before) return false;
   return graph->Build(*out, diags);
 }

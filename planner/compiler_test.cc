@@ -307,6 +307,48 @@ TEST_F(CompilerTest, NodesOptionChoosesTheDefinitionFile) {
   EXPECT_EQ("dummy", descriptor_.nodes[0].implementation.resource_type);
 }
 
+TEST_F(CompilerTest, TemplateReferenceIsADependency) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes: [{name: app, type: web}, {name: db, type: db}]
+)", R"(
+'node_def:db': [{resource: {type: dummy}}]
+'node_def:web':
+  - resource:
+      type: dummy
+      attributes: {db: "{{ getip('db') }}"}
+)"));
+  EXPECT_EQ("[db][app]", Levels());
+}
+
+TEST_F(CompilerTest, TemplateErrorsAreReportedWhereWritten) {
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:7:12: error: cannot render "
+      "resource.attributes.a of node 'app': undefined variable "
+      "'variables.mesage'; define it under variables\n"
+      "nodes/node_definitions.yaml:8:12: error: cannot render "
+      "resource.attributes.b of node 'app': no node named 'dbb'; did you mean "
+      "'db'?\n"
+      "nodes/node_definitions.yaml:9:12: error: cannot render "
+      "resource.attributes.c of node 'app': unsupported template statement "
+      "'{% for x in y %}'; occam renders {{ expressions }} and {% raw %} "
+      "blocks\n",
+      Compile(R"(
+infra_name: s
+variables: {message: hi}
+nodes: [{name: app, type: web}, {name: db, type: db}]
+)", R"(
+'node_def:db': [{resource: {type: dummy}}]
+'node_def:web':
+  - resource:
+      type: dummy
+      attributes:
+        a: "{{ variables.mesage }}"
+        b: "{{ getip('dbb') }}"
+        c: "{% for x in y %}{% endfor %}"
+)"));
+}
+
 TEST_F(CompilerTest, WrongKindsAreReported) {
   EXPECT_EQ(
       "infra.yaml:2:8: error: nodes must be a list, not a mapping\n"
