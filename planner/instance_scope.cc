@@ -30,8 +30,9 @@ TemplateValue InstanceScope::Lookup(const std::vector<std::string>& path) const 
       return TemplateValue::Text(
           NodeId(infra_.infra_id, InstanceAddress(node_.name, index_)));
     }
-    // The instance's own address: known once it runs (health checks).
-    if (head == "ip") return TemplateValue::Unknown();
+    // The instance's own address, used in health-check URLs: the health
+    // checker fills it in when the instance runs.
+    if (head == "ip") return TemplateValue::Text("{{ip}}");
   }
   std::string name;
   for (const std::string& p : path) name += (name.empty() ? "" : ".") + p;

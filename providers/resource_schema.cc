@@ -24,6 +24,11 @@ AttributeSpec Secret(std::string name) {
   return a;
 }
 
+AttributeSpec Updatable(AttributeSpec a) {
+  a.updatable = true;
+  return a;
+}
+
 ResourceSchema Schema(std::string type, std::vector<AttributeSpec> attributes,
                       bool cloud = false) {
   ResourceSchema s;
@@ -90,17 +95,19 @@ std::vector<ResourceSchema> MakeSchemas() {
   s.push_back(occi);
   // occam's own providers.
   s.push_back(Schema("dummy",
-               {Opt("name"), Opt("delay", K::kNumber), Opt("fail", K::kBool),
-                Opt("attributes", K::kMapping)}));
+               {Opt("name"), Updatable(Opt("delay", K::kNumber)),
+                Updatable(Opt("fail", K::kBool)),
+                Updatable(Opt("attributes", K::kMapping))}));
   s.push_back(Schema("process",
                {Req("command", K::kScalarOrList), Opt("name"),
                 Opt("env", K::kMapping), Opt("working_dir"),
                 Opt("port_range", K::kScalar),
                 Opt("grace_period", K::kNumber)}));
   s.push_back(Schema("docker_service",
-               {Req("image"), Opt("tag"), Opt("endpoint"), Opt("name"),
-                Opt("mode"), Opt("ports", K::kList), Opt("env", K::kMapping),
-                Opt("command", K::kScalarOrList)}));
+               {Updatable(Req("image")), Updatable(Opt("tag")), Opt("endpoint"),
+                Opt("name"), Opt("mode"), Updatable(Opt("ports", K::kList)),
+                Updatable(Opt("env", K::kMapping)),
+                Updatable(Opt("command", K::kScalarOrList))}));
   s.push_back(Schema("exec",
                {Req("program", K::kScalarOrList), Opt("name"),
                 Opt("config", K::kAny)}));

@@ -1,0 +1,86 @@
+// Plan is a plain, serialisable value: what apply will change, computed
+// from a compiled descriptor and a state snapshot (planner.h), rendered by
+// the CLI and saved to plan files (plan_file.h). Every change carries an
+// action and a reason; the reason is shown to people and never drives
+// apply.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace occam {
+
+enum class ChangeAction {
+  kNoOp,
+  kCreate,
+  kUpdate,   // in place
+  kDelete,
+  kReplace,  // delete, then create
+};
+
+enum class ChangeReason {
+  kNone,
+  kScaleUp,              // the desired count grew
+  kScaleDown,            // the desired count shrank
+  kConfigChanged,        // attributes differ (see changed_paths)
+  kTainted,              // an earlier create failed or is in doubt
+  kInterrupted,          // an earlier apply stopped halfway
+  kDrifted,              // the object is gone or differs (refresh)
+  kDependencyReplaced,   // it renders something that will change
+  kNodeTypeRemoved,      // its node type left the descriptor
+};
+
+std::string ChangeActionName(ChangeAction action);  // "create" …
+std::string ChangeReasonName(ChangeReason reason);  // "scale_up" …
+
+struct ResourceChange {
+  std::string address;   // "app[2]"
+  std::string node;      // "app"
+  int index = 0;
+  std::string provider;  // resource type: "process"
+  ChangeAction action = ChangeAction::kNoOp;
+  ChangeReason reason = ChangeReason::kNone;
+  std::string reason_detail;  // for people: "app scales from 2 to 3"
+  // Attribute paths that differ ("resource.attributes.size"), and those of
+  // them that force replacement.
+  std::vector<std::string> changed_paths;
+  std::vector<std::string> replace_paths;
+  // Terraform's change representation.
+  nlohmann::json before;  // null when created
+  nlohmann::json after;   // null when deleted; unknown leaves left out
+  nlohmann::json after_unknown = nlohmann::json::object();
+  nlohmann::json before_sensitive = nlohmann::json::object();
+  nlohmann::json after_sensitive = nlohmann::json::object();
+  // Node types this instance is built after.
+  std::vector<std::string> dependencies;
+};
+
+struct Plan {
+  std::string lineage;  // of the state the plan was made against
+  int64_t serial = 0;
+  std::string infra_id;
+  std::string infra_name;
+  std::string descriptor_digest;  // SHA-256 of the compiled descriptor
+  // Every instance, changed or not, ordered by node type then index.
+  std::vector<ResourceChange> changes;
+  // The count of each node type once applied.
+  std::map<std::string, int> desired_counts;
+  // Things the user should know that are not changes ("app: desired count
+  // 12 is above max 10; using 10").
+  std::vector<std::string> notes;
+
+  int Count(ChangeAction action) const;
+  bool HasChanges() const;
+  // "Plan: 1 to add, 0 to change, 0 to destroy." (a replace adds and
+  // destroys).
+  std::string Summary() const;
+};
+
+nlohmann::json PlanToJson(const Plan& plan);
+// False when `json` is not a plan this occam can read; `*error` says why.
+bool PlanFromJson(const nlohmann::json& json, Plan* plan, std::string* error);
+
+}  // namespace occam

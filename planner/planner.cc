@@ -1,0 +1,397 @@
+#include "planner/planner.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/sha256.h"
+#include "planner/instance_config.h"
+#include "planner/instance_scope.h"
+#include "planner/value_json.h"
+#include "providers/resource_schema.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+// What the plan does to the instances of one node type, as later node
+// types' templates see it.
+struct NodeOutcome {
+  bool first_changes = false;  // its first instance gets a new address
+  bool any_changes = false;    // some instance is created, replaced, deleted
+  std::vector<const ResourceInstance*> kept;  // state instances kept as is
+};
+
+// getip() and friends while planning: known from the state unless the
+// instance they name is created or replaced by this plan.
+class PlanAddressBook : public AddressBook {
+ public:
+  PlanAddressBook(const StateSnapshot& state,
+                  const std::map<std::string, NodeOutcome>& outcomes)
+      : state_(state), outcomes_(outcomes) {}
+
+  TemplateValue Ip(const std::string& node, bool private_ip) const override {
+    auto it = outcomes_.find(node);
+    if (it == outcomes_.end() || it->second.first_changes ||
+        it->second.kept.empty()) {
+      return Unknown(node);
+    }
+    return TemplateValue::Text(Address(*it->second.kept.front(), private_ip));
+  }
+
+  TemplateValue AllIps(const std::string& node) const override {
+    auto it = outcomes_.find(node);
+    if (it == outcomes_.end() || it->second.any_changes) return Unknown(node);
+    // Python's rendering of a list of strings, as Occopus's Jinja gives it.
+    std::string list = "[";
+    for (const ResourceInstance* r : it->second.kept) {
+      list += (list.size() > 1 ? ", '" : "'") + Address(*r, false) + "'";
+    }
+    return TemplateValue::Text(list + "]");
+  }
+
+  // Node types whose change made something unknown.
+  const std::set<std::string>& changing() const { return changing_; }
+  void Reset() { changing_.clear(); }
+
+ private:
+  TemplateValue Unknown(const std::string& node) const {
+    changing_.insert(node);
+    return TemplateValue::Unknown();
+  }
+  static std::string Address(const ResourceInstance& r, bool private_ip) {
+    const char* key = private_ip && r.outputs.contains("private_ip")
+                          ? "private_ip"
+                          : "ip";
+    auto it = r.outputs.find(key);
+    return it != r.outputs.end() && it->is_string() ? it->get<std::string>()
+                                                    : "";
+  }
+
+  const StateSnapshot& state_;
+  const std::map<std::string, NodeOutcome>& outcomes_;
+  mutable std::set<std::string> changing_;
+};
+
+std::string JoinPath(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+// Attribute paths where `before` and `after` differ, or `after` is unknown.
+void DiffPaths(const json& before, const json& after, const json& unknown,
+               const std::string& path, std::vector<std::string>* out) {
+  if (unknown == true) {
+    out->push_back(path);
+    return;
+  }
+  if (before.is_object() && after.is_object()) {
+    std::set<std::string> keys;
+    for (auto& [k, v] : before.items()) keys.insert(k);
+    for (auto& [k, v] : after.items()) keys.insert(k);
+    if (unknown.is_object()) {
+      for (auto& [k, v] : unknown.items()) keys.insert(k);
+    }
+    static const json kNull;
+    for (const std::string& k : keys) {
+      auto b = before.find(k), a = after.find(k);
+      DiffPaths(b == before.end() ? kNull : *b, a == after.end() ? kNull : *a,
+                unknown.is_object() && unknown.contains(k) ? unknown[k] : json(false),
+                JoinPath(path, k), out);
+    }
+    return;
+  }
+  if (before.is_array() && after.is_array() && before.size() == after.size()) {
+    for (size_t i = 0; i < before.size(); ++i) {
+      DiffPaths(before[i], after[i],
+                unknown.is_array() && i < unknown.size() ? unknown[i] : json(false),
+                path + "[" + std::to_string(i) + "]", out);
+    }
+    return;
+  }
+  if (before != after) out->push_back(path);
+}
+
+// Health checks change in place; resource attributes when the provider says
+// so; anything else (contextualisation, config management) means a new
+// instance.
+bool UpdatableInPlace(const std::string& path, const ResourceSchema* schema) {
+  if (path.rfind("health_check", 0) == 0) return true;
+  if (path.rfind("resource.", 0) != 0 || !schema) return false;
+  std::string attr = path.substr(9, path.find_first_of(".[", 9) - 9);
+  const AttributeSpec* spec = schema->Find(attr);
+  return spec && spec->updatable;
+}
+
+class Planner {
+ public:
+  Planner(const Descriptor& d, const NodeGraph& g, const StateSnapshot& state,
+          Plan* plan, Diagnostics* diags)
+      : d_(d), g_(g), state_(state), plan_(plan), diags_(diags),
+        book_(state, outcomes_),
+        infra_{state.infra_id, d.infra_name, d.user_id} {}
+
+  void Run() {
+    for (int v : g_.BuildOrder()) PlanNode(d_.nodes[v]);
+    PlanRemovedNodeTypes();
+    std::sort(plan_->changes.begin(), plan_->changes.end(),
+              [](const ResourceChange& a, const ResourceChange& b) {
+                return std::tie(a.node, a.index) < std::tie(b.node, b.index);
+              });
+  }
+
+ private:
+  void PlanNode(const NodeSpec& node);
+  // Which existing instances leave when there are more than `desired`.
+  std::set<const ResourceInstance*> Surplus(
+      const std::vector<const ResourceInstance*>& existing, int desired);
+  ResourceChange PlanInstance(const NodeSpec& node, int index,
+                              const ResourceInstance* existing,
+                              const std::string& scale_detail);
+  void Decide(const ResourceInstance& existing, ResourceChange* change);
+  ResourceChange Deletion(const ResourceInstance& r, ChangeReason reason,
+                          const std::string& detail);
+  void PlanRemovedNodeTypes();
+  std::vector<std::string> DependenciesOf(const NodeSpec& node);
+
+  const Descriptor& d_;
+  const NodeGraph& g_;
+  const StateSnapshot& state_;
+  Plan* plan_;
+  Diagnostics* diags_;
+  std::map<std::string, NodeOutcome> outcomes_;
+  PlanAddressBook book_;
+  InfraIdentity infra_;
+};
+
+std::set<const ResourceInstance*> Planner::Surplus(
+    const std::vector<const ResourceInstance*>& existing, int desired) {
+  // Named removals go first, then the newest; ties by highest index.
+  std::vector<const ResourceInstance*> order = existing;
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) {
+    return std::tuple(a->remove_requested, a->created_serial, a->index) >
+           std::tuple(b->remove_requested, b->created_serial, b->index);
+  });
+  std::set<const ResourceInstance*> surplus;
+  for (size_t i = 0; i + desired < order.size(); ++i) surplus.insert(order[i]);
+  return surplus;
+}
+
+void Planner::PlanNode(const NodeSpec& node) {
+  std::string note;
+  int desired = DesiredCount(node, state_, &note);
+  if (!note.empty()) plan_->notes.push_back(note);
+  plan_->desired_counts[node.name] = desired;
+
+  std::vector<const ResourceInstance*> existing = state_.InstancesOf(node.name);
+  int before = static_cast<int>(existing.size());
+  std::string detail = node.name + " scales from " + std::to_string(before) +
+                       " to " + std::to_string(desired);
+  std::set<const ResourceInstance*> surplus = Surplus(existing, desired);
+  std::set<int> used;
+  std::vector<ResourceChange> changes;
+  for (const ResourceInstance* r : existing) {
+    if (surplus.count(r)) {
+      changes.push_back(Deletion(*r, ChangeReason::kScaleDown,
+                                 r->remove_requested
+                                     ? detail + "; " + r->address +
+                                           " was named for removal"
+                                     : detail));
+      continue;
+    }
+    used.insert(r->index);
+    changes.push_back(PlanInstance(node, r->index, r, detail));
+  }
+  // New instances take the lowest free indices.
+  for (int index = 0; static_cast<int>(used.size()) < desired; ++index) {
+    if (used.insert(index).second) {
+      changes.push_back(PlanInstance(node, index, nullptr,
+                                     before > 0 ? detail : ""));
+    }
+  }
+  NodeOutcome& outcome = outcomes_[node.name];
+  std::sort(changes.begin(), changes.end(),
+            [](auto& a, auto& b) { return a.index < b.index; });
+  for (const ResourceChange& c : changes) {
+    bool changes_address = c.action == ChangeAction::kCreate ||
+                           c.action == ChangeAction::kReplace;
+    if (c.action != ChangeAction::kDelete && !changes_address) {
+      outcome.kept.push_back(&state_.instances.at(c.address));
+    }
+    outcome.any_changes = outcome.any_changes || changes_address ||
+                          c.action == ChangeAction::kDelete;
+  }
+  for (const ResourceChange& c : changes) {
+    if (c.action == ChangeAction::kDelete) continue;
+    outcome.first_changes = c.action == ChangeAction::kCreate ||
+                            c.action == ChangeAction::kReplace;
+    break;
+  }
+  for (ResourceChange& c : changes) plan_->changes.push_back(std::move(c));
+}
+
+ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,
+                                     const ResourceInstance* existing,
+                                     const std::string& scale_detail) {
+  ResourceChange change;
+  change.address = InstanceAddress(node.name, index);
+  change.node = node.name;
+  change.index = index;
+  change.provider = node.implementation.resource_type;
+  change.dependencies = DependenciesOf(node);
+  InstanceConfig config;
+  book_.Reset();
+  RenderInstanceConfig(node, InstanceScope(infra_, node, index, book_),
+                       &config, diags_);
+  change.after = config.value;
+  change.after_unknown = config.unknown;
+  change.after_sensitive = config.sensitive;
+  if (!existing) {
+    change.action = ChangeAction::kCreate;
+    change.reason = scale_detail.empty() ? ChangeReason::kNone
+                                         : ChangeReason::kScaleUp;
+    change.reason_detail = scale_detail;
+    return change;
+  }
+  change.before = existing->attributes;
+  // What is secret now was secret then.
+  change.before_sensitive = config.sensitive;
+  Decide(*existing, &change);
+  return change;
+}
+
+void Planner::Decide(const ResourceInstance& existing,
+                     ResourceChange* change) {
+  switch (existing.status) {
+    case InstanceStatus::kTainted:
+      change->action = ChangeAction::kReplace;
+      change->reason = ChangeReason::kTainted;
+      change->reason_detail = existing.address + " is tainted";
+      return;
+    case InstanceStatus::kCreating:
+    case InstanceStatus::kDeleting:
+      change->action = ChangeAction::kReplace;
+      change->reason = ChangeReason::kInterrupted;
+      change->reason_detail = "an earlier apply stopped while changing " +
+                              existing.address;
+      return;
+    case InstanceStatus::kReady:
+      break;
+  }
+  DiffPaths(change->before, change->after, change->after_unknown, "",
+            &change->changed_paths);
+  if (existing.provider != change->provider) {
+    change->changed_paths.insert(change->changed_paths.begin(),
+                                 "resource.type");
+  }
+  if (change->changed_paths.empty()) return;  // no-op
+  const ResourceSchema* schema = FindResourceSchema(change->provider);
+  for (const std::string& path : change->changed_paths) {
+    if (path == "resource.type" || !UpdatableInPlace(path, schema)) {
+      change->replace_paths.push_back(path);
+    }
+  }
+  change->action = change->replace_paths.empty() ? ChangeAction::kUpdate
+                                                 : ChangeAction::kReplace;
+  if (!book_.changing().empty()) {
+    change->reason = ChangeReason::kDependencyReplaced;
+    std::string names;
+    for (const std::string& n : book_.changing()) {
+      names += (names.empty() ? "" : ", ") + n;
+    }
+    change->reason_detail = "it renders addresses of " + names +
+                            ", which this plan changes";
+  } else {
+    change->reason = ChangeReason::kConfigChanged;
+  }
+}
+
+ResourceChange Planner::Deletion(const ResourceInstance& r,
+                                 ChangeReason reason,
+                                 const std::string& detail) {
+  ResourceChange change;
+  change.address = r.address;
+  change.node = r.node;
+  change.index = r.index;
+  change.provider = r.provider;
+  change.action = ChangeAction::kDelete;
+  change.reason = reason;
+  change.reason_detail = detail;
+  change.before = r.attributes;
+  change.after = nullptr;
+  change.after_unknown = json::object();
+  change.dependencies = r.dependencies;
+  return change;
+}
+
+void Planner::PlanRemovedNodeTypes() {
+  for (const auto& [address, r] : state_.instances) {
+    if (d_.FindNode(r.node) >= 0) continue;
+    plan_->changes.push_back(Deletion(
+        r, ChangeReason::kNodeTypeRemoved,
+        "node type " + r.node + " is no longer in the descriptor"));
+  }
+}
+
+std::vector<std::string> Planner::DependenciesOf(const NodeSpec& node) {
+  std::vector<std::string> out;
+  for (int dep : g_.dag().DependenciesOf(d_.FindNode(node.name))) {
+    out.push_back(d_.nodes[dep].name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+int DesiredCount(const NodeSpec& node, const StateSnapshot& state,
+                 std::string* note) {
+  auto it = state.desired_counts.find(node.name);
+  int wanted = it == state.desired_counts.end() ? node.scaling.min : it->second;
+  int clamped = std::clamp(wanted, node.scaling.min, node.scaling.max);
+  if (clamped != wanted) {
+    *note = node.name + ": the recorded count " + std::to_string(wanted) +
+            " is outside scaling [" + std::to_string(node.scaling.min) + ", " +
+            std::to_string(node.scaling.max) + "]; using " +
+            std::to_string(clamped);
+  }
+  return clamped;
+}
+
+std::string DescriptorDigest(const Descriptor& d) {
+  Sha256 digest;
+  digest.Update(d.infra_name + "\n" + d.user_id + "\n");
+  for (const NodeSpec& n : d.nodes) {
+    json node = {{"name", n.name},
+                 {"type", n.type},
+                 {"min", n.scaling.min},
+                 {"max", n.scaling.max},
+                 {"variables", ValueToJson(n.variables)},
+                 {"implementation", n.implementation_index},
+                 {"resource", ValueToJson(n.implementation.resource)},
+                 {"contextualisation",
+                  ValueToJson(n.implementation.contextualisation)},
+                 {"config_management",
+                  ValueToJson(n.implementation.config_management)},
+                 {"health_check", ValueToJson(n.implementation.health_check)}};
+    digest.Update(node.dump() + "\n");
+  }
+  for (const DependencySpec& dep : d.dependencies) {
+    digest.Update(dep.dependent + " -> " + dep.dependency + "\n");
+  }
+  return digest.HexDigest();
+}
+
+bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
+              const StateSnapshot& state, Plan* plan, Diagnostics* diags) {
+  size_t before = diags->size();
+  *plan = Plan();
+  plan->lineage = state.lineage;
+  plan->serial = state.serial;
+  plan->infra_id = state.infra_id;
+  plan->infra_name = descriptor.infra_name;
+  plan->descriptor_digest = DescriptorDigest(descriptor);
+  Planner(descriptor, graph, state, plan, diags).Run();
+  return diags->size() == before;
+}
+
+}  // namespace occam

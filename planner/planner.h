@@ -1,0 +1,28 @@
+// The planner: (descriptor, node graph, state snapshot) → Plan. It decides
+// how many instances each node type has and which keys they take, renders
+// each instance's configuration, and compares it with what the state
+// recorded. Pure: no I/O, no clock; the same inputs give the same plan.
+#pragma once
+
+#include "base/diagnostic.h"
+#include "planner/descriptor.h"
+#include "planner/node_graph.h"
+#include "planner/plan.h"
+#include "state/state_snapshot.h"
+
+namespace occam {
+
+// Fills `*plan`. Returns false with diagnostics when a template cannot be
+// rendered.
+bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
+              const StateSnapshot& state, Plan* plan, Diagnostics* diags);
+
+// The desired count of `node`: the state's, or min when the state has none,
+// clamped to [min, max]. Sets `*note` when it had to clamp.
+int DesiredCount(const NodeSpec& node, const StateSnapshot& state,
+                 std::string* note);
+
+// SHA-256 of everything in the descriptor that affects a plan.
+std::string DescriptorDigest(const Descriptor& descriptor);
+
+}  // namespace occam
