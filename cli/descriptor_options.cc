@@ -1,5 +1,7 @@
 #include "cli/descriptor_options.h"
 
+#include <ostream>
+
 namespace occam {
 
 void AddDescriptorOptions(CLI::App* command, CompileOptions* options) {
@@ -13,6 +15,15 @@ void AddDescriptorOptions(CLI::App* command, CompileOptions* options) {
   command->add_flag("--allow-outside-imports", options->allow_outside_imports,
                     "let !yaml_import/!text_import read files outside the "
                     "descriptor's folder");
+}
+
+bool CompileOrReport(const CompileOptions& options, Descriptor* descriptor,
+                     NodeGraph* graph, std::ostream& err) {
+  Diagnostics diags;
+  if (CompileDescriptor(options, descriptor, graph, &diags)) return true;
+  err << diags.ToString() << "occam: " << diags.size()
+      << (diags.size() == 1 ? " error\n" : " errors\n");
+  return false;
 }
 
 }  // namespace occam

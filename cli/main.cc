@@ -1,15 +1,21 @@
-// occam's entry point: parses the command line and hands each subcommand
-// to its Run function. It decides nothing itself.
+// occam's entry point: registers the subcommands, parses the command line
+// and runs the one given. It decides nothing itself.
 #include <CLI/CLI.hpp>
-#include <iostream>
+#include <string>
+#include <vector>
 
-#include "cli/graph_command.h"
-#include "cli/validate_command.h"
+#include "cli/command.h"
 
 namespace {
 
-// Usage errors exit 2, as in Terraform and most Unix tools.
-constexpr int kUsageError = 2;
+// Terraform spells some options with one dash (-out=FILE); CLI11 wants two.
+std::vector<std::string> TerraformSpellings(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::string& a : args) {
+    if (a == "-out" || a.rfind("-out=", 0) == 0) a = "-" + a;
+  }
+  return args;
+}
 
 }  // namespace
 
@@ -17,24 +23,29 @@ int main(int argc, char** argv) {
   CLI::App app{"occam: a declarative planner for Occopus infrastructures"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "occam 0.1.0");
-  occam::ValidateOptions validate;
-  occam::GraphOptions graph;
-  occam::AddValidateCommand(&app, &validate);
-  occam::AddGraphCommand(&app, &graph);
+  occam::CommandList commands;
+  occam::RegisterValidateCommand(&app, &commands);
+  occam::RegisterGraphCommand(&app, &commands);
+  occam::RegisterPlanCommand(&app, &commands);
+  occam::RegisterShowCommand(&app, &commands);
+  occam::RegisterScaleCommand(&app, &commands);
+  occam::RegisterStateCommands(&app, &commands);
+  occam::RegisterHistoryCommand(&app, &commands);
+  occam::RegisterForceUnlockCommand(&app, &commands);
+
+  std::vector<std::string> args = TerraformSpellings(argc, argv);
+  std::vector<char*> pointers;
+  for (std::string& a : args) pointers.push_back(a.data());
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    app.parse(static_cast<int>(pointers.size()), pointers.data());
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return kUsageError;
+    return occam::kExitUsage;
   }
-  if (app.got_subcommand("validate")) {
-    return occam::RunValidate(validate, std::cout, std::cerr);
+  for (const occam::Command& command : commands) {
+    if (command.parser->parsed()) return command.run();
   }
-  return occam::RunGraph(graph, std::cout, std::cerr);
+  return occam::kExitUsage;
 }

@@ -1,7 +1,8 @@
-#include "cli/validate_command.h"
+// `occam validate`: compiles a descriptor and prints a one-line summary, or
+// every error found.
+#include <iostream>
 
-#include <ostream>
-
+#include "cli/command.h"
 #include "cli/descriptor_options.h"
 
 namespace occam {
@@ -12,36 +13,30 @@ std::string Plural(size_t n, const std::string& one, std::string many = "") {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-}  // namespace
-
-void AddValidateCommand(CLI::App* app, ValidateOptions* options) {
-  CLI::App* cmd = app->add_subcommand(
-      "validate", "Check a descriptor and its node definitions");
-  AddDescriptorOptions(cmd, &options->compile);
-}
-
-void PrintDiagnostics(const Diagnostics& diags, std::ostream& err) {
-  err << diags.ToString();
-  err << "occam: " << Plural(diags.size(), "error") << "\n";
-}
-
-int RunValidate(const ValidateOptions& options, std::ostream& out,
-                std::ostream& err) {
+int RunValidate(const CompileOptions& options) {
   Descriptor descriptor;
   NodeGraph graph;
-  Diagnostics diags;
-  if (!CompileDescriptor(options.compile, &descriptor, &graph, &diags)) {
-    PrintDiagnostics(diags, err);
-    return 1;
+  if (!CompileOrReport(options, &descriptor, &graph, std::cerr)) {
+    return kExitError;
   }
-  out << descriptor.infra_file << ": valid: infrastructure '"
-      << descriptor.infra_name << "', "
-      << Plural(descriptor.nodes.size(), "node type") << ", "
-      << Plural(descriptor.MinimumInstances(), "instance")
-      << " at minimum, "
-      << Plural(graph.dag().edge_count(), "dependency", "dependencies")
-      << "\n";
-  return 0;
+  std::cout << descriptor.infra_file << ": valid: infrastructure '"
+            << descriptor.infra_name << "', "
+            << Plural(descriptor.nodes.size(), "node type") << ", "
+            << Plural(descriptor.MinimumInstances(), "instance")
+            << " at minimum, "
+            << Plural(graph.dag().edge_count(), "dependency", "dependencies")
+            << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterValidateCommand(CLI::App* app, CommandList* commands) {
+  auto options = std::make_shared<CompileOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "validate", "Check a descriptor and its node definitions");
+  AddDescriptorOptions(cmd, options.get());
+  commands->push_back({cmd, [options] { return RunValidate(*options); }});
 }
 
 }  // namespace occam

@@ -201,11 +201,13 @@ void Planner::PlanNode(const NodeSpec& node) {
     used.insert(r->index);
     changes.push_back(PlanInstance(node, r->index, r, detail));
   }
-  // New instances take the lowest free indices.
+  // New instances take the lowest free indices. They are a scale-up once
+  // the node type has been built or scaled before; otherwise a first build.
+  bool scaled = before > 0 || state_.desired_counts.count(node.name);
   for (int index = 0; static_cast<int>(used.size()) < desired; ++index) {
     if (used.insert(index).second) {
-      changes.push_back(PlanInstance(node, index, nullptr,
-                                     before > 0 ? detail : ""));
+      changes.push_back(
+          PlanInstance(node, index, nullptr, scaled ? detail : ""));
     }
   }
   NodeOutcome& outcome = outcomes_[node.name];

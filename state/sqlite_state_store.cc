@@ -60,7 +60,8 @@ Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
        {std::tuple{row.Text(6), &out->attributes, "attributes"},
         std::tuple{row.Text(7), &out->outputs, "outputs"},
         std::tuple{row.Text(9), &tags, "tags"},
-        std::tuple{row.Text(10), &deps, "dependencies"}}) {
+        std::tuple{row.Text(10), &deps, "dependencies"},
+        std::tuple{row.Text(12), &out->sensitive, "sensitive"}}) {
     Status s = ParseJson(text, std::string(what) + " of " + out->address, target);
     if (!s.ok()) return s;
   }
@@ -203,7 +204,7 @@ Status SqliteStateStore::Load(StateSnapshot* out) {
     s = db_.Prepare(
         "SELECT address, node, idx, provider, provider_id, status, "
         "attributes, outputs, created_serial, tags, dependencies, "
-        "remove_requested FROM instances",
+        "remove_requested, sensitive FROM instances",
         &rows);
     while (s.ok() && rows.Step(&s)) {
       ResourceInstance instance;
@@ -236,7 +237,8 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     s = db_.Prepare(
         "INSERT OR REPLACE INTO instances (address, node, idx, provider, "
         "provider_id, status, attributes, outputs, created_serial, tags, "
-        "dependencies, remove_requested) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "dependencies, remove_requested, sensitive) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &put);
   }
   if (s.ok()) {
@@ -272,6 +274,7 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     put.Bind(10, json(i.tags).dump());
     put.Bind(11, json(i.dependencies).dump());
     put.Bind(12, static_cast<int64_t>(i.remove_requested));
+    put.Bind(13, i.sensitive.dump());
     put.Step(&s);
   }
   for (const auto& [node, count] : change.set_desired) {

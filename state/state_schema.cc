@@ -28,10 +28,12 @@ const std::vector<std::string>& StateMigrations() {
           message TEXT NOT NULL,
           detail TEXT NOT NULL);
       )sql",
-      // 2: ownership tags, dependencies and named removals on instances;
-      // the state lock.
+      // 2: ownership tags, secrets, dependencies and named removals on
+      // instances; the state lock.
       R"sql(
         ALTER TABLE instances ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE instances ADD COLUMN sensitive TEXT NOT NULL
+          DEFAULT '{}';
         ALTER TABLE instances ADD COLUMN dependencies TEXT NOT NULL
           DEFAULT '[]';
         ALTER TABLE instances ADD COLUMN remove_requested INTEGER NOT NULL

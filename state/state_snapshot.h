@@ -32,6 +32,9 @@ struct ResourceInstance {
   InstanceStatus status = InstanceStatus::kReady;
   nlohmann::json attributes = nlohmann::json::object();  // config as applied
   nlohmann::json outputs = nlohmann::json::object();     // ip, pid, port …
+  // Mirror of `attributes`: true where a value is secret (masked when
+  // shown).
+  nlohmann::json sensitive = nlohmann::json::object();
   // Tags the provider put on the object so that it can be found again
   // (lineage and address).
   std::map<std::string, std::string> tags;

@@ -32,6 +32,7 @@ class StateStoreConformance : public ::testing::TestWithParam<StoreFactory> {
     r.status = InstanceStatus::kReady;
     r.attributes = {{"size", "small"}, {"list", {1, 2}}};
     r.outputs = {{"ip", "127.0.0.1"}};
+    r.sensitive = {{"password", true}};
     r.tags = {{"occam.address", r.address}};
     r.dependencies = {"db"};
     r.created_serial = 1;

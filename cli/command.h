@@ -1,0 +1,40 @@
+// A subcommand: the CLI11 parser that recognises it and the function that
+// runs it once parsed. Each *_command.cc registers its own; main() parses
+// and runs whichever was given.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <vector>
+
+#include "base/status.h"
+
+namespace occam {
+
+struct Command {
+  CLI::App* parser;
+  std::function<int()> run;  // returns the exit code
+};
+
+using CommandList = std::vector<Command>;
+
+// Exit codes shared by every command.
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+// Prints "Error: MESSAGE" to `err` and returns kExitError.
+int ReportError(const Status& status, std::ostream& err);
+
+void RegisterValidateCommand(CLI::App* app, CommandList* commands);
+void RegisterGraphCommand(CLI::App* app, CommandList* commands);
+void RegisterPlanCommand(CLI::App* app, CommandList* commands);
+void RegisterShowCommand(CLI::App* app, CommandList* commands);
+void RegisterScaleCommand(CLI::App* app, CommandList* commands);
+void RegisterStateCommands(CLI::App* app, CommandList* commands);
+void RegisterHistoryCommand(CLI::App* app, CommandList* commands);
+void RegisterForceUnlockCommand(CLI::App* app, CommandList* commands);
+
+}  // namespace occam

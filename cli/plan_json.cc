@@ -1,0 +1,137 @@
+#include "cli/plan_render.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+const char kVersion[] = "0.1.0";
+
+json Actions(ChangeAction action) {
+  switch (action) {
+    case ChangeAction::kNoOp:
+      return {"no-op"};
+    case ChangeAction::kCreate:
+      return {"create"};
+    case ChangeAction::kUpdate:
+      return {"update"};
+    case ChangeAction::kDelete:
+      return {"delete"};
+    case ChangeAction::kReplace:
+      return {"delete", "create"};
+  }
+  return {"no-op"};
+}
+
+// Terraform's action_reason where one fits; "" where Terraform has none.
+std::string TerraformReason(const ResourceChange& c) {
+  if (c.action == ChangeAction::kReplace) {
+    switch (c.reason) {
+      case ChangeReason::kTainted:
+        return "replace_because_tainted";
+      case ChangeReason::kConfigChanged:
+        return "replace_because_cannot_update";
+      case ChangeReason::kDependencyReplaced:
+        return "replace_by_triggers";
+      default:
+        return "";
+    }
+  }
+  if (c.action == ChangeAction::kDelete) {
+    if (c.reason == ChangeReason::kScaleDown) return "delete_because_count_index";
+    if (c.reason == ChangeReason::kNodeTypeRemoved) {
+      return "delete_because_no_resource_config";
+    }
+  }
+  return "";
+}
+
+json Identity(const ResourceChange& c) {
+  return {{"address", c.address},
+          {"mode", "managed"},
+          {"type", c.provider},
+          {"name", c.node},
+          {"index", c.index},
+          {"provider_name", "occam.local/providers/" + c.provider}};
+}
+
+json ResourceChangeJson(const ResourceChange& c) {
+  json out = Identity(c);
+  out["change"] = {
+      {"actions", Actions(c.action)},
+      {"before", MaskSensitive(c.before, c.before_sensitive)},
+      {"after", MaskSensitive(c.after, c.after_sensitive)},
+      {"after_unknown", c.after_unknown},
+      {"before_sensitive", c.before.is_null() ? json(false) : c.before_sensitive},
+      {"after_sensitive", c.after.is_null() ? json(false) : c.after_sensitive}};
+  std::string reason = TerraformReason(c);
+  if (!reason.empty()) out["action_reason"] = reason;
+  out["occam_reason"] = {{"reason", ChangeReasonName(c.reason)},
+                         {"detail", c.reason_detail}};
+  return out;
+}
+
+json StateResource(const ResourceChange& c, const json& values,
+                   const json& sensitive) {
+  json out = Identity(c);
+  out["schema_version"] = 0;
+  out["values"] = MaskSensitive(values, sensitive);
+  out["sensitive_values"] = sensitive;
+  return out;
+}
+
+}  // namespace
+
+json MaskSensitive(const json& value, const json& sensitive) {
+  if (sensitive.is_boolean() && sensitive.get<bool>() && !value.is_null()) {
+    return "(sensitive value)";
+  }
+  if (value.is_object() && sensitive.is_object()) {
+    json out = value;
+    for (auto& [k, v] : out.items()) {
+      if (sensitive.contains(k)) v = MaskSensitive(v, sensitive[k]);
+    }
+    return out;
+  }
+  if (value.is_array() && sensitive.is_array()) {
+    json out = value;
+    for (size_t i = 0; i < out.size() && i < sensitive.size(); ++i) {
+      out[i] = MaskSensitive(out[i], sensitive[i]);
+    }
+    return out;
+  }
+  return value;
+}
+
+json RenderPlanJson(const Plan& plan) {
+  json changes = json::array(), planned = json::array(), prior = json::array();
+  for (const ResourceChange& c : plan.changes) {
+    changes.push_back(ResourceChangeJson(c));
+    if (!c.after.is_null()) {
+      planned.push_back(StateResource(c, c.after, c.after_sensitive));
+    }
+    if (!c.before.is_null()) {
+      prior.push_back(StateResource(c, c.before, c.before_sensitive));
+    }
+  }
+  return {{"format_version", "1.2"},
+          {"terraform_version", kVersion},
+          {"occam_version", kVersion},
+          {"planned_values", {{"root_module", {{"resources", planned}}}}},
+          {"resource_changes", changes},
+          {"prior_state",
+           {{"format_version", "1.0"},
+            {"terraform_version", kVersion},
+            {"values", {{"root_module", {{"resources", prior}}}}}}},
+          {"occam",
+           {{"infra_name", plan.infra_name},
+            {"infra_id", plan.infra_id},
+            {"lineage", plan.lineage},
+            {"serial", plan.serial},
+            {"descriptor_digest", plan.descriptor_digest},
+            {"desired_counts", plan.desired_counts},
+            {"notes", plan.notes}}},
+          {"errored", false}};
+}
+
+}  // namespace occam

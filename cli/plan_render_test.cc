@@ -1,0 +1,175 @@
+#include "cli/plan_render.h"
+
+#include <gtest/gtest.h>
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+ResourceChange Change(const std::string& node, int index, ChangeAction action,
+                      ChangeReason reason, const std::string& detail) {
+  ResourceChange c;
+  c.node = node;
+  c.index = index;
+  c.address = node + "[" + std::to_string(index) + "]";
+  c.provider = "dummy";
+  c.action = action;
+  c.reason = reason;
+  c.reason_detail = detail;
+  return c;
+}
+
+// One of each action, as the planner would make them.
+Plan SamplePlan() {
+  Plan plan;
+  plan.infra_name = "shop";
+  plan.lineage = "l-1";
+  plan.serial = 3;
+  plan.infra_id = "i-1";
+  plan.descriptor_digest = "d";
+  plan.desired_counts = {{"app", 2}, {"cache", 1}, {"db", 1}};
+  ResourceChange create = Change("app", 1, ChangeAction::kCreate,
+                                 ChangeReason::kScaleUp,
+                                 "app scales from 1 to 2");
+  create.after = {{"resource", {{"password", "s3cret"}, {"size", "small"}}}};
+  create.after_sensitive = {{"resource", {{"password", true}}}};
+  create.after_unknown = {{"resource", {{"db", true}}}};
+  ResourceChange noop = Change("app", 0, ChangeAction::kNoOp,
+                               ChangeReason::kNone, "");
+  noop.before = noop.after = {{"resource", {{"size", "small"}}}};
+  ResourceChange update = Change("db", 0, ChangeAction::kUpdate,
+                                 ChangeReason::kConfigChanged, "");
+  update.before = {{"resource", {{"attributes", {{"size", "small"}}}}}};
+  update.after = {{"resource", {{"attributes", {{"size", "large"}}}}}};
+  update.changed_paths = {"resource.attributes.size"};
+  ResourceChange replace = Change("cache", 0, ChangeAction::kReplace,
+                                  ChangeReason::kTainted, "cache[0] is tainted");
+  replace.before = replace.after = {{"resource", {{"name", "c"}}}};
+  ResourceChange remove = Change("old", 0, ChangeAction::kDelete,
+                                 ChangeReason::kNodeTypeRemoved,
+                                 "node type old is no longer in the descriptor");
+  remove.before = {{"resource", {{"name", "o"}}}};
+  plan.changes = {noop, create, replace, update, remove};
+  return plan;
+}
+
+TEST(PlanText, TerraformWordsAndSymbols) {
+  EXPECT_EQ(
+      "occam compared the descriptor with the state and made this plan. "
+      "Actions are shown with these symbols:\n"
+      "  + create\n"
+      "  ~ update in place\n"
+      "  - destroy\n"
+      "-/+ destroy and then create replacement\n"
+      "\n"
+      "occam will perform the following actions:\n"
+      "\n"
+      "  # app[1] will be created\n"
+      "  # (because app scales from 1 to 2)\n"
+      "  + resource \"dummy\" \"app\" {\n"
+      "      + resource = {\n"
+      "          + db       = (known after apply)\n"
+      "          + password = (sensitive value)\n"
+      "          + size     = \"small\"\n"
+      "        }\n"
+      "    }\n"
+      "\n"
+      "  # cache[0] is tainted, so must be replaced\n"
+      "  # (because cache[0] is tainted)\n"
+      "-/+ resource \"dummy\" \"cache\" {\n"
+      "        # (1 unchanged attribute hidden)\n"
+      "    }\n"
+      "\n"
+      "  # db[0] will be updated in place\n"
+      "  ~ resource \"dummy\" \"db\" {\n"
+      "      ~ resource = {\n"
+      "          ~ attributes = {\n"
+      "              ~ size = \"small\" -> \"large\"\n"
+      "            }\n"
+      "        }\n"
+      "    }\n"
+      "\n"
+      "  # old[0] will be destroyed\n"
+      "  # (because node type old is no longer in the descriptor)\n"
+      "  - resource \"dummy\" \"old\" {\n"
+      "      - resource = {\n"
+      "          - name = \"o\"\n"
+      "        }\n"
+      "    }\n"
+      "\n"
+      "Plan: 2 to add, 1 to change, 2 to destroy.\n",
+      RenderPlanText(SamplePlan()));
+}
+
+TEST(PlanText, NoChanges) {
+  Plan plan = SamplePlan();
+  plan.changes.resize(1);
+  plan.notes = {"app: the recorded count 9 is outside scaling [1, 5]; using 5"};
+  EXPECT_EQ(
+      "Note: app: the recorded count 9 is outside scaling [1, 5]; using 5\n"
+      "\n"
+      "No changes. Your infrastructure matches the configuration.\n\n"
+      "occam compared the descriptor with the state and found no "
+      "differences, so no changes are needed.\n",
+      RenderPlanText(plan));
+}
+
+TEST(PlanJson, FollowsTerraformsShape) {
+  json j = RenderPlanJson(SamplePlan());
+  EXPECT_EQ("1.2", j["format_version"]);
+  ASSERT_EQ(5u, j["resource_changes"].size());
+  const json& create = j["resource_changes"][1];
+  EXPECT_EQ("app[1]", create["address"]);
+  EXPECT_EQ("managed", create["mode"]);
+  EXPECT_EQ("dummy", create["type"]);
+  EXPECT_EQ("app", create["name"]);
+  EXPECT_EQ(1, create["index"]);
+  EXPECT_EQ(json({"create"}), create["change"]["actions"]);
+  EXPECT_EQ(nullptr, create["change"]["before"]);
+  EXPECT_EQ(false, create["change"]["before_sensitive"]);
+  // Secrets never leave occam, even in JSON.
+  EXPECT_EQ("(sensitive value)", create["change"]["after"]["resource"]["password"]);
+  EXPECT_EQ(json({{"resource", {{"db", true}}}}),
+            create["change"]["after_unknown"]);
+  EXPECT_EQ(json({"no-op"}), j["resource_changes"][0]["change"]["actions"]);
+  const json& replace = j["resource_changes"][2];
+  EXPECT_EQ(json({"delete", "create"}), replace["change"]["actions"]);
+  EXPECT_EQ("replace_because_tainted", replace["action_reason"]);
+  const json& remove = j["resource_changes"][4];
+  EXPECT_EQ("delete_because_no_resource_config", remove["action_reason"]);
+  EXPECT_EQ(4u, j["planned_values"]["root_module"]["resources"].size());
+  EXPECT_EQ(4u, j["prior_state"]["values"]["root_module"]["resources"].size());
+  EXPECT_EQ(std::string::npos, j.dump().find("s3cret"));
+}
+
+TEST(PlanMarkdown, SummaryTableThenCollapsedDiffs) {
+  std::string md = RenderPlanMarkdown(SamplePlan());
+  EXPECT_EQ(0u, md.find("### occam plan: `shop`\n\n"
+                        "**Plan: 2 to add, 1 to change, 2 to destroy.**\n\n"
+                        "| Action | Instance | Why |\n|---|---|---|\n"
+                        "| create | `app[1]` | app scales from 1 to 2 |\n"
+                        "| replace | `cache[0]` | cache[0] is tainted |\n"
+                        "| update | `db[0]` | - |\n"
+                        "| delete | `old[0]` | node type old is no longer in "
+                        "the descriptor |\n"))
+      << md;
+  EXPECT_NE(std::string::npos,
+            md.find("<details><summary><code>db[0]</code> update</summary>\n\n"
+                    "```diff\n"))
+      << md;
+  EXPECT_NE(std::string::npos, md.find("\n-           name = \"o\"\n")) << md;
+  EXPECT_EQ(std::string::npos, md.find("s3cret"));
+}
+
+TEST(MaskSensitive, MasksMarkedLeavesOnly) {
+  json value = {{"a", "x"}, {"b", {"p", "q"}}, {"c", {{"d", 1}}}};
+  json mask = {{"b", {false, true}}, {"c", true}};
+  EXPECT_EQ(json({{"a", "x"},
+                  {"b", {"p", "(sensitive value)"}},
+                  {"c", "(sensitive value)"}}),
+            MaskSensitive(value, mask));
+}
+
+}  // namespace
+}  // namespace occam

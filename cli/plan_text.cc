@@ -1,0 +1,91 @@
+#include "cli/attribute_diff.h"
+#include "cli/plan_render.h"
+
+namespace occam {
+namespace {
+
+std::string Symbol(ChangeAction action) {
+  switch (action) {
+    case ChangeAction::kCreate:
+      return "  +";
+    case ChangeAction::kUpdate:
+      return "  ~";
+    case ChangeAction::kDelete:
+      return "  -";
+    case ChangeAction::kReplace:
+      return "-/+";
+    case ChangeAction::kNoOp:
+      return "   ";
+  }
+  return "   ";
+}
+
+std::string Headline(const ResourceChange& c) {
+  switch (c.action) {
+    case ChangeAction::kCreate:
+      return "will be created";
+    case ChangeAction::kUpdate:
+      return "will be updated in place";
+    case ChangeAction::kDelete:
+      return "will be destroyed";
+    case ChangeAction::kReplace:
+      return c.reason == ChangeReason::kTainted
+                 ? "is tainted, so must be replaced"
+                 : "must be replaced";
+    case ChangeAction::kNoOp:
+      return "is unchanged";
+  }
+  return "";
+}
+
+std::string Legend(const Plan& plan) {
+  std::string out =
+      "occam compared the descriptor with the state and made this plan. "
+      "Actions are shown with these symbols:\n";
+  if (plan.Count(ChangeAction::kCreate)) out += "  + create\n";
+  if (plan.Count(ChangeAction::kUpdate)) out += "  ~ update in place\n";
+  if (plan.Count(ChangeAction::kDelete)) out += "  - destroy\n";
+  if (plan.Count(ChangeAction::kReplace)) {
+    out += "-/+ destroy and then create replacement\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderChangeBlock(const ResourceChange& c) {
+  DiffInput input;
+  input.before = c.before;
+  input.after = c.after;
+  input.after_unknown = c.after_unknown;
+  input.before_sensitive = c.before_sensitive;
+  input.after_sensitive = c.after_sensitive;
+  input.forces_replacement.insert(c.replace_paths.begin(), c.replace_paths.end());
+  std::string out = "  # " + c.address + " " + Headline(c) + "\n";
+  if (!c.reason_detail.empty()) out += "  # (because " + c.reason_detail + ")\n";
+  out += Symbol(c.action) + " resource \"" + c.provider + "\" \"" + c.node +
+         "\" {\n";
+  out += RenderAttributeDiff(input, 1);
+  out += "    }\n";
+  return out;
+}
+
+std::string RenderPlanText(const Plan& plan) {
+  std::string out;
+  for (const std::string& note : plan.notes) out += "Note: " + note + "\n";
+  if (!plan.notes.empty()) out += "\n";
+  if (!plan.HasChanges()) {
+    return out +
+           "No changes. Your infrastructure matches the configuration.\n\n"
+           "occam compared the descriptor with the state and found no "
+           "differences, so no changes are needed.\n";
+  }
+  out += Legend(plan) + "\noccam will perform the following actions:\n";
+  for (const ResourceChange& c : plan.changes) {
+    if (c.action == ChangeAction::kNoOp) continue;
+    out += "\n" + RenderChangeBlock(c);
+  }
+  return out + "\n" + plan.Summary() + "\n";
+}
+
+}  // namespace occam

@@ -1,0 +1,45 @@
+// `occam show FILE`: renders a saved plan.
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/plan_render.h"
+#include "planner/plan_file.h"
+
+namespace occam {
+namespace {
+
+struct ShowOptions {
+  std::string file;
+  bool json = false;
+  bool markdown = false;
+};
+
+int RunShow(const ShowOptions& options) {
+  Plan plan;
+  Status s = ReadPlanFile(options.file, &plan);
+  if (!s.ok()) return ReportError(s, std::cerr);
+  if (options.json) {
+    std::cout << RenderPlanJson(plan).dump() << "\n";
+  } else if (options.markdown) {
+    std::cout << RenderPlanMarkdown(plan);
+  } else {
+    std::cout << RenderPlanText(plan);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterShowCommand(CLI::App* app, CommandList* commands) {
+  auto options = std::make_shared<ShowOptions>();
+  CLI::App* cmd = app->add_subcommand("show", "Show a saved plan");
+  cmd->add_option("FILE", options->file, "plan file from occam plan --out")
+      ->required();
+  auto* json = cmd->add_flag("--json", options->json,
+                             "print Terraform's plan JSON representation");
+  cmd->add_flag("--markdown", options->markdown, "print Markdown")
+      ->excludes(json);
+  commands->push_back({cmd, [options] { return RunShow(*options); }});
+}
+
+}  // namespace occam

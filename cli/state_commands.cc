@@ -1,0 +1,142 @@
+// `occam state list`, `occam state show ADDRESS`, `occam history` and
+// `occam force-unlock ID`: reading the state, and clearing a stale lock.
+#include <iostream>
+
+#include "base/clock.h"
+#include "cli/command.h"
+#include "cli/plan_render.h"
+#include "cli/state_options.h"
+
+namespace occam {
+namespace {
+
+struct StateReadOptions {
+  StateOptions state;
+  std::string address;  // state show
+  std::string lock_id;  // force-unlock
+  int limit = 50;       // history
+};
+
+Status LoadState(const StateOptions& options, StateSnapshot* snapshot) {
+  std::unique_ptr<SqliteStateStore> store;
+  Status s = OpenState(options, /*create=*/false, &store);
+  return s.ok() ? store->Load(snapshot) : s;
+}
+
+std::vector<const ResourceInstance*> InAddressOrder(const StateSnapshot& s) {
+  std::vector<const ResourceInstance*> out;
+  for (const auto& [address, r] : s.instances) out.push_back(&r);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) {
+    return std::tie(a->node, a->index) < std::tie(b->node, b->index);
+  });
+  return out;
+}
+
+int RunList(const StateReadOptions& options) {
+  StateSnapshot snapshot;
+  Status s = LoadState(options.state, &snapshot);
+  if (!s.ok()) return ReportError(s, std::cerr);
+  for (const ResourceInstance* r : InAddressOrder(snapshot)) {
+    std::cout << r->address << "\n";
+  }
+  return kExitOk;
+}
+
+std::string Field(const std::string& name, const std::string& value) {
+  return "    " + name + std::string(15 - name.size(), ' ') + "= " + value +
+         "\n";
+}
+
+int RunShowInstance(const StateReadOptions& options) {
+  StateSnapshot snapshot;
+  Status s = LoadState(options.state, &snapshot);
+  if (!s.ok()) return ReportError(s, std::cerr);
+  auto it = snapshot.instances.find(options.address);
+  if (it == snapshot.instances.end()) {
+    return ReportError(Status::NotFound("no instance " + options.address +
+                                        " in the state; occam state list "
+                                        "shows them"),
+                       std::cerr);
+  }
+  const ResourceInstance& r = it->second;
+  nlohmann::json tags(r.tags);
+  std::cout << "# " << r.address << ":\nresource \"" << r.provider << "\" \""
+            << r.node << "\" {\n"
+            << Field("index", std::to_string(r.index))
+            << Field("status", "\"" + InstanceStatusName(r.status) + "\"")
+            << Field("provider_id", nlohmann::json(r.provider_id).dump())
+            << Field("created_serial", std::to_string(r.created_serial))
+            << Field("attributes",
+                     MaskSensitive(r.attributes, r.sensitive).dump(4))
+            << Field("outputs", r.outputs.dump(4))
+            << Field("tags", tags.dump(4)) << "}\n";
+  return kExitOk;
+}
+
+int RunHistory(const StateReadOptions& options) {
+  std::unique_ptr<SqliteStateStore> store;
+  Status s = OpenState(options.state, /*create=*/false, &store);
+  std::vector<Event> events;
+  if (s.ok()) s = store->Events(options.limit, &events);
+  if (!s.ok()) return ReportError(s, std::cerr);
+  for (const Event& e : events) {
+    std::cout << FormatTimestamp(e.time_ms) << "  " << e.kind << "  "
+              << (e.node.empty() ? "-" : e.node) << "  " << e.message;
+    if (e.detail.contains("cause")) {
+      std::cout << "  [" << e.detail["cause"].get<std::string>() << "]";
+    }
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+int RunForceUnlock(const StateReadOptions& options) {
+  std::unique_ptr<SqliteStateStore> store;
+  Status s = OpenState(options.state, /*create=*/false, &store);
+  if (s.ok()) s = store->Unlock(options.lock_id);
+  if (s.IsNotFound()) {
+    s = Status::NotFound("the state is not locked by " + options.lock_id +
+                         "; nothing was changed");
+  }
+  if (!s.ok()) return ReportError(s, std::cerr);
+  std::cout << "occam state has been successfully unlocked!\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterStateCommands(CLI::App* app, CommandList* commands) {
+  CLI::App* state = app->add_subcommand("state", "Read the state");
+  state->require_subcommand(1);
+  auto list = std::make_shared<StateReadOptions>();
+  CLI::App* list_cmd = state->add_subcommand("list", "List instances");
+  AddStateOptions(list_cmd, &list->state, false);
+  commands->push_back({list_cmd, [list] { return RunList(*list); }});
+
+  auto show = std::make_shared<StateReadOptions>();
+  CLI::App* show_cmd = state->add_subcommand("show", "Show one instance");
+  show_cmd->add_option("ADDRESS", show->address, "e.g. app[0]")->required();
+  AddStateOptions(show_cmd, &show->state, false);
+  commands->push_back({show_cmd, [show] { return RunShowInstance(*show); }});
+}
+
+void RegisterHistoryCommand(CLI::App* app, CommandList* commands) {
+  auto options = std::make_shared<StateReadOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "history", "The event log, newest first: scaling decisions, applies");
+  AddStateOptions(cmd, &options->state, false);
+  cmd->add_option("--limit", options->limit, "at most this many (0: all)");
+  commands->push_back({cmd, [options] { return RunHistory(*options); }});
+}
+
+void RegisterForceUnlockCommand(CLI::App* app, CommandList* commands) {
+  auto options = std::make_shared<StateReadOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "force-unlock", "Remove a stale state lock left by a dead occam");
+  cmd->add_option("ID", options->lock_id, "the lock id the error showed")
+      ->required();
+  AddStateOptions(cmd, &options->state, false);
+  commands->push_back({cmd, [options] { return RunForceUnlock(*options); }});
+}
+
+}  // namespace occam

@@ -1,0 +1,58 @@
+#include "cli/state_options.h"
+
+#include <charconv>
+
+namespace occam {
+
+void AddStateOptions(CLI::App* command, StateOptions* options,
+                     bool can_create) {
+  command->add_option("--state", options->path,
+                      "state file (default occam.db)");
+  command->add_option("--lock-timeout", options->lock_timeout,
+                      "how long to wait for the state lock: 0, 30s, 2m …");
+  if (can_create) {
+    command->add_option("--infra-id", options->infra_id,
+                        "infrastructure id of a new state (default: a new "
+                        "UUID)");
+  }
+}
+
+Status OpenState(const StateOptions& options, bool create,
+                 std::unique_ptr<SqliteStateStore>* out) {
+  StateOpenOptions open;
+  open.create_if_missing = create;
+  open.infra_id = options.infra_id;
+  Status s = SqliteStateStore::Open(options.path, open, out);
+  if (!s.ok() || options.infra_id.empty()) return s;
+  StateSnapshot snapshot;
+  s = (*out)->Load(&snapshot);
+  if (s.ok() && snapshot.infra_id != options.infra_id) {
+    return Status::InvalidArgument(
+        "the state " + options.path + " belongs to infrastructure " +
+        snapshot.infra_id + "; --infra-id " + options.infra_id +
+        " only names the infrastructure of a new state");
+  }
+  return s;
+}
+
+Status ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
+  long long number = 0;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, number);
+  std::string unit(ptr, end);
+  long long scale = unit == "ms" ? 1
+                    : unit == "s" || (unit.empty() && number == 0) ? 1000
+                    : unit == "m"  ? 60000
+                    : unit == "h"  ? 3600000
+                                   : -1;
+  if (ec != std::errc() || number < 0 || scale < 0) {
+    return Status::InvalidArgument("'" + text +
+                                   "' is not a duration; write 0, 500ms, 30s, "
+                                   "2m or 1h");
+  }
+  *out = std::chrono::milliseconds(number * scale);
+  return Status::Ok();
+}
+
+}  // namespace occam
