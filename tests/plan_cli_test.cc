@@ -1,0 +1,223 @@
+// The state and plan commands end to end: golden renderings of the example,
+// scaling, saved plans, the lock, and state files that are not ours.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "state/sqlite_state_store.h"
+#include "state/state_lock.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::CommandResult;
+using testing::RunCommand;
+
+const char kInfraId[] = "00000000-0000-4000-8000-000000000001";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class PlanCliTest : public ::testing::Test {
+ protected:
+  PlanCliTest() {
+    std::filesystem::copy(testing::SourceDir() + "/examples/micado",
+                          dir_.path() / "micado",
+                          std::filesystem::copy_options::recursive);
+  }
+
+  CommandResult Occam(const std::string& args) {
+    return RunCommand("cd " + (dir_.path() / "micado").string() + " && " +
+                      testing::OccamBinary() + " " + args);
+  }
+
+  // Compares with tests/golden/NAME, or rewrites it when
+  // OCCAM_UPDATE_GOLDEN is set.
+  void ExpectGolden(const std::string& name, const std::string& actual) {
+    std::string path = testing::SourceDir() + "/tests/golden/" + name;
+    if (std::getenv("OCCAM_UPDATE_GOLDEN")) {
+      std::ofstream(path) << actual;
+      return;
+    }
+    EXPECT_EQ(ReadFile(path), actual) << "golden file " << path;
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(PlanCliTest, GoldenText) {
+  CommandResult r = Occam("plan -f infra.yaml --infra-id " +
+                          std::string(kInfraId));
+  EXPECT_EQ(0, r.exit_code);
+  ExpectGolden("micado_plan.txt", r.out);
+}
+
+TEST_F(PlanCliTest, GoldenJson) {
+  CommandResult r = Occam("plan -f infra.yaml --json --infra-id " +
+                          std::string(kInfraId));
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  nlohmann::json plan = nlohmann::json::parse(r.out);
+  // The lineage is a new UUID with every state.
+  EXPECT_EQ(36u, plan["occam"]["lineage"].get<std::string>().size());
+  plan["occam"]["lineage"] = "LINEAGE";
+  ExpectGolden("micado_plan.json", plan.dump(2) + "\n");
+}
+
+TEST_F(PlanCliTest, GoldenMarkdown) {
+  CommandResult r = Occam("plan -f infra.yaml --markdown --infra-id " +
+                          std::string(kInfraId));
+  EXPECT_EQ(0, r.exit_code);
+  ExpectGolden("micado_plan.md", r.out);
+}
+
+TEST_F(PlanCliTest, GoldenScaleUp) {
+  ASSERT_EQ(0, Occam("scale app +2 -f infra.yaml").exit_code);
+  CommandResult r = Occam("plan -f infra.yaml");
+  EXPECT_EQ(0, r.exit_code);
+  ExpectGolden("micado_scaled_plan.txt", r.out);
+}
+
+TEST_F(PlanCliTest, DetailedExitCode) {
+  EXPECT_EQ(2, Occam("plan -f infra.yaml --detailed-exitcode").exit_code);
+  EXPECT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+}
+
+TEST_F(PlanCliTest, SavedPlanShowsTheSame) {
+  CommandResult plan = Occam("plan -f infra.yaml -out app.plan");
+  ASSERT_EQ(0, plan.exit_code) << plan.out;
+  EXPECT_NE(std::string::npos,
+            plan.out.find("\nSaved the plan to: app.plan\n\nTo perform "
+                          "exactly these actions, run:\n  occam apply "
+                          "app.plan\n"));
+  CommandResult show = Occam("show app.plan");
+  EXPECT_EQ(0, show.exit_code);
+  EXPECT_EQ(plan.out.substr(0, plan.out.find("\nSaved the plan")), show.out);
+  EXPECT_EQ(Occam("plan -f infra.yaml --json").out,
+            Occam("show app.plan --json").out);
+  CommandResult bad = Occam("show infra.yaml");
+  EXPECT_EQ(1, bad.exit_code);
+  EXPECT_EQ("Error: infra.yaml is not an occam plan file; make one with "
+            "occam plan --out FILE\n",
+            bad.out);
+}
+
+TEST_F(PlanCliTest, ScaleIsClampedAndRecorded) {
+  EXPECT_EQ("app: desired count 1 -> 3.\nRun occam plan to see the "
+            "instances this changes.\n",
+            Occam("scale app +2 -f infra.yaml").out);
+  EXPECT_EQ("app: desired count 3 -> 5 (asked for 12; max is 5).\nRun occam "
+            "plan to see the instances this changes.\n",
+            Occam("scale app 12 -f infra.yaml").out);
+  EXPECT_EQ("app: desired count 5 -> 1 (asked for -5; min is 1).\nRun occam "
+            "plan to see the instances this changes.\n",
+            Occam("scale app -10 -f infra.yaml").out);
+  EXPECT_EQ("app: desired count stays 1 (asked for 0; min is 1).\n",
+            Occam("scale app -1 -f infra.yaml").out);
+  CommandResult unknown = Occam("scale ap +1 -f infra.yaml");
+  EXPECT_EQ(1, unknown.exit_code);
+  EXPECT_EQ("Error: no node 'ap' in the descriptor; did you mean 'app'?\n",
+            unknown.out);
+  CommandResult bad = Occam("scale app lots -f infra.yaml");
+  EXPECT_EQ(1, bad.exit_code);
+  EXPECT_EQ("Error: 'lots' is not a count change; write +N or -N to add or "
+            "remove instances, or N for an exact count\n",
+            bad.out);
+  CommandResult history = Occam("history");
+  EXPECT_EQ(0, history.exit_code);
+  std::vector<std::string> lines;
+  std::istringstream in(history.out);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line.substr(line.find("  ") + 2));  // drop the time
+  }
+  EXPECT_EQ((std::vector<std::string>{
+                "scale  app  app: desired count stays 1 (asked for 0; min is "
+                "1)  [cli]",
+                "scale  app  app: desired count 5 -> 1 (asked for -5; min is "
+                "1)  [cli]",
+                "scale  app  app: desired count 3 -> 5 (asked for 12; max is "
+                "5)  [cli]",
+                "scale  app  app: desired count 1 -> 3  [cli]"}),
+            lines);
+}
+
+TEST_F(PlanCliTest, LockedStateIsReported) {
+  ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+  std::unique_ptr<SqliteStateStore> store;
+  std::string state = (dir_.path() / "micado/occam.db").string();
+  ASSERT_TRUE(SqliteStateStore::Open(state, {}, &store).ok());
+  std::unique_ptr<StateLock> lock;
+  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "apply",
+                                 std::chrono::milliseconds(0), &lock)
+                  .ok());
+  CommandResult r = Occam("plan -f infra.yaml");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ("Error: the state occam.db is locked by another occam:\n" +
+                DescribeLock(lock->info()) +
+                "Wait for it to finish, or pass --lock-timeout to wait "
+                "longer\n",
+            r.out);
+}
+
+TEST_F(PlanCliTest, StaleLockIsClearedWithForceUnlock) {
+  ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+  // A lock left by a process that has died.
+  CommandResult dead = RunCommand("sh -c 'echo $$'");
+  LockInfo left = ThisProcessLockInfo("apply");
+  left.pid = std::stoi(dead.out);
+  left.process_start = 1;
+  std::unique_ptr<SqliteStateStore> store;
+  ASSERT_TRUE(SqliteStateStore::Open((dir_.path() / "micado/occam.db").string(),
+                                     {}, &store)
+                  .ok());
+  LockInfo holder;
+  ASSERT_TRUE(store->TryLock(left, &holder).ok());
+  CommandResult r = Occam("plan -f infra.yaml");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos,
+            r.out.find("which is no longer running (a stale lock)"))
+      << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("  occam force-unlock " + left.id))
+      << r.out;
+  EXPECT_EQ(1, Occam("force-unlock not-the-id").exit_code);
+  CommandResult unlock = Occam("force-unlock " + left.id);
+  EXPECT_EQ(0, unlock.exit_code);
+  EXPECT_EQ("occam state has been successfully unlocked!\n", unlock.out);
+  EXPECT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+}
+
+TEST_F(PlanCliTest, ForeignStateFileIsRefusedUntouched) {
+  dir_.Write("micado/notes.db", "my notes\n");
+  CommandResult r = Occam("plan -f infra.yaml --state notes.db");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ("Error: notes.db is not an occam state file (it is not an SQLite "
+            "database); occam has not changed it. Name another file with "
+            "--state\n",
+            r.out);
+  EXPECT_EQ("my notes\n", ReadFile(dir_.Path("micado/notes.db")));
+}
+
+TEST_F(PlanCliTest, StateReadCommands) {
+  EXPECT_EQ(1, Occam("state list").exit_code);  // no state yet
+  ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+  CommandResult list = Occam("state list");
+  EXPECT_EQ(0, list.exit_code);
+  EXPECT_EQ("", list.out);  // planned, nothing applied
+  CommandResult show = Occam("state show app[0]");
+  EXPECT_EQ(1, show.exit_code);
+  EXPECT_EQ("Error: no instance app[0] in the state; occam state list shows "
+            "them\n",
+            show.out);
+  EXPECT_EQ(1, Occam("plan -f infra.yaml --infra-id other").exit_code);
+}
+
+}  // namespace
+}  // namespace occam
