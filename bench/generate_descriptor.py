@@ -13,6 +13,11 @@ def main():
     parser.add_argument("--nodes", type=int, default=10000)
     parser.add_argument("--dependencies", type=int, default=30000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--min", type=int, default=1)
+    parser.add_argument("--max", type=int, default=3)
+    parser.add_argument("--templates", action="store_true",
+                        help="render a variable and the address of one "
+                             "dependency in every node's attributes")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     os.makedirs(os.path.join(args.out_dir, "nodes"), exist_ok=True)
@@ -23,7 +28,7 @@ def main():
         f.write("nodes:\n")
         for i in range(args.nodes):
             f.write(f"  - name: n{i}\n    type: t{i}\n"
-                    f"    scaling: {{min: 1, max: 3}}\n")
+                    f"    scaling: {{min: {args.min}, max: {args.max}}}\n")
         f.write("dependencies:\n")
         pairs = set()
         while len(pairs) < args.dependencies:
@@ -36,8 +41,13 @@ def main():
     with open(os.path.join(args.out_dir, "nodes", "node_definitions.yaml"),
               "w") as f:
         for i in range(args.nodes):
+            extra = ""
+            if args.templates:
+                extra = ", region: '{{ variables.region }}'"
+                if i > 0:
+                    extra += f", peer: \"{{{{ getip('n{i // 2}') }}}}\""
             f.write(f"'node_def:t{i}':\n  - resource:\n      type: dummy\n"
-                    f"      attributes: {{size: small, index: {i}}}\n"
+                    f"      attributes: {{size: small, index: {i}{extra}}}\n"
                     f"    health_check: {{ping: false, timeout: 60}}\n")
 
 

@@ -61,9 +61,9 @@ json ResourceChangeJson(const ResourceChange& c) {
       {"actions", Actions(c.action)},
       {"before", MaskSensitive(c.before, c.before_sensitive)},
       {"after", MaskSensitive(c.after, c.after_sensitive)},
-      {"after_unknown", c.after_unknown},
-      {"before_sensitive", c.before.is_null() ? json(false) : c.before_sensitive},
-      {"after_sensitive", c.after.is_null() ? json(false) : c.after_sensitive}};
+      {"after_unknown", *c.after_unknown},
+      {"before_sensitive", c.before->is_null() ? json(false) : *c.before_sensitive},
+      {"after_sensitive", c.after->is_null() ? json(false) : *c.after_sensitive}};
   std::string reason = TerraformReason(c);
   if (!reason.empty()) out["action_reason"] = reason;
   out["occam_reason"] = {{"reason", ChangeReasonName(c.reason)},
@@ -107,10 +107,10 @@ json RenderPlanJson(const Plan& plan) {
   json changes = json::array(), planned = json::array(), prior = json::array();
   for (const ResourceChange& c : plan.changes) {
     changes.push_back(ResourceChangeJson(c));
-    if (!c.after.is_null()) {
+    if (!c.after->is_null()) {
       planned.push_back(StateResource(c, c.after, c.after_sensitive));
     }
-    if (!c.before.is_null()) {
+    if (!c.before->is_null()) {
       prior.push_back(StateResource(c, c.before, c.before_sensitive));
     }
   }

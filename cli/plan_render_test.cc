@@ -32,24 +32,24 @@ Plan SamplePlan() {
   ResourceChange create = Change("app", 1, ChangeAction::kCreate,
                                  ChangeReason::kScaleUp,
                                  "app scales from 1 to 2");
-  create.after = {{"resource", {{"password", "s3cret"}, {"size", "small"}}}};
-  create.after_sensitive = {{"resource", {{"password", true}}}};
-  create.after_unknown = {{"resource", {{"db", true}}}};
+  create.after = json{{"resource", {{"password", "s3cret"}, {"size", "small"}}}};
+  create.after_sensitive = json{{"resource", {{"password", true}}}};
+  create.after_unknown = json{{"resource", {{"db", true}}}};
   ResourceChange noop = Change("app", 0, ChangeAction::kNoOp,
                                ChangeReason::kNone, "");
-  noop.before = noop.after = {{"resource", {{"size", "small"}}}};
+  noop.before = noop.after = json{{"resource", {{"size", "small"}}}};
   ResourceChange update = Change("db", 0, ChangeAction::kUpdate,
                                  ChangeReason::kConfigChanged, "");
-  update.before = {{"resource", {{"attributes", {{"size", "small"}}}}}};
-  update.after = {{"resource", {{"attributes", {{"size", "large"}}}}}};
+  update.before = json{{"resource", {{"attributes", {{"size", "small"}}}}}};
+  update.after = json{{"resource", {{"attributes", {{"size", "large"}}}}}};
   update.changed_paths = {"resource.attributes.size"};
   ResourceChange replace = Change("cache", 0, ChangeAction::kReplace,
                                   ChangeReason::kTainted, "cache[0] is tainted");
-  replace.before = replace.after = {{"resource", {{"name", "c"}}}};
+  replace.before = replace.after = json{{"resource", {{"name", "c"}}}};
   ResourceChange remove = Change("old", 0, ChangeAction::kDelete,
                                  ChangeReason::kNodeTypeRemoved,
                                  "node type old is no longer in the descriptor");
-  remove.before = {{"resource", {{"name", "o"}}}};
+  remove.before = json{{"resource", {{"name", "o"}}}};
   plan.changes = {noop, create, replace, update, remove};
   return plan;
 }

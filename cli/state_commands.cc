@@ -67,8 +67,9 @@ int RunShowInstance(const StateReadOptions& options) {
             << Field("provider_id", nlohmann::json(r.provider_id).dump())
             << Field("created_serial", std::to_string(r.created_serial))
             << Field("attributes",
-                     MaskSensitive(r.attributes, r.sensitive).dump(4))
-            << Field("outputs", r.outputs.dump(4))
+                     MaskSensitive(r.attributes.value(), r.sensitive.value())
+                         .dump(4))
+            << Field("outputs", r.outputs.value().dump(4))
             << Field("tags", tags.dump(4)) << "}\n";
   return kExitOk;
 }

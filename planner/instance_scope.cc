@@ -26,6 +26,7 @@ TemplateValue InstanceScope::Lookup(const std::vector<std::string>& path) const 
                                      : TemplateValue::Text(infra_.infra_id);
     }
     if (head == "node_id") {
+      named_instance_ = true;
       if (infra_.infra_id.empty() || index_ < 0) return TemplateValue::Unknown();
       return TemplateValue::Text(
           NodeId(infra_.infra_id, InstanceAddress(node_.name, index_)));

@@ -35,6 +35,9 @@ class InstanceScope : public TemplateScope {
       : infra_(infra), node_(node), index_(index), addresses_(addresses) {}
 
   TemplateValue Lookup(const std::vector<std::string>& path) const override;
+  // Whether a template named this very instance (node_id), so that the
+  // rendering differs between instances of the node type.
+  bool named_instance() const { return named_instance_; }
   TemplateValue Call(const std::string& function,
                      const std::vector<std::string>& args) const override;
 
@@ -45,6 +48,7 @@ class InstanceScope : public TemplateScope {
   const NodeSpec& node_;
   int index_;
   const AddressBook& addresses_;
+  mutable bool named_instance_ = false;
 };
 
 // Occopus gives every node instance a UUID; occam derives it from the

@@ -1,6 +1,12 @@
 #include "planner/plan.h"
 
 namespace occam {
+
+const std::shared_ptr<const nlohmann::json>& SharedJson::Null() {
+  static const auto null = std::make_shared<const nlohmann::json>();
+  return null;
+}
+
 namespace {
 
 using nlohmann::json;
@@ -25,11 +31,11 @@ json ChangeToJson(const ResourceChange& c) {
           {"reason_detail", c.reason_detail},
           {"changed_paths", c.changed_paths},
           {"replace_paths", c.replace_paths},
-          {"before", c.before},
-          {"after", c.after},
-          {"after_unknown", c.after_unknown},
-          {"before_sensitive", c.before_sensitive},
-          {"after_sensitive", c.after_sensitive},
+          {"before", *c.before},
+          {"after", *c.after},
+          {"after_unknown", *c.after_unknown},
+          {"before_sensitive", *c.before_sensitive},
+          {"after_sensitive", *c.after_sensitive},
           {"dependencies", c.dependencies}};
 }
 

@@ -7,11 +7,36 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace occam {
+
+// An immutable JSON value that changes share: the instances of a node type
+// usually render the same configuration, and a plan of 100,000 instances
+// should not hold 100,000 copies of it.
+class SharedJson {
+ public:
+  SharedJson() : value_(Null()) {}
+  explicit SharedJson(nlohmann::json value)
+      : value_(std::make_shared<const nlohmann::json>(std::move(value))) {}
+  SharedJson& operator=(nlohmann::json value) {
+    value_ = std::make_shared<const nlohmann::json>(std::move(value));
+    return *this;
+  }
+
+  const nlohmann::json& get() const { return *value_; }
+  const nlohmann::json& operator*() const { return *value_; }
+  const nlohmann::json* operator->() const { return value_.get(); }
+  operator const nlohmann::json&() const { return *value_; }
+
+ private:
+  static const std::shared_ptr<const nlohmann::json>& Null();
+
+  std::shared_ptr<const nlohmann::json> value_;
+};
 
 enum class ChangeAction {
   kNoOp,
@@ -49,11 +74,11 @@ struct ResourceChange {
   std::vector<std::string> changed_paths;
   std::vector<std::string> replace_paths;
   // Terraform's change representation.
-  nlohmann::json before;  // null when created
-  nlohmann::json after;   // null when deleted; unknown leaves left out
-  nlohmann::json after_unknown = nlohmann::json::object();
-  nlohmann::json before_sensitive = nlohmann::json::object();
-  nlohmann::json after_sensitive = nlohmann::json::object();
+  SharedJson before;  // null when created
+  SharedJson after;   // null when deleted; unknown leaves left out
+  SharedJson after_unknown{nlohmann::json::object()};
+  SharedJson before_sensitive{nlohmann::json::object()};
+  SharedJson after_sensitive{nlohmann::json::object()};
   // Node types this instance is built after.
   std::vector<std::string> dependencies;
 };

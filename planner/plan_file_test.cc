@@ -8,6 +8,8 @@
 namespace occam {
 namespace {
 
+using nlohmann::json;
+
 Plan SamplePlan() {
   Plan plan;
   plan.lineage = "l-1";
@@ -23,8 +25,8 @@ Plan SamplePlan() {
   c.provider = "dummy";
   c.action = ChangeAction::kCreate;
   c.reason = ChangeReason::kScaleUp;
-  c.after = {{"resource", {{"password", "s3cret"}}}};
-  c.after_sensitive = {{"resource", {{"password", true}}}};
+  c.after = json{{"resource", {{"password", "s3cret"}}}};
+  c.after_sensitive = json{{"resource", {{"password", true}}}};
   plan.changes.push_back(c);
   return plan;
 }

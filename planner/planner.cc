@@ -1,6 +1,7 @@
 #include "planner/planner.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "base/sha256.h"
@@ -53,6 +54,7 @@ class PlanAddressBook : public AddressBook {
   // Node types whose change made something unknown.
   const std::set<std::string>& changing() const { return changing_; }
   void Reset() { changing_.clear(); }
+  void Restore(const std::set<std::string>& changing) { changing_ = changing; }
 
  private:
   TemplateValue Unknown(const std::string& node) const {
@@ -60,12 +62,13 @@ class PlanAddressBook : public AddressBook {
     return TemplateValue::Unknown();
   }
   static std::string Address(const ResourceInstance& r, bool private_ip) {
-    const char* key = private_ip && r.outputs.contains("private_ip")
+    const json& outputs = r.outputs.value();
+    const char* key = private_ip && outputs.contains("private_ip")
                           ? "private_ip"
                           : "ip";
-    auto it = r.outputs.find(key);
-    return it != r.outputs.end() && it->is_string() ? it->get<std::string>()
-                                                    : "";
+    auto it = outputs.find(key);
+    return it != outputs.end() && it->is_string() ? it->get<std::string>()
+                                                  : "";
   }
 
   const StateSnapshot& state_;
@@ -133,10 +136,10 @@ class Planner {
   void Run() {
     for (int v : g_.BuildOrder()) PlanNode(d_.nodes[v]);
     PlanRemovedNodeTypes();
-    std::sort(plan_->changes.begin(), plan_->changes.end(),
-              [](const ResourceChange& a, const ResourceChange& b) {
-                return std::tie(a.node, a.index) < std::tie(b.node, b.index);
-              });
+    // Node types in name order, each already in index order.
+    for (auto& [node, changes] : by_node_) {
+      for (ResourceChange& c : changes) plan_->changes.push_back(std::move(c));
+    }
   }
 
  private:
@@ -152,6 +155,20 @@ class Planner {
                           const std::string& detail);
   void PlanRemovedNodeTypes();
   std::vector<std::string> DependenciesOf(const NodeSpec& node);
+  // The rendering of one instance, shared by the instances of its node
+  // type unless its templates name the instance (node_id).
+  struct RenderCache {
+    std::string node;
+    bool per_instance = true;
+    SharedJson value, unknown, sensitive;
+    std::set<std::string> changing;
+    std::optional<std::string> text;
+  };
+  const RenderCache& Render(const NodeSpec& node, int index);
+  // The last rendered value as stored text, for the fast comparison.
+  const std::string& RenderedText();
+
+  RenderCache cache_;
 
   const Descriptor& d_;
   const NodeGraph& g_;
@@ -159,6 +176,7 @@ class Planner {
   Plan* plan_;
   Diagnostics* diags_;
   std::map<std::string, NodeOutcome> outcomes_;
+  std::map<std::string, std::vector<ResourceChange>> by_node_;
   PlanAddressBook book_;
   InfraIdentity infra_;
 };
@@ -228,7 +246,7 @@ void Planner::PlanNode(const NodeSpec& node) {
                             c.action == ChangeAction::kReplace;
     break;
   }
-  for (ResourceChange& c : changes) plan_->changes.push_back(std::move(c));
+  by_node_[node.name] = std::move(changes);
 }
 
 ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,
@@ -240,10 +258,7 @@ ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,
   change.index = index;
   change.provider = node.implementation.resource_type;
   change.dependencies = DependenciesOf(node);
-  InstanceConfig config;
-  book_.Reset();
-  RenderInstanceConfig(node, InstanceScope(infra_, node, index, book_),
-                       &config, diags_);
+  const RenderCache& config = Render(node, index);
   change.after = config.value;
   change.after_unknown = config.unknown;
   change.after_sensitive = config.sensitive;
@@ -254,9 +269,15 @@ ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,
     change.reason_detail = scale_detail;
     return change;
   }
-  change.before = existing->attributes;
   // What is secret now was secret then.
   change.before_sensitive = config.sensitive;
+  if (existing->status == InstanceStatus::kReady &&
+      existing->provider == change.provider && change.after_unknown->empty() &&
+      existing->attributes.text() == RenderedText()) {
+    change.before = change.after;  // unchanged, and no need to parse it
+    return change;
+  }
+  change.before = existing->attributes.value();
   Decide(*existing, &change);
   return change;
 }
@@ -278,6 +299,10 @@ void Planner::Decide(const ResourceInstance& existing,
       return;
     case InstanceStatus::kReady:
       break;
+  }
+  if (existing.provider == change->provider && change->after_unknown->empty() &&
+      *change->before == *change->after) {
+    return;  // no-op, the common case: skip the path-by-path comparison
   }
   DiffPaths(change->before, change->after, change->after_unknown, "",
             &change->changed_paths);
@@ -318,9 +343,8 @@ ResourceChange Planner::Deletion(const ResourceInstance& r,
   change.action = ChangeAction::kDelete;
   change.reason = reason;
   change.reason_detail = detail;
-  change.before = r.attributes;
-  change.after = nullptr;
-  change.after_unknown = json::object();
+  change.before = r.attributes.value();
+
   change.dependencies = r.dependencies;
   return change;
 }
@@ -328,10 +352,40 @@ ResourceChange Planner::Deletion(const ResourceInstance& r,
 void Planner::PlanRemovedNodeTypes() {
   for (const auto& [address, r] : state_.instances) {
     if (d_.FindNode(r.node) >= 0) continue;
-    plan_->changes.push_back(Deletion(
+    by_node_[r.node].push_back(Deletion(
         r, ChangeReason::kNodeTypeRemoved,
         "node type " + r.node + " is no longer in the descriptor"));
   }
+  // State addresses are in text order (app[10] before app[2]).
+  for (auto& [node, changes] : by_node_) {
+    if (d_.FindNode(node) >= 0) continue;
+    std::sort(changes.begin(), changes.end(),
+              [](auto& a, auto& b) { return a.index < b.index; });
+  }
+}
+
+const Planner::RenderCache& Planner::Render(const NodeSpec& node, int index) {
+  if (cache_.node == node.name && !cache_.per_instance) {
+    book_.Restore(cache_.changing);
+    return cache_;
+  }
+  book_.Reset();
+  InstanceScope scope(infra_, node, index, book_);
+  InstanceConfig config;
+  RenderInstanceConfig(node, scope, &config, diags_);
+  cache_.node = node.name;
+  cache_.per_instance = scope.named_instance();
+  cache_.value = std::move(config.value);
+  cache_.unknown = std::move(config.unknown);
+  cache_.sensitive = std::move(config.sensitive);
+  cache_.changing = book_.changing();
+  cache_.text.reset();
+  return cache_;
+}
+
+const std::string& Planner::RenderedText() {
+  if (!cache_.text) cache_.text = cache_.value->dump();
+  return *cache_.text;
 }
 
 std::vector<std::string> Planner::DependenciesOf(const NodeSpec& node) {

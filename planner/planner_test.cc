@@ -77,10 +77,10 @@ class PlannerTest : public ::testing::Test {
       r.status = InstanceStatus::kReady;
       if (fresh) {
         r.created_serial = ++serial_;
-        r.outputs = {{"ip", "10.0.0." + std::to_string(serial_)}};
+        r.outputs = StoredJson(json{{"ip", "10.0.0." + std::to_string(serial_)}});
       }
       r.dependencies = c.dependencies;
-      r.attributes = c.after;
+      r.attributes = StoredJson(*c.after);
     }
     for (const auto& [node, count] : plan.desired_counts) {
       state_.desired_counts[node] = count;
@@ -90,7 +90,7 @@ class PlannerTest : public ::testing::Test {
     Plan rendered = MakePlanOrFail();
     for (const ResourceChange& c : rendered.changes) {
       if (state_.instances.count(c.address)) {
-        state_.instances[c.address].attributes = c.after;
+        state_.instances[c.address].attributes = StoredJson(*c.after);
       }
     }
   }
@@ -134,8 +134,8 @@ TEST_F(PlannerTest, FirstPlanCreatesMinimumOfEachNodeType) {
   // db has no address yet.
   EXPECT_EQ(json({{"resource",
                   {{"name", true}, {"attributes", {{"all", true}}}}}}),
-            app.after_unknown);
-  EXPECT_EQ("hello", app.after["resource"]["attributes"]["greeting"]);
+            app.after_unknown.get());
+  EXPECT_EQ("hello", (*app.after)["resource"]["attributes"]["greeting"]);
   EXPECT_EQ((std::vector<std::string>{"db"}), app.dependencies);
   EXPECT_EQ("lineage-1", plan.lineage);
 }
@@ -145,12 +145,11 @@ TEST_F(PlannerTest, NothingToDoAfterApply) {
   FakeApply(MakePlanOrFail());
   Plan plan = MakePlanOrFail();
   EXPECT_TRUE(Changes(plan).empty())
-      << Changes(plan)[0] << " " << Find(plan, "app[0]").before.dump() << " "
-      << Find(plan, "app[0]").after.dump();
+      << Changes(plan)[0];
   EXPECT_FALSE(plan.HasChanges());
-  EXPECT_EQ("app-of-10.0.0.3", Find(plan, "app[0]").after["resource"]["name"]);
+  EXPECT_EQ("app-of-10.0.0.3", (*Find(plan, "app[0]").after)["resource"]["name"]);
   EXPECT_EQ("['10.0.0.3']",
-            Find(plan, "app[0]").after["resource"]["attributes"]["all"]);
+            (*Find(plan, "app[0]").after)["resource"]["attributes"]["all"]);
 }
 
 TEST_F(PlannerTest, ScaleUpTakesLowestFreeIndices) {
@@ -294,7 +293,7 @@ TEST_F(PlannerTest, SecretsAreMarkedSensitive) {
   Plan plan = MakePlanOrFail();
   EXPECT_EQ(json({{"resource",
                    {{"attributes", {{"conn", true}, {"password", true}}}}}}),
-            Find(plan, "vault[0]").after_sensitive);
+            Find(plan, "vault[0]").after_sensitive.get());
 }
 
 TEST_F(PlannerTest, SamePlanEveryTime) {

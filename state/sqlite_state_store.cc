@@ -55,13 +55,15 @@ Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
   std::optional<InstanceStatus> status = ParseInstanceStatus(row.Text(5));
   if (!status) return Status::Corruption("unknown status of " + out->address);
   out->status = *status;
-  json tags, deps;
+  // Parsed when first read (most plans compare the texts only).
+  out->attributes = StoredJson::FromText(row.Text(6));
+  out->outputs = StoredJson::FromText(row.Text(7));
+  out->sensitive = StoredJson::FromText(row.Text(12));
+  json tags = json::object(), deps = json::array();
   for (auto [text, target, what] :
-       {std::tuple{row.Text(6), &out->attributes, "attributes"},
-        std::tuple{row.Text(7), &out->outputs, "outputs"},
-        std::tuple{row.Text(9), &tags, "tags"},
-        std::tuple{row.Text(10), &deps, "dependencies"},
-        std::tuple{row.Text(12), &out->sensitive, "sensitive"}}) {
+       {std::tuple{row.Text(9), &tags, "tags"},
+        std::tuple{row.Text(10), &deps, "dependencies"}}) {
+    if (text == "{}" || text == "[]") continue;
     Status s = ParseJson(text, std::string(what) + " of " + out->address, target);
     if (!s.ok()) return s;
   }
@@ -268,13 +270,13 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     put.Bind(4, i.provider);
     put.Bind(5, i.provider_id);
     put.Bind(6, InstanceStatusName(i.status));
-    put.Bind(7, i.attributes.dump());
-    put.Bind(8, i.outputs.dump());
+    put.Bind(7, i.attributes.text());
+    put.Bind(8, i.outputs.text());
     put.Bind(9, i.created_serial);
     put.Bind(10, json(i.tags).dump());
     put.Bind(11, json(i.dependencies).dump());
     put.Bind(12, static_cast<int64_t>(i.remove_requested));
-    put.Bind(13, i.sensitive.dump());
+    put.Bind(13, i.sensitive.text());
     put.Step(&s);
   }
   for (const auto& [node, count] : change.set_desired) {

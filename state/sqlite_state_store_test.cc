@@ -52,7 +52,7 @@ class SqliteStateStoreTest : public ::testing::Test {
     r.node = "x";
     r.index = index;
     r.provider = "dummy";
-    r.attributes = {{"payload", std::string(200, 'p')}};
+    r.attributes = StoredJson(nlohmann::json{{"payload", std::string(200, 'p')}});
     return r;
   }
 };
@@ -182,7 +182,7 @@ TEST_F(SqliteStateStoreTest, UpgradesAFileOfTheFirstSchemaVersion) {
   EXPECT_EQ(7, s.serial);
   const ResourceInstance& app = s.instances.at("app[0]");
   EXPECT_EQ("p-0", app.provider_id);
-  EXPECT_EQ(1, app.attributes["a"]);
+  EXPECT_EQ(1, app.attributes.value()["a"]);
   EXPECT_TRUE(app.tags.empty());
   EXPECT_TRUE(app.dependencies.empty());
   EXPECT_FALSE(app.remove_requested);
@@ -212,7 +212,7 @@ TEST_F(SqliteStateStoreTest, UpgradesAFileOfTheFirstSchemaVersion) {
     r.address = InstanceAddress("x", static_cast<int>(next));
     r.node = "x";
     r.index = static_cast<int>(next);
-    r.attributes = {{"payload", std::string(500, 'p')}};
+    r.attributes = StoredJson(nlohmann::json{{"payload", std::string(500, 'p')}});
     c.put.push_back(r);
     c.set_desired["x"] = static_cast<int>(next);
     int64_t serial;

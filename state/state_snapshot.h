@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "state/stored_json.h"
+
 namespace occam {
 
 enum class InstanceStatus {
@@ -30,11 +32,11 @@ struct ResourceInstance {
   std::string provider;     // the resource type that made it: "process"
   std::string provider_id;  // the provider's id; "" until created
   InstanceStatus status = InstanceStatus::kReady;
-  nlohmann::json attributes = nlohmann::json::object();  // config as applied
-  nlohmann::json outputs = nlohmann::json::object();     // ip, pid, port …
+  StoredJson attributes;  // configuration as applied
+  StoredJson outputs;     // what the provider reported: ip, pid, port …
   // Mirror of `attributes`: true where a value is secret (masked when
   // shown).
-  nlohmann::json sensitive = nlohmann::json::object();
+  StoredJson sensitive;
   // Tags the provider put on the object so that it can be found again
   // (lineage and address).
   std::map<std::string, std::string> tags;

@@ -13,6 +13,8 @@
 namespace occam {
 namespace {
 
+using nlohmann::json;
+
 struct StoreFactory {
   std::string name;
   std::function<std::unique_ptr<StateStore>(const testing::TempDir&)> make;
@@ -30,9 +32,9 @@ class StateStoreConformance : public ::testing::TestWithParam<StoreFactory> {
     r.provider = "dummy";
     r.provider_id = "id-" + r.address;
     r.status = InstanceStatus::kReady;
-    r.attributes = {{"size", "small"}, {"list", {1, 2}}};
-    r.outputs = {{"ip", "127.0.0.1"}};
-    r.sensitive = {{"password", true}};
+    r.attributes = StoredJson(json{{"size", "small"}, {"list", {1, 2}}});
+    r.outputs = StoredJson(json{{"ip", "127.0.0.1"}});
+    r.sensitive = StoredJson(json{{"password", true}});
     r.tags = {{"occam.address", r.address}};
     r.dependencies = {"db"};
     r.created_serial = 1;

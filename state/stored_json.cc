@@ -1,0 +1,36 @@
+#include "state/stored_json.h"
+
+namespace occam {
+
+StoredJson StoredJson::FromText(std::string text) {
+  StoredJson out;
+  out.value_.reset();
+  out.text_ = std::move(text);
+  return out;
+}
+
+const nlohmann::json& StoredJson::value() const {
+  if (!value_) {
+    value_ = nlohmann::json::parse(*text_, nullptr, /*allow_exceptions=*/false);
+    if (value_->is_discarded()) value_ = nullptr;
+  }
+  return *value_;
+}
+
+nlohmann::json& StoredJson::mutable_value() {
+  value();
+  text_.reset();
+  return *value_;
+}
+
+const std::string& StoredJson::text() const {
+  if (!text_) text_ = value_->dump();
+  return *text_;
+}
+
+bool StoredJson::operator==(const StoredJson& other) const {
+  if (text_ && other.text_ && *text_ == *other.text_) return true;
+  return value() == other.value();
+}
+
+}  // namespace occam
