@@ -7,7 +7,7 @@
 
 #include "base/clock.h"
 #include "base/uuid.h"
-#include "state/process_identity.h"
+#include "base/process_identity.h"
 
 namespace occam {
 

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "state/memory_state_store.h"
-#include "state/process_identity.h"
+#include "base/process_identity.h"
 
 namespace occam {
 namespace {

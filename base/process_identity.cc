@@ -1,4 +1,4 @@
-#include "state/process_identity.h"
+#include "base/process_identity.h"
 
 #include <unistd.h>
 
@@ -18,9 +18,11 @@ int64_t ProcessStartTime(int pid) {
   if (close == std::string::npos) return -1;
   std::istringstream fields(stat.substr(close + 2));
   std::string field;
-  // Fields 3.. follow; the start time is field 22, the 20th here.
+  // Fields 3.. follow: the state is field 3, the start time field 22.
   for (int i = 3; i <= 22; ++i) {
     if (!(fields >> field)) return -1;
+    // A zombie has ended; only its exit status is left to collect.
+    if (i == 3 && (field == "Z" || field == "X")) return -1;
   }
   return std::stoll(field);
 }

@@ -8,7 +8,7 @@
 namespace occam {
 
 // The start time of process `pid` in clock ticks since boot (field 22 of
-// /proc/PID/stat), or -1 when no such process exists.
+// /proc/PID/stat), or -1 when no such process runs (zombies included).
 int64_t ProcessStartTime(int pid);
 
 // True when the process that had `pid` and `start_time` is still running.

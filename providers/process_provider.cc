@@ -1,0 +1,296 @@
+#include "providers/process_provider.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/process_identity.h"
+
+extern char** environ;
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const char kLineageEnv[] = "OCCAM_LINEAGE";
+const char kAddressEnv[] = "OCCAM_ADDRESS";
+
+std::string MakeId(int pid, int64_t start) {
+  return std::to_string(pid) + ":" + std::to_string(start);
+}
+
+bool ParseId(const std::string& id, int* pid, int64_t* start) {
+  size_t colon = id.find(':');
+  if (colon == std::string::npos) return false;
+  char* end = nullptr;
+  *pid = static_cast<int>(std::strtol(id.c_str(), &end, 10));
+  if (end != id.c_str() + colon) return false;
+  *start = std::strtoll(id.c_str() + colon + 1, &end, 10);
+  return *end == '\0' && *pid > 0;
+}
+
+// Collects the exit status of `pid` if it is our child and has ended.
+void Reap(int pid) { waitpid(pid, nullptr, WNOHANG); }
+
+bool Alive(int pid, int64_t start) {
+  Reap(pid);
+  return ProcessIsAlive(pid, start);
+}
+
+// argv from "cmd" (run by /bin/sh -c) or [prog, args…].
+bool CommandLine(const json& command, std::vector<std::string>* argv) {
+  if (command.is_string()) {
+    *argv = {"/bin/sh", "-c", command.get<std::string>()};
+    return true;
+  }
+  if (!command.is_array() || command.empty()) return false;
+  for (const json& arg : command) {
+    argv->push_back(arg.is_string() ? arg.get<std::string>() : arg.dump());
+  }
+  return true;
+}
+
+// The environment of the new process: ours, the configured env, the tags.
+std::vector<std::string> Environment(const json& env, const OwnershipTags& tags,
+                                     int port) {
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  if (env.is_object()) {
+    for (const auto& [k, v] : env.items()) {
+      vars[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
+  }
+  auto tag = [&](const char* name) {
+    auto it = tags.find(name);
+    return it == tags.end() ? std::string() : it->second;
+  };
+  vars[kLineageEnv] = tag(kLineageTag);
+  vars[kAddressEnv] = tag(kAddressTag);
+  if (port > 0) vars["PORT"] = std::to_string(port);
+  std::vector<std::string> out;
+  for (const auto& [k, v] : vars) out.push_back(k + "=" + v);
+  return out;
+}
+
+std::vector<char*> Pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// The variables of process `pid`'s environment that are tags.
+OwnershipTags TagsOf(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ",
+                   std::ios::binary);
+  OwnershipTags tags;
+  std::string entry;
+  while (std::getline(in, entry, '\0')) {
+    if (entry.rfind(std::string(kLineageEnv) + "=", 0) == 0) {
+      tags[kLineageTag] = entry.substr(sizeof(kLineageEnv));
+    } else if (entry.rfind(std::string(kAddressEnv) + "=", 0) == 0) {
+      tags[kAddressTag] = entry.substr(sizeof(kAddressEnv));
+    }
+  }
+  return tags;
+}
+
+bool PortFree(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return free;
+}
+
+}  // namespace
+
+std::string ProcessProvider::LogPath(const std::string& address) const {
+  std::string name;
+  for (char c : address) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  return (std::filesystem::path(options_.state_dir) / "occam-logs" /
+          (name + ".log"))
+      .string();
+}
+
+int ProcessProvider::TakePort(const std::string& range, std::string* error) {
+  int first = 0, last = 0;
+  if (std::sscanf(range.c_str(), "%d-%d", &first, &last) != 2 || first < 1 ||
+      last > 65535 || first > last) {
+    *error = "port_range '" + range + "' must be FIRST-LAST, e.g. 20000-20999";
+    return 0;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int port = first; port <= last; ++port) {
+    if (!ports_taken_.count(port) && PortFree(port)) {
+      ports_taken_.insert(port);
+      return port;
+    }
+  }
+  *error = "no free port in port_range " + range;
+  return 0;
+}
+
+Status ProcessProvider::Create(const ResourceRequest& request,
+                               ResourceObject* out) {
+  const json& resource = request.config.value("resource", json::object());
+  std::vector<std::string> argv;
+  if (!CommandLine(resource.value("command", json()), &argv)) {
+    return Status::InvalidArgument(request.address +
+                                   ": process needs a command");
+  }
+  int port = 0;
+  if (resource.contains("port_range")) {
+    std::string error;
+    port = TakePort(resource["port_range"].get<std::string>(), &error);
+    if (port == 0) return Status::Unavailable(request.address + ": " + error);
+  }
+  std::string log = LogPath(request.address);
+  std::filesystem::create_directories(std::filesystem::path(log).parent_path());
+  std::vector<std::string> env =
+      Environment(resource.value("env", json()), request.tags, port);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::string dir = resource.value("working_dir", options_.state_dir);
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own session and process group: Delete signals the whole group.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  pid_t pid = 0;
+  std::vector<char*> argv_p = Pointers(argv), env_p = Pointers(env);
+  int rc = posix_spawnp(&pid, argv_p[0], &actions, &attr, argv_p.data(),
+                        env_p.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return Status::Unavailable(request.address + ": cannot start " + argv[0] +
+                               ": " + std::strerror(rc));
+  }
+  int64_t start = ProcessStartTime(pid);
+  // A command that fails at once is a failed create, not a ready instance.
+  for (int i = 0; i < 10; ++i) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return Status::Unavailable(
+          request.address + ": the process exited at once with status " +
+          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+          "; see " + log);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  out->id = MakeId(pid, start);
+  out->outputs = {{"pid", pid}, {"ip", "127.0.0.1"}, {"log", log}};
+  if (port > 0) out->outputs["port"] = port;
+  out->tags = request.tags;
+  std::lock_guard<std::mutex> lock(mu_);
+  grace_[out->id] = resource.value("grace_period", 5.0);
+  return Status::Ok();
+}
+
+Status ProcessProvider::Read(const std::string& id, ResourceObject* out) {
+  int pid;
+  int64_t start;
+  if (!ParseId(id, &pid, &start) || !Alive(pid, start)) {
+    return Status::NotFound("process " + id + " is not running");
+  }
+  out->id = id;
+  out->outputs = {{"pid", pid}, {"ip", "127.0.0.1"}};
+  out->tags = TagsOf(pid);
+  return Status::Ok();
+}
+
+Status ProcessProvider::Update(const std::string& id, const ResourceRequest&,
+                               ResourceObject*) {
+  return Status::InvalidArgument("process " + id +
+                                 " cannot change in place; it is replaced");
+}
+
+Status ProcessProvider::Delete(const std::string& id) {
+  int pid;
+  int64_t start;
+  if (!ParseId(id, &pid, &start)) return Status::Ok();
+  double grace = 5;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = grace_.find(id);
+    if (it != grace_.end()) grace = it->second;
+  }
+  if (!Alive(pid, start)) return Status::Ok();
+  kill(-pid, SIGTERM);
+  auto deadline = Clock::now() + std::chrono::duration<double>(grace);
+  while (Alive(pid, start) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (Alive(pid, start)) {
+    kill(-pid, SIGKILL);
+    for (int i = 0; i < 500 && Alive(pid, start); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (Alive(pid, start)) {
+    return Status::Unavailable("process " + id + " survived SIGKILL");
+  }
+  return Status::Ok();
+}
+
+Status ProcessProvider::FindByTags(const OwnershipTags& tags,
+                                   std::vector<ResourceObject>* out) {
+  out->clear();
+  DIR* proc = opendir("/proc");
+  if (!proc) return Status::IOError("cannot read /proc");
+  while (dirent* entry = readdir(proc)) {
+    int pid = std::atoi(entry->d_name);
+    // Only the process occam started leads its group; its children share
+    // the environment but not the group leadership.
+    if (pid <= 0 || getpgid(pid) != pid) continue;
+    OwnershipTags found = TagsOf(pid);
+    bool all = !found.empty();
+    for (const auto& [k, v] : tags) {
+      auto it = found.find(k);
+      all = all && it != found.end() && it->second == v;
+    }
+    int64_t start = ProcessStartTime(pid);
+    if (!all || start < 0) continue;
+    ResourceObject object;
+    object.id = MakeId(pid, start);
+    object.outputs = {{"pid", pid}, {"ip", "127.0.0.1"}};
+    object.tags = found;
+    out->push_back(object);
+  }
+  closedir(proc);
+  std::sort(out->begin(), out->end(),
+            [](auto& a, auto& b) { return a.id < b.id; });
+  return Status::Ok();
+}
+
+}  // namespace occam

@@ -1,0 +1,45 @@
+#include "providers/provider.h"
+
+#include "providers/dummy_provider.h"
+#include "providers/exec_provider.h"
+#include "providers/process_provider.h"
+#include "providers/resource_schema.h"
+
+namespace occam {
+
+OwnershipTags MakeOwnershipTags(const std::string& lineage,
+                                const std::string& address) {
+  return {{kLineageTag, lineage}, {kAddressTag, address}};
+}
+
+ProviderRegistry::ProviderRegistry(ProviderOptions options)
+    : options_(std::move(options)) {}
+
+void ProviderRegistry::Set(const std::string& type,
+                           std::unique_ptr<Provider> provider) {
+  providers_[type] = std::move(provider);
+}
+
+Provider* ProviderRegistry::Find(const std::string& type, std::string* why) {
+  auto it = providers_.find(type);
+  if (it != providers_.end()) return it->second.get();
+  std::unique_ptr<Provider> made;
+  if (type == "dummy") made = std::make_unique<DummyProvider>();
+  if (type == "process") made = std::make_unique<ProcessProvider>(options_);
+  if (type == "exec") made = std::make_unique<ExecProvider>();
+  if (!made) {
+    const ResourceSchema* schema = FindResourceSchema(type);
+    *why = schema && schema->cloud
+               ? "occam can plan resource type '" + type +
+                     "' but has no provider to apply it yet; use process, "
+                     "docker_service, exec or dummy, or write an exec "
+                     "provider for it (docs/providers.md)"
+               : "no provider for resource type '" + type + "'";
+    return nullptr;
+  }
+  Provider* out = made.get();
+  providers_[type] = std::move(made);
+  return out;
+}
+
+}  // namespace occam

@@ -1,0 +1,157 @@
+// One suite for every provider: create, read, update where supported,
+// delete, find by tag, and errors — against real processes and programs.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <functional>
+
+#include "providers/dummy_provider.h"
+#include "providers/exec_provider.h"
+#include "providers/process_provider.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+struct ProviderCase {
+  std::string name;
+  std::function<std::unique_ptr<Provider>(const testing::TempDir&)> make;
+  // A resource configuration that creates successfully, and one that fails.
+  std::function<json(const testing::TempDir&)> good;
+  std::function<json(const testing::TempDir&)> bad;
+  bool updates = false;
+};
+
+class ProviderConformance : public ::testing::TestWithParam<ProviderCase> {
+ protected:
+  void SetUp() override {
+    setenv("FILE_PROVIDER_DIR", dir_.Path("objects").c_str(), 1);
+    provider_ = GetParam().make(dir_);
+  }
+  void TearDown() override {
+    for (const std::string& id : created_) provider_->Delete(id);
+  }
+
+  ResourceRequest Request(const std::string& address, json resource) {
+    ResourceRequest r;
+    r.address = address;
+    r.config = {{"resource", resource}};
+    r.tags = MakeOwnershipTags(lineage_, address);
+    return r;
+  }
+
+  ResourceObject CreateOrFail(const std::string& address) {
+    ResourceObject object;
+    Status s = provider_->Create(Request(address, GetParam().good(dir_)), &object);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    created_.push_back(object.id);
+    return object;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Provider> provider_;
+  std::vector<std::string> created_;
+  std::string lineage_ = "lineage-" + std::to_string(getpid());
+};
+
+TEST_P(ProviderConformance, CreatedObjectCanBeRead) {
+  ResourceObject created = CreateOrFail("app[0]");
+  EXPECT_FALSE(created.id.empty());
+  EXPECT_EQ("127.0.0.1", created.outputs.value("ip", ""));
+  ResourceObject read;
+  Status s = provider_->Read(created.id, &read);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(created.id, read.id);
+}
+
+TEST_P(ProviderConformance, DeletedObjectIsGoneAndDeleteIsIdempotent) {
+  ResourceObject created = CreateOrFail("app[0]");
+  ASSERT_TRUE(provider_->Delete(created.id).ok());
+  ResourceObject read;
+  EXPECT_TRUE(provider_->Read(created.id, &read).IsNotFound());
+  EXPECT_TRUE(provider_->Delete(created.id).ok());
+}
+
+TEST_P(ProviderConformance, FindsItsObjectsByTag) {
+  ResourceObject a = CreateOrFail("app[0]");
+  ResourceObject b = CreateOrFail("app[1]");
+  std::vector<ResourceObject> found;
+  ASSERT_TRUE(provider_->FindByTags(MakeOwnershipTags(lineage_, "app[1]"),
+                                    &found).ok());
+  ASSERT_EQ(1u, found.size());
+  EXPECT_EQ(b.id, found[0].id);
+  EXPECT_EQ("app[1]", found[0].tags.at(kAddressTag));
+  ASSERT_TRUE(provider_->FindByTags({{kLineageTag, lineage_}}, &found).ok());
+  EXPECT_EQ(2u, found.size());
+  ASSERT_TRUE(provider_->FindByTags({{kLineageTag, "other"}}, &found).ok());
+  EXPECT_TRUE(found.empty());
+}
+
+TEST_P(ProviderConformance, FailedCreateIsAnError) {
+  ResourceObject object;
+  Status s = provider_->Create(Request("app[0]", GetParam().bad(dir_)), &object);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(s.message().empty());
+}
+
+TEST_P(ProviderConformance, UpdateWhereSupported) {
+  ResourceObject created = CreateOrFail("app[0]");
+  ResourceObject updated;
+  Status s = provider_->Update(created.id,
+                               Request("app[0]", GetParam().good(dir_)),
+                               &updated);
+  EXPECT_EQ(GetParam().updates, s.ok()) << s.ToString();
+  if (s.ok()) {
+    EXPECT_EQ(created.id, updated.id);
+  }
+}
+
+std::string SampleExecProvider() {
+  return std::string(OCCAM_SOURCE_DIR) + "/examples/exec-provider/file_provider.py";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Providers, ProviderConformance,
+    ::testing::Values(
+        ProviderCase{"Dummy",
+                     [](const testing::TempDir&) {
+                       return std::unique_ptr<Provider>(new DummyProvider());
+                     },
+                     [](const testing::TempDir&) { return json::object(); },
+                     [](const testing::TempDir&) {
+                       return json{{"fail", true}};
+                     },
+                     true},
+        ProviderCase{"Process",
+                     [](const testing::TempDir& dir) {
+                       ProviderOptions options;
+                       options.state_dir = dir.path().string();
+                       return std::unique_ptr<Provider>(
+                           new ProcessProvider(options));
+                     },
+                     [](const testing::TempDir&) {
+                       return json{{"command", {"sleep", "300"}},
+                                   {"grace_period", 1}};
+                     },
+                     [](const testing::TempDir&) {
+                       return json{{"command", "exit 3"}};
+                     },
+                     false},
+        ProviderCase{"Exec",
+                     [](const testing::TempDir&) {
+                       return std::unique_ptr<Provider>(new ExecProvider(30));
+                     },
+                     [](const testing::TempDir&) {
+                       return json{{"program", {"python3", SampleExecProvider()}},
+                                   {"config", {{"greeting", "hi"}}}};
+                     },
+                     [](const testing::TempDir&) {
+                       return json{{"program", "echo broken >&2; exit 4"}};
+                     },
+                     true}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace occam
