@@ -150,7 +150,8 @@ TEST_F(SqliteStateStoreTest, DamagedFileGivesClearErrorAndIsNotChanged) {
   dir_.Write("occam.db", bytes);
   Status s;
   auto store = Open(&s);
-  if (store) s = store->Load(new StateSnapshot());
+  StateSnapshot snapshot;
+  if (store) s = store->Load(&snapshot);
   EXPECT_EQ(Status::Code::kCorruption, s.code()) << s.ToString();
   EXPECT_NE(std::string::npos, s.message().find(" is damaged ("))
       << s.message();
