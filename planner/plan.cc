@@ -19,7 +19,7 @@ const ChangeReason kReasons[] = {
     ChangeReason::kScaleDown,     ChangeReason::kConfigChanged,
     ChangeReason::kTainted,       ChangeReason::kInterrupted,
     ChangeReason::kDrifted,       ChangeReason::kDependencyReplaced,
-    ChangeReason::kNodeTypeRemoved};
+    ChangeReason::kNodeTypeRemoved, ChangeReason::kDestroy};
 
 json ChangeToJson(const ResourceChange& c) {
   return {{"address", c.address},
@@ -102,6 +102,8 @@ std::string ChangeReasonName(ChangeReason reason) {
       return "dependency_replaced";
     case ChangeReason::kNodeTypeRemoved:
       return "node_type_removed";
+    case ChangeReason::kDestroy:
+      return "destroy";
   }
   return "none";
 }
@@ -134,6 +136,8 @@ json PlanToJson(const Plan& plan) {
           {"descriptor_digest", plan.descriptor_digest},
           {"desired_counts", plan.desired_counts},
           {"notes", plan.notes},
+          {"infra_file", plan.infra_file},
+          {"nodes_file", plan.nodes_file},
           {"changes", changes}};
 }
 
@@ -146,6 +150,8 @@ bool PlanFromJson(const json& j, Plan* plan, std::string* error) {
     plan->descriptor_digest = j.at("descriptor_digest");
     plan->desired_counts = j.at("desired_counts").get<std::map<std::string, int>>();
     plan->notes = j.at("notes").get<std::vector<std::string>>();
+    plan->infra_file = j.at("infra_file");
+    plan->nodes_file = j.at("nodes_file");
     plan->changes.clear();
     for (const json& c : j.at("changes")) {
       ResourceChange change;

@@ -56,6 +56,7 @@ enum class ChangeReason {
   kDrifted,              // the object is gone or differs (refresh)
   kDependencyReplaced,   // it renders something that will change
   kNodeTypeRemoved,      // its node type left the descriptor
+  kDestroy,              // occam destroy
 };
 
 std::string ChangeActionName(ChangeAction action);  // "create" …
@@ -96,6 +97,10 @@ struct Plan {
   // Things the user should know that are not changes ("app: desired count
   // 12 is above max 10; using 10").
   std::vector<std::string> notes;
+  // Where the descriptor was read from, so that `occam apply PLANFILE`
+  // can render what the plan left unknown.
+  std::string infra_file;
+  std::string nodes_file;
 
   int Count(ChangeAction action) const;
   bool HasChanges() const;

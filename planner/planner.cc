@@ -297,6 +297,12 @@ void Planner::Decide(const ResourceInstance& existing,
       change->reason_detail = "an earlier apply stopped while changing " +
                               existing.address;
       return;
+    case InstanceStatus::kGone:
+      change->action = ChangeAction::kCreate;
+      change->reason = ChangeReason::kDrifted;
+      change->reason_detail = existing.address +
+                              " is gone: its object no longer exists";
+      return;
     case InstanceStatus::kReady:
       break;
   }
@@ -446,8 +452,36 @@ bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
   plan->infra_id = state.infra_id;
   plan->infra_name = descriptor.infra_name;
   plan->descriptor_digest = DescriptorDigest(descriptor);
+  plan->infra_file = descriptor.infra_file;
+  plan->nodes_file = descriptor.nodes_file;
   Planner(descriptor, graph, state, plan, diags).Run();
   return diags->size() == before;
+}
+
+Plan MakeDestroyPlan(const StateSnapshot& state) {
+  Plan plan;
+  plan.lineage = state.lineage;
+  plan.serial = state.serial;
+  plan.infra_id = state.infra_id;
+  std::vector<const ResourceInstance*> all;
+  for (const auto& [address, r] : state.instances) all.push_back(&r);
+  std::sort(all.begin(), all.end(), [](auto* a, auto* b) {
+    return std::tie(a->node, a->index) < std::tie(b->node, b->index);
+  });
+  for (const ResourceInstance* r : all) {
+    ResourceChange c;
+    c.address = r->address;
+    c.node = r->node;
+    c.index = r->index;
+    c.provider = r->provider;
+    c.action = ChangeAction::kDelete;
+    c.reason = ChangeReason::kDestroy;
+    c.before = r->attributes.value();
+    c.before_sensitive = r->sensitive.value();
+    c.dependencies = r->dependencies;
+    plan.changes.push_back(std::move(c));
+  }
+  return plan;
 }
 
 }  // namespace occam

@@ -22,6 +22,10 @@ bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
 int DesiredCount(const NodeSpec& node, const StateSnapshot& state,
                  std::string* note);
 
+// A plan that deletes every instance of the state, dependents first, and
+// forgets the desired counts.
+Plan MakeDestroyPlan(const StateSnapshot& state);
+
 // SHA-256 of everything in the descriptor that affects a plan.
 std::string DescriptorDigest(const Descriptor& descriptor);
 

@@ -24,6 +24,8 @@ struct ProviderCase {
   bool updates = false;
 };
 
+void PrintTo(const ProviderCase& c, std::ostream* os) { *os << c.name; }
+
 class ProviderConformance : public ::testing::TestWithParam<ProviderCase> {
  protected:
   void SetUp() override {

@@ -113,9 +113,11 @@ Status SqliteStateStore::Open(const std::string& path,
   if (!s.ok()) return s;
   s = fresh ? store->Create(options) : store->CheckAndUpgrade();
   if (!s.ok()) return s;
-  // Durable against power loss as well as crashes; WAL lets readers work
-  // while a commit is under way.
-  s = store->db_.Exec("PRAGMA synchronous=FULL");
+  // In WAL mode NORMAL keeps every commit through a crash of occam (kill
+  // -9) and the file consistent through a power loss, which may undo the
+  // last commits; an apply resolves those from ownership tags. FULL would
+  // sync every one of the thousands of commits of a large apply.
+  s = store->db_.Exec("PRAGMA synchronous=NORMAL");
   if (!s.ok()) return s;
   *out = std::move(store);
   return Status::Ok();
@@ -233,28 +235,36 @@ Status SqliteStateStore::Load(StateSnapshot* out) {
 
 Status SqliteStateStore::WriteChange(const StateChange& change,
                                      int64_t* serial) {
-  SqliteStatement remove, put, desired, clear, event;
-  Status s = db_.Prepare("DELETE FROM instances WHERE address = ?", &remove);
-  if (s.ok()) {
-    s = db_.Prepare(
-        "INSERT OR REPLACE INTO instances (address, node, idx, provider, "
-        "provider_id, status, attributes, outputs, created_serial, tags, "
-        "dependencies, remove_requested, sensitive) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        &put);
+  Status s;
+  if (!prepared_) {
+    s = db_.Prepare("DELETE FROM instances WHERE address = ?", &remove_);
+    if (s.ok()) {
+      s = db_.Prepare(
+          "INSERT OR REPLACE INTO instances (address, node, idx, provider, "
+          "provider_id, status, attributes, outputs, created_serial, tags, "
+          "dependencies, remove_requested, sensitive) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+          &put_);
+    }
+    if (s.ok()) {
+      s = db_.Prepare(
+          "INSERT OR REPLACE INTO desired_counts (node, count) VALUES (?, ?)",
+          &desired_);
+    }
+    if (s.ok()) {
+      s = db_.Prepare("DELETE FROM desired_counts WHERE node = ?", &clear_);
+    }
+    if (s.ok()) {
+      s = db_.Prepare(
+          "INSERT INTO events (time_ms, kind, node, message, detail) "
+          "VALUES (?, ?, ?, ?, ?)",
+          &event_);
+    }
+    if (!s.ok()) return s;
+    prepared_ = true;
   }
-  if (s.ok()) {
-    s = db_.Prepare(
-        "INSERT OR REPLACE INTO desired_counts (node, count) VALUES (?, ?)",
-        &desired);
-  }
-  if (s.ok()) s = db_.Prepare("DELETE FROM desired_counts WHERE node = ?", &clear);
-  if (s.ok()) {
-    s = db_.Prepare(
-        "INSERT INTO events (time_ms, kind, node, message, detail) "
-        "VALUES (?, ?, ?, ?, ?)",
-        &event);
-  }
+  SqliteStatement &remove = remove_, &put = put_, &desired = desired_,
+                  &clear = clear_, &event = event_;
   for (const std::string& address : change.remove) {
     if (!s.ok()) return s;
     remove.Reset();

@@ -1,6 +1,6 @@
-// The state as one SQLite file (default occam.db): WAL journal, full
-// synchronous commits, one transaction per Commit so that a crash at any
-// moment leaves the previous or the next serial, never a mix. A file that
+// The state as one SQLite file (default occam.db): WAL journal, one
+// transaction per Commit so that a crash at any moment leaves the previous
+// or the next serial, never a mix. A file that
 // is not an occam state, is damaged, or has a newer schema is refused and
 // never modified.
 #pragma once
@@ -47,6 +47,10 @@ class SqliteStateStore : public StateStore {
   Status Transaction(Body&& body);
 
   SqliteDb db_;
+  // Statements of WriteChange, prepared on first use: apply commits
+  // thousands of small changes.
+  SqliteStatement remove_, put_, desired_, clear_, event_;
+  bool prepared_ = false;
 };
 
 }  // namespace occam

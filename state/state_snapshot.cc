@@ -15,13 +15,16 @@ std::string InstanceStatusName(InstanceStatus status) {
       return "tainted";
     case InstanceStatus::kDeleting:
       return "deleting";
+    case InstanceStatus::kGone:
+      return "gone";
   }
   return "ready";
 }
 
 std::optional<InstanceStatus> ParseInstanceStatus(const std::string& name) {
   for (InstanceStatus s : {InstanceStatus::kCreating, InstanceStatus::kReady,
-                           InstanceStatus::kTainted, InstanceStatus::kDeleting}) {
+                           InstanceStatus::kTainted, InstanceStatus::kDeleting,
+                           InstanceStatus::kGone}) {
     if (InstanceStatusName(s) == name) return s;
   }
   return std::nullopt;

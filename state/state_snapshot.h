@@ -19,6 +19,7 @@ enum class InstanceStatus {
   kReady,     // created (and healthy, where a health check applies)
   kTainted,   // a failed or doubtful create: the next apply replaces it
   kDeleting,  // intent to delete recorded
+  kGone,      // a refresh found the object gone (drift)
 };
 
 std::string InstanceStatusName(InstanceStatus status);

@@ -20,6 +20,8 @@ struct StoreFactory {
   std::function<std::unique_ptr<StateStore>(const testing::TempDir&)> make;
 };
 
+void PrintTo(const StoreFactory& f, std::ostream* os) { *os << f.name; }
+
 class StateStoreConformance : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override { store_ = GetParam().make(dir_); }

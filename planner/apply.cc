@@ -1,0 +1,540 @@
+#include "planner/apply.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "planner/instance_config.h"
+#include "planner/instance_scope.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct Job {
+  enum class Kind { kCreate, kUpdate, kDelete };
+  enum class Outcome { kPending, kRunning, kDone, kFailed, kSkipped };
+  Kind kind = Kind::kCreate;
+  const ResourceChange* change = nullptr;
+  std::vector<int> dependents;
+  int waiting = 0;  // unfinished jobs this one waits for
+  Outcome outcome = Outcome::kPending;
+  std::string blocked_by;  // the failed job that made this one skip
+};
+
+const char* OperationName(Job::Kind kind) {
+  switch (kind) {
+    case Job::Kind::kCreate:
+      return "create";
+    case Job::Kind::kUpdate:
+      return "update";
+    case Job::Kind::kDelete:
+      return "delete";
+  }
+  return "";
+}
+
+// getip() and friends during apply: the addresses instances have now.
+class LiveAddressBook : public AddressBook {
+ public:
+  explicit LiveAddressBook(const StateSnapshot& state) : state_(state) {}
+
+  TemplateValue Ip(const std::string& node, bool private_ip) const override {
+    for (const ResourceInstance* r : state_.InstancesOf(node)) {
+      if (r->status != InstanceStatus::kReady) continue;
+      const json& out = r->outputs.value();
+      std::string key = private_ip && out.contains("private_ip") ? "private_ip" : "ip";
+      return TemplateValue::Text(out.value(key, ""));
+    }
+    return TemplateValue::Unknown();
+  }
+
+  TemplateValue AllIps(const std::string& node) const override {
+    std::string list = "[";
+    for (const ResourceInstance* r : state_.InstancesOf(node)) {
+      if (r->status != InstanceStatus::kReady) continue;
+      list += (list.size() > 1 ? ", '" : "'") +
+              r->outputs.value().value("ip", "") + "'";
+    }
+    return TemplateValue::Text(list + "]");
+  }
+
+ private:
+  const StateSnapshot& state_;
+};
+
+class Applier {
+ public:
+  Applier(const Descriptor& descriptor, const Plan& plan, StateStore* store,
+          ProviderRegistry* providers, HealthChecker* health,
+          ApplyObserver* observer, const ApplyOptions& options)
+      : descriptor_(descriptor), plan_(plan), store_(store),
+        providers_(providers), health_(health), observer_(observer),
+        options_(options) {}
+
+  Status Run(ApplyResult* result);
+
+ private:
+  // Scheduling.
+  void BuildJobs();
+  void Worker();
+  bool Stopping() const;
+  void Finish(int job, bool ok, const std::string& error);
+  void SkipDependents(int job);
+
+  // One job each.
+  Status Create(const ResourceChange& c);
+  Status Update(const ResourceChange& c);
+  Status Delete(const ResourceChange& c);
+  Status Configure(const ResourceChange& c, InstanceConfig* config);
+  Provider* ProviderFor(const ResourceChange& c, Status* error);
+  ResourceInstance Record(const ResourceChange& c, const InstanceConfig& config,
+                          InstanceStatus status);
+
+  // Commits `change`, batched with those of other workers into one
+  // transaction (LevelDB's write path), and mirrors it into state_.
+  Status Commit(StateChange change);
+  void Emit(ApplyEvent event);
+
+  const Descriptor& descriptor_;
+  const Plan& plan_;
+  StateStore* store_;
+  ProviderRegistry* providers_;
+  HealthChecker* health_;
+  ApplyObserver* observer_;
+  ApplyOptions options_;
+
+  // Scheduler state.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Job> jobs_;
+  std::deque<int> ready_;
+  int unfinished_ = 0;
+  Status state_error_;
+  ApplyResult* result_ = nullptr;
+
+  // Commit batching and the live state.
+  struct Writer {
+    StateChange* change = nullptr;
+    Status status;
+    bool done = false;
+    std::condition_variable cv;
+  };
+  std::mutex commit_mu_;
+  std::deque<Writer*> writers_;
+  StateSnapshot state_;  // guarded by commit_mu_
+  int commits_ = 0;
+  std::mutex observer_mu_;
+};
+
+Status Applier::Run(ApplyResult* result) {
+  result_ = result;
+  Status s = store_->Load(&state_);
+  if (!s.ok()) return s;
+  // The counts the plan makes are the user's intent: record them first.
+  StateChange counts;
+  counts.set_desired = plan_.desired_counts;
+  for (const auto& [node, count] : state_.desired_counts) {
+    if (!plan_.desired_counts.count(node)) counts.clear_desired.push_back(node);
+  }
+  s = Commit(std::move(counts));
+  if (!s.ok()) return s;
+
+  BuildJobs();
+  int threads = std::max(1, std::min<int>(options_.parallelism,
+                                          static_cast<int>(jobs_.size())));
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads && !jobs_.empty(); ++i) {
+    workers.emplace_back([this] { Worker(); });
+  }
+  for (std::thread& t : workers) t.join();
+
+  for (Job& job : jobs_) {
+    if (job.outcome == Job::Outcome::kPending) {
+      job.outcome = Job::Outcome::kSkipped;
+      result->skipped.push_back(job.change->address);
+      Emit({ApplyEvent::Kind::kSkip, job.change->address,
+            OperationName(job.kind), "", 0,
+            job.blocked_by.empty() ? "not started: occam was interrupted"
+                                   : "not started: it depends on " +
+                                         job.blocked_by + ", which failed"});
+    }
+  }
+  result->interrupted = options_.interrupted && options_.interrupted->load();
+  Event event;
+  event.kind = "apply";
+  event.message = "apply: " + std::to_string(result->added) + " added, " +
+                  std::to_string(result->changed) + " changed, " +
+                  std::to_string(result->destroyed) + " destroyed" +
+                  (result->ok() ? "" : ", " + std::to_string(result->failed.size()) +
+                                           " failed");
+  event.detail = {{"failed", result->failed}, {"skipped", result->skipped}};
+  StateChange done;
+  done.events.push_back(event);
+  Status last = Commit(std::move(done));
+  return state_error_.ok() ? last : state_error_;
+}
+
+void Applier::BuildJobs() {
+  // Jobs by node type, to wire dependencies without quadratic scans.
+  std::map<std::string, std::vector<int>> creates, deletes;
+  std::map<std::string, int> delete_of;  // address -> delete job
+  for (const ResourceChange& c : plan_.changes) {
+    auto add = [&](Job::Kind kind) {
+      Job job;
+      job.kind = kind;
+      job.change = &c;
+      jobs_.push_back(job);
+      int id = static_cast<int>(jobs_.size()) - 1;
+      (kind == Job::Kind::kDelete ? deletes : creates)[c.node].push_back(id);
+      if (kind == Job::Kind::kDelete) delete_of[c.address] = id;
+    };
+    switch (c.action) {
+      case ChangeAction::kNoOp:
+        break;
+      case ChangeAction::kCreate:
+        add(Job::Kind::kCreate);
+        break;
+      case ChangeAction::kUpdate:
+        add(Job::Kind::kUpdate);
+        break;
+      case ChangeAction::kDelete:
+        add(Job::Kind::kDelete);
+        break;
+      case ChangeAction::kReplace:
+        add(Job::Kind::kDelete);
+        add(Job::Kind::kCreate);
+        break;
+    }
+  }
+  auto wait = [&](int job, int on) {
+    jobs_[on].dependents.push_back(job);
+    ++jobs_[job].waiting;
+  };
+  for (int j = 0; j < static_cast<int>(jobs_.size()); ++j) {
+    const ResourceChange& c = *jobs_[j].change;
+    if (jobs_[j].kind == Job::Kind::kDelete) {
+      // Dependents go first: every delete of a node type built after this.
+      for (const auto& [node, ids] : deletes) {
+        for (int other : ids) {
+          const auto& deps = jobs_[other].change->dependencies;
+          if (std::find(deps.begin(), deps.end(), c.node) != deps.end()) {
+            wait(j, other);
+          }
+        }
+      }
+      continue;
+    }
+    // The replaced object goes before its successor.
+    auto self = delete_of.find(c.address);
+    if (self != delete_of.end()) wait(j, self->second);
+    for (const std::string& dep : c.dependencies) {
+      for (int other : creates[dep]) wait(j, other);
+    }
+  }
+  unfinished_ = static_cast<int>(jobs_.size());
+  for (int j = 0; j < static_cast<int>(jobs_.size()); ++j) {
+    if (jobs_[j].waiting == 0) ready_.push_back(j);
+  }
+}
+
+bool Applier::Stopping() const {
+  return !state_error_.ok() ||
+         (options_.interrupted && options_.interrupted->load());
+}
+
+void Applier::Worker() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] {
+      return !ready_.empty() || unfinished_ == 0 || Stopping();
+    });
+    if (unfinished_ == 0 || Stopping() || ready_.empty()) {
+      cv_.notify_all();
+      return;
+    }
+    int id = ready_.front();
+    ready_.pop_front();
+    Job& job = jobs_[id];
+    job.outcome = Job::Outcome::kRunning;
+    lock.unlock();
+
+    const ResourceChange& c = *job.change;
+    Emit({ApplyEvent::Kind::kStart, c.address, OperationName(job.kind), "", 0,
+          ""});
+    auto start = Clock::now();
+    Status s = job.kind == Job::Kind::kCreate   ? Create(c)
+               : job.kind == Job::Kind::kUpdate ? Update(c)
+                                                : Delete(c);
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::string id_after;
+    {
+      std::lock_guard<std::mutex> commit_lock(commit_mu_);
+      auto it = state_.instances.find(c.address);
+      if (it != state_.instances.end()) id_after = it->second.provider_id;
+    }
+    Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail,
+          c.address, OperationName(job.kind), id_after, seconds,
+          s.ok() ? "" : s.message()});
+
+    lock.lock();
+    Finish(id, s.ok(), c.address + ": " + s.message());
+  }
+}
+
+void Applier::Finish(int id, bool ok, const std::string& error) {
+  Job& job = jobs_[id];
+  job.outcome = ok ? Job::Outcome::kDone : Job::Outcome::kFailed;
+  --unfinished_;
+  if (ok) {
+    switch (job.kind) {
+      case Job::Kind::kCreate:
+        ++result_->added;
+        break;
+      case Job::Kind::kUpdate:
+        ++result_->changed;
+        break;
+      case Job::Kind::kDelete:
+        ++result_->destroyed;
+        break;
+    }
+    for (int d : job.dependents) {
+      if (--jobs_[d].waiting == 0 &&
+          jobs_[d].outcome == Job::Outcome::kPending) {
+        ready_.push_back(d);
+      }
+    }
+  } else {
+    result_->failed.push_back(error);
+    SkipDependents(id);
+  }
+  cv_.notify_all();
+}
+
+// Everything that waits, directly or not, on a failed job is not started;
+// it is reported when the apply ends.
+void Applier::SkipDependents(int id) {
+  std::vector<int> stack = jobs_[id].dependents;
+  while (!stack.empty()) {
+    int d = stack.back();
+    stack.pop_back();
+    if (!jobs_[d].blocked_by.empty()) continue;
+    jobs_[d].blocked_by = jobs_[id].change->address;
+    --unfinished_;
+    for (int next : jobs_[d].dependents) stack.push_back(next);
+  }
+}
+
+Provider* Applier::ProviderFor(const ResourceChange& c, Status* error) {
+  std::string why;
+  Provider* p = providers_->Find(c.provider, &why);
+  if (!p) *error = Status::InvalidArgument(why);
+  return p;
+}
+
+// The configuration to give the provider: the plan's, with what it left
+// unknown rendered now that the instances it names exist.
+Status Applier::Configure(const ResourceChange& c, InstanceConfig* config) {
+  if (c.after_unknown->empty()) {
+    config->value = *c.after;
+    config->sensitive = *c.after_sensitive;
+    return Status::Ok();
+  }
+  int index = descriptor_.FindNode(c.node);
+  if (index < 0) return Status::Internal("no node " + c.node);
+  const NodeSpec& node = descriptor_.nodes[index];
+  InfraIdentity infra{plan_.infra_id, descriptor_.infra_name, descriptor_.user_id};
+  Diagnostics diags;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    LiveAddressBook book(state_);
+    RenderInstanceConfig(node, InstanceScope(infra, node, c.index, book),
+                         config, &diags);
+  }
+  if (!diags.empty()) return Status::InvalidArgument(diags.ToString());
+  if (!config->unknown.empty()) {
+    return Status::Unavailable("values are still unknown after the instances "
+                               "it depends on were created: " +
+                               config->unknown.dump());
+  }
+  return Status::Ok();
+}
+
+ResourceInstance Applier::Record(const ResourceChange& c,
+                                 const InstanceConfig& config,
+                                 InstanceStatus status) {
+  ResourceInstance r;
+  r.address = c.address;
+  r.node = c.node;
+  r.index = c.index;
+  r.provider = c.provider;
+  r.status = status;
+  r.attributes = StoredJson(config.value);
+  r.sensitive = StoredJson(config.sensitive);
+  r.tags = MakeOwnershipTags(plan_.lineage, c.address);
+  r.dependencies = c.dependencies;
+  r.created_serial = -1;  // the serial of the commit that records it
+  return r;
+}
+
+Status Applier::Create(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  InstanceConfig config;
+  if (provider) s = Configure(c, &config);
+  if (!s.ok()) return s;
+  ResourceInstance r = Record(c, config, InstanceStatus::kCreating);
+  StateChange intent;
+  intent.put.push_back(r);
+  s = Commit(std::move(intent));
+  if (!s.ok()) return s;
+
+  ResourceRequest request{c.address, config.value, r.tags};
+  ResourceObject object;
+  Status created = provider->Create(request, &object);
+  if (created.ok()) {
+    r.provider_id = object.id;
+    r.outputs = StoredJson(object.outputs);
+    created = health_->WaitReady(
+        HealthCheckSpec::FromConfig(config.value.value("health_check", json())),
+        object.outputs, options_.interrupted);
+  }
+  // A failed create, or one that never became healthy, is tainted: the next
+  // plan replaces it.
+  r.status = created.ok() ? InstanceStatus::kReady : InstanceStatus::kTainted;
+  r.created_serial = -1;
+  StateChange outcome;
+  outcome.put.push_back(r);
+  s = Commit(std::move(outcome));
+  return s.ok() ? created : s;
+}
+
+Status Applier::Update(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  InstanceConfig config;
+  if (provider) s = Configure(c, &config);
+  if (!s.ok()) return s;
+  ResourceInstance r;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    r = state_.instances.at(c.address);
+  }
+  ResourceObject object;
+  s = provider->Update(r.provider_id,
+                       {c.address, config.value,
+                        MakeOwnershipTags(plan_.lineage, c.address)},
+                       &object);
+  if (!s.ok()) return s;
+  r.attributes = StoredJson(config.value);
+  r.sensitive = StoredJson(config.sensitive);
+  r.outputs = StoredJson(object.outputs);
+  StateChange change;
+  change.put.push_back(r);
+  return Commit(std::move(change));
+}
+
+Status Applier::Delete(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  if (!provider) return s;
+  ResourceInstance r;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    auto it = state_.instances.find(c.address);
+    if (it == state_.instances.end()) return Status::Ok();
+    r = it->second;
+  }
+  r.status = InstanceStatus::kDeleting;
+  StateChange intent;
+  intent.put.push_back(r);
+  s = Commit(std::move(intent));
+  if (!s.ok()) return s;
+  if (!r.provider_id.empty()) s = provider->Delete(r.provider_id);
+  // Objects an interrupted create left behind carry the same tags.
+  std::vector<ResourceObject> leftovers;
+  if (s.ok()) {
+    s = provider->FindByTags(MakeOwnershipTags(plan_.lineage, c.address),
+                             &leftovers);
+  }
+  for (const ResourceObject& o : leftovers) {
+    if (s.ok()) s = provider->Delete(o.id);
+  }
+  if (!s.ok()) return s;
+  StateChange removal;
+  removal.remove.push_back(c.address);
+  return Commit(std::move(removal));
+}
+
+Status Applier::Commit(StateChange change) {
+  std::unique_lock<std::mutex> lock(commit_mu_);
+  Writer self;
+  self.change = &change;
+  writers_.push_back(&self);
+  self.cv.wait(lock, [&] { return self.done || writers_.front() == &self; });
+  if (self.done) return self.status;
+
+  // Leader: commit every queued change in one transaction.
+  StateChange batch;
+  std::vector<Writer*> members(writers_.begin(), writers_.end());
+  for (Writer* w : members) {
+    for (ResourceInstance& r : w->change->put) {
+      if (r.created_serial < 0) r.created_serial = state_.serial + 1;
+      batch.put.push_back(std::move(r));
+    }
+    for (auto& a : w->change->remove) batch.remove.push_back(std::move(a));
+    for (auto& [k, v] : w->change->set_desired) batch.set_desired[k] = v;
+    for (auto& n : w->change->clear_desired) batch.clear_desired.push_back(n);
+    for (auto& e : w->change->events) batch.events.push_back(std::move(e));
+  }
+  lock.unlock();
+  int64_t serial = 0;
+  Status s = store_->Commit(batch, &serial);
+  lock.lock();
+  if (s.ok()) {
+    ApplyChange(batch, &state_);
+    state_.serial = serial;
+  } else {
+    std::lock_guard<std::mutex> scheduler(mu_);
+    state_error_ = s;
+    cv_.notify_all();
+  }
+  if (options_.crash_after_commit > 0 &&
+      ++commits_ == options_.crash_after_commit) {
+    kill(getpid(), SIGKILL);
+  }
+  for (Writer* w : members) {
+    writers_.pop_front();
+    w->status = s;
+    w->done = true;
+    w->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return s;
+}
+
+void Applier::Emit(ApplyEvent event) {
+  if (!observer_) return;
+  std::lock_guard<std::mutex> lock(observer_mu_);
+  observer_->OnEvent(event);
+}
+
+}  // namespace
+
+Status ApplyPlan(const Descriptor& descriptor, const Plan& plan,
+                 StateStore* store, ProviderRegistry* providers,
+                 HealthChecker* health, ApplyObserver* observer,
+                 const ApplyOptions& options, ApplyResult* result) {
+  *result = ApplyResult();
+  return Applier(descriptor, plan, store, providers, health, observer, options)
+      .Run(result);
+}
+
+}  // namespace occam

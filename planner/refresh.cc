@@ -1,0 +1,32 @@
+#include "planner/refresh.h"
+
+namespace occam {
+
+Status RefreshState(ProviderRegistry* providers, StateSnapshot* state,
+                    StateChange* change) {
+  for (auto& [address, r] : state->instances) {
+    if (r.status != InstanceStatus::kReady || r.provider_id.empty()) continue;
+    std::string why;
+    Provider* provider = providers->Find(r.provider, &why);
+    if (!provider) continue;
+    ResourceObject object;
+    Status s = provider->Read(r.provider_id, &object);
+    if (s.IsNotFound()) {
+      r.status = InstanceStatus::kGone;
+    } else if (!s.ok()) {
+      return Status::Unavailable("refreshing " + address + ": " + s.message());
+    } else if (object.outputs != r.outputs.value()) {
+      // Keep what only the create knew (the log path) and take the rest.
+      nlohmann::json outputs = r.outputs.value();
+      for (const auto& [k, v] : object.outputs.items()) outputs[k] = v;
+      if (outputs == r.outputs.value()) continue;
+      r.outputs = StoredJson(outputs);
+    } else {
+      continue;
+    }
+    if (change) change->put.push_back(r);
+  }
+  return Status::Ok();
+}
+
+}  // namespace occam
