@@ -36,5 +36,7 @@ void RegisterScaleCommand(CLI::App* app, CommandList* commands);
 void RegisterStateCommands(CLI::App* app, CommandList* commands);
 void RegisterHistoryCommand(CLI::App* app, CommandList* commands);
 void RegisterForceUnlockCommand(CLI::App* app, CommandList* commands);
+void RegisterApplyCommands(CLI::App* app, CommandList* commands);
+void RegisterLifecycleCommands(CLI::App* app, CommandList* commands);
 
 }  // namespace occam

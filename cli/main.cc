@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   occam::RegisterStateCommands(&app, &commands);
   occam::RegisterHistoryCommand(&app, &commands);
   occam::RegisterForceUnlockCommand(&app, &commands);
+  occam::RegisterApplyCommands(&app, &commands);
+  occam::RegisterLifecycleCommands(&app, &commands);
 
   std::vector<std::string> args = TerraformSpellings(argc, argv);
   std::vector<char*> pointers;

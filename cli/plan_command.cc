@@ -8,6 +8,7 @@
 #include "cli/state_options.h"
 #include "planner/plan_file.h"
 #include "planner/planner.h"
+#include "planner/refresh.h"
 #include "state/state_lock.h"
 
 namespace occam {
@@ -20,6 +21,7 @@ struct PlanOptions {
   bool json = false;
   bool markdown = false;
   bool detailed_exitcode = false;
+  bool refresh = true;
 };
 
 // Reads the state under its lock; the lock is released before rendering.
@@ -53,6 +55,16 @@ int RunPlan(const PlanOptions& options) {
   }
   StateSnapshot state;
   Status s = ReadState(options.state, &state);
+  if (s.ok() && options.refresh) {
+    // Objects that died are planned for re-creation (drift); the refresh
+    // is not recorded.
+    ProviderOptions providers;
+    std::string dir =
+        std::filesystem::path(options.state.path).parent_path().string();
+    providers.state_dir = dir.empty() ? "." : dir;
+    ProviderRegistry registry(providers);
+    s = RefreshState(&registry, &state, nullptr);
+  }
   if (!s.ok()) return ReportError(s, std::cerr);
   Plan plan;
   Diagnostics diags;
@@ -92,6 +104,8 @@ void RegisterPlanCommand(CLI::App* app, CommandList* commands) {
       ->excludes(json);
   cmd->add_flag("--detailed-exitcode", options->detailed_exitcode,
                 "exit 0 without changes, 1 on error, 2 with changes");
+  cmd->add_option("--refresh", options->refresh,
+                  "ask providers which objects still exist (default true)");
   commands->push_back({cmd, [options] { return RunPlan(*options); }});
 }
 

@@ -298,6 +298,7 @@ void Planner::Decide(const ResourceInstance& existing,
                               existing.address;
       return;
     case InstanceStatus::kGone:
+      change->before = json();  // nothing is there any more
       change->action = ChangeAction::kCreate;
       change->reason = ChangeReason::kDrifted;
       change->reason_detail = existing.address +

@@ -17,10 +17,12 @@ ProviderRegistry::ProviderRegistry(ProviderOptions options)
 
 void ProviderRegistry::Set(const std::string& type,
                            std::unique_ptr<Provider> provider) {
+  std::lock_guard<std::mutex> lock(mu_);
   providers_[type] = std::move(provider);
 }
 
 Provider* ProviderRegistry::Find(const std::string& type, std::string* why) {
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = providers_.find(type);
   if (it != providers_.end()) return it->second.get();
   std::unique_ptr<Provider> made;

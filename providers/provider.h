@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -66,7 +67,7 @@ struct ProviderOptions {
 };
 
 // The providers occam has, by resource type. Types without one (ec2, nova
-// …) are planned but cannot be applied.
+// …) are planned but cannot be applied. Thread-safe.
 class ProviderRegistry {
  public:
   explicit ProviderRegistry(ProviderOptions options);
@@ -78,6 +79,7 @@ class ProviderRegistry {
 
  private:
   ProviderOptions options_;
+  std::mutex mu_;  // apply workers look providers up concurrently
   std::map<std::string, std::unique_ptr<Provider>> providers_;
 };
 

@@ -1,0 +1,293 @@
+// `occam apply` and `occam destroy`: carry out a plan (made now, or saved
+// by plan --out) through the providers, printing progress as Terraform
+// does, and record every step in the state.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+
+#include "cli/command.h"
+#include "cli/descriptor_options.h"
+#include "cli/plan_render.h"
+#include "cli/state_options.h"
+#include "planner/apply.h"
+#include "planner/plan_file.h"
+#include "planner/planner.h"
+#include "planner/refresh.h"
+#include "state/state_lock.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) {
+  if (!g_interrupted.exchange(true)) {
+    const char kMessage[] =
+        "\nInterrupt received.\nPlease wait for occam to exit or data loss "
+        "may occur.\nGracefully shutting down...\n";
+    ssize_t ignored = write(2, kMessage, sizeof kMessage - 1);
+    (void)ignored;
+  }
+}
+
+struct ApplyCommandOptions {
+  CompileOptions compile;
+  StateOptions state;
+  std::string plan_file;
+  bool auto_approve = false;
+  bool json = false;
+  bool refresh = true;
+  int parallelism = 10;
+  bool destroy = false;
+};
+
+// Prints progress: Terraform's lines, or one JSON object per event.
+class ProgressPrinter : public ApplyObserver {
+ public:
+  explicit ProgressPrinter(bool json) : json_(json) {}
+
+  void OnEvent(const ApplyEvent& e) override {
+    if (json_) {
+      std::cout << Json(e).dump() << std::endl;
+      return;
+    }
+    std::cout << e.address << ": " << Text(e) << std::endl;
+  }
+
+ private:
+  static json Json(const ApplyEvent& e) {
+    static const char* kTypes[] = {"apply_start", "apply_complete",
+                                   "apply_errored", "apply_skipped"};
+    json out = {{"type", kTypes[static_cast<int>(e.kind)]},
+                {"address", e.address},
+                {"action", e.operation}};
+    if (!e.id.empty()) out["id"] = e.id;
+    if (e.kind != ApplyEvent::Kind::kStart) out["elapsed_seconds"] = e.seconds;
+    if (!e.message.empty()) out["message"] = e.message;
+    return out;
+  }
+
+  static std::string Text(const ApplyEvent& e) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1fs", e.seconds);
+    std::string id = e.id.empty() ? "" : " [id=" + e.id + "]";
+    bool create = e.operation == "create", remove = e.operation == "delete";
+    switch (e.kind) {
+      case ApplyEvent::Kind::kStart:
+        return create ? "Creating..." : remove ? "Destroying..." : "Modifying...";
+      case ApplyEvent::Kind::kComplete:
+        return (create   ? "Creation complete after "
+                : remove ? "Destruction complete after "
+                         : "Modifications complete after ") +
+               std::string(seconds) + (remove ? "" : id);
+      case ApplyEvent::Kind::kFail:
+        return (create ? "Creation" : remove ? "Destruction" : "Modification") +
+               std::string(" failed after ") + seconds;
+      case ApplyEvent::Kind::kSkip:
+        return "Skipped: " + e.message;
+    }
+    return "";
+  }
+
+  bool json_;
+};
+
+bool Confirm(bool destroy) {
+  std::cout << (destroy ? "\nDo you really want to destroy all resources?\n"
+                          "  occam will destroy all your managed "
+                          "infrastructure, as shown above.\n"
+                        : "\nDo you want to perform these actions?\n"
+                          "  occam will perform the actions described "
+                          "above.\n")
+            << "  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+            << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  std::cout << "\n";
+  return answer == "yes";
+}
+
+// Everything apply needs, held for the whole command.
+struct Session {
+  Descriptor descriptor;
+  NodeGraph graph;
+  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateLock> lock;
+  StateSnapshot state;
+  std::unique_ptr<ProviderRegistry> providers;
+};
+
+Status OpenSession(const ApplyCommandOptions& o, Session* s) {
+  std::chrono::milliseconds timeout;
+  Status st = ParseDuration(o.state.lock_timeout, &timeout);
+  if (st.ok()) st = OpenState(o.state, /*create=*/true, &s->store);
+  if (st.ok()) {
+    st = StateLock::Acquire(s->store.get(), o.state.path,
+                            o.destroy ? "destroy" : "apply", timeout, &s->lock);
+  }
+  if (st.ok()) st = s->store->Load(&s->state);
+  ProviderOptions providers;
+  std::string dir = std::filesystem::path(o.state.path).parent_path().string();
+  providers.state_dir = dir.empty() ? "." : dir;
+  s->providers = std::make_unique<ProviderRegistry>(providers);
+  return st;
+}
+
+// The plan to apply: the saved one, checked against the state and the
+// descriptor, or one made now.
+Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan) {
+  if (o.destroy) {
+    *plan = MakeDestroyPlan(s->state);
+    return Status::Ok();
+  }
+  if (!o.plan_file.empty()) {
+    Status st = CheckPlanApplies(*plan, s->state);
+    if (st.ok() && DescriptorDigest(s->descriptor) != plan->descriptor_digest) {
+      st = Status::InvalidArgument(
+          "Saved plan is stale: the descriptor changed after the plan was "
+          "made. Plan again");
+    }
+    return st;
+  }
+  if (o.refresh) {
+    Status st = RefreshState(s->providers.get(), &s->state, nullptr);
+    if (!st.ok()) return st;
+  }
+  Diagnostics diags;
+  if (!MakePlan(s->descriptor, s->graph, s->state, plan, &diags)) {
+    return Status::InvalidArgument(diags.ToString());
+  }
+  return Status::Ok();
+}
+
+int Report(const ApplyResult& result, bool destroy) {
+  if (result.ok()) {
+    std::cout << "\n"
+              << (destroy ? "Destroy complete! Resources: " +
+                                std::to_string(result.destroyed) +
+                                " destroyed.\n"
+                          : "Apply complete! Resources: " +
+                                std::to_string(result.added) + " added, " +
+                                std::to_string(result.changed) + " changed, " +
+                                std::to_string(result.destroyed) +
+                                " destroyed.\n");
+    return kExitOk;
+  }
+  for (const std::string& error : result.failed) {
+    std::cerr << "\nError: " << error << "\n";
+  }
+  if (!result.skipped.empty()) {
+    std::cerr << "\nNot started (" << result.skipped.size() << "):";
+    for (const std::string& a : result.skipped) std::cerr << " " << a;
+    std::cerr << "\n";
+  }
+  std::cerr << "\nWhat succeeded is recorded in the state: " << result.added
+            << " added, " << result.changed << " changed, " << result.destroyed
+            << " destroyed. Run occam apply again to continue.\n";
+  return kExitError;
+}
+
+int RunApply(ApplyCommandOptions o) {
+  Plan plan;
+  if (!o.plan_file.empty()) {
+    Status s = ReadPlanFile(o.plan_file, &plan);
+    if (!s.ok()) return ReportError(s, std::cerr);
+    o.compile.infra_path = plan.infra_file;
+    o.compile.nodes_path = plan.nodes_file;
+  }
+  Session session;
+  if (!o.destroy || !o.compile.infra_path.empty()) {
+    if (!CompileOrReport(o.compile, &session.descriptor, &session.graph,
+                         std::cerr)) {
+      return kExitError;
+    }
+  }
+  Status s = OpenSession(o, &session);
+  if (s.ok()) s = GetPlan(o, &session, &plan);
+  if (!s.ok()) return ReportError(s, std::cerr);
+  if (!plan.HasChanges()) {
+    std::cout << RenderPlanText(plan) << "\n"
+              << (o.destroy ? "Destroy complete! Resources: 0 destroyed.\n"
+                            : "Apply complete! Resources: 0 added, 0 changed, "
+                              "0 destroyed.\n");
+    return kExitOk;
+  }
+  if (o.plan_file.empty() && !o.json) std::cout << RenderPlanText(plan);
+  if (o.plan_file.empty() && !o.auto_approve && !Confirm(o.destroy)) {
+    std::cerr << (o.destroy ? "Destroy" : "Apply") << " cancelled.\n";
+    return kExitError;
+  }
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &action, nullptr);
+  ApplyOptions options;
+  options.parallelism = std::max(1, o.parallelism);
+  options.interrupted = &g_interrupted;
+  // Fault injection for the crash tests (tests/apply_crash_test.cc).
+  if (const char* crash = std::getenv("OCCAM_CRASH_AFTER_COMMIT")) {
+    options.crash_after_commit = std::atoi(crash);
+  }
+  NetworkHealthChecker health;
+  ProgressPrinter printer(o.json);
+  ApplyResult result;
+  s = ApplyPlan(session.descriptor, plan, session.store.get(),
+                session.providers.get(), &health, &printer, options, &result);
+  if (!s.ok()) return ReportError(s, std::cerr);
+  return Report(result, o.destroy);
+}
+
+void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {
+  AddStateOptions(cmd, &o->state, /*can_create=*/true);
+  cmd->add_flag("--auto-approve", o->auto_approve,
+                "do not ask for confirmation");
+  cmd->add_option("--parallelism", o->parallelism,
+                  "how many provider calls may run at once (default 10)");
+  cmd->add_flag("--json", o->json, "progress as one JSON object per event");
+}
+
+}  // namespace
+
+void RegisterApplyCommands(CLI::App* app, CommandList* commands) {
+  auto apply = std::make_shared<ApplyCommandOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "apply", "Make the infrastructure match the descriptor, or carry out a "
+               "saved plan");
+  cmd->add_option("PLANFILE", apply->plan_file, "a plan saved by plan --out");
+  cmd->add_option("-f,--file", apply->compile.infra_path,
+                  "Occopus infrastructure descriptor");
+  cmd->add_option("--nodes", apply->compile.nodes_path, "node definitions");
+  cmd->add_flag("--allow-outside-imports",
+                apply->compile.allow_outside_imports,
+                "let imports read files outside the descriptor's folder");
+  cmd->add_option("--refresh", apply->refresh,
+                  "ask providers which objects still exist first (default "
+                  "true)");
+  AddApplyOptions(cmd, apply.get());
+  commands->push_back({cmd, [apply]() -> int {
+                         if (apply->plan_file.empty() ==
+                             apply->compile.infra_path.empty()) {
+                           std::cerr << "Error: give a descriptor (-f "
+                                        "infra.yaml) or a saved plan, not "
+                                        "both\n";
+                           return kExitUsage;
+                         }
+                         return RunApply(*apply);
+                       }});
+
+  auto destroy = std::make_shared<ApplyCommandOptions>();
+  destroy->destroy = true;
+  CLI::App* dcmd = app->add_subcommand(
+      "destroy", "Delete every instance the state records, dependents first");
+  dcmd->add_option("-f,--file", destroy->compile.infra_path,
+                   "the descriptor (optional)");
+  AddApplyOptions(dcmd, destroy.get());
+  commands->push_back({dcmd, [destroy] { return RunApply(*destroy); }});
+}
+
+}  // namespace occam
