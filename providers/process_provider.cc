@@ -180,6 +180,9 @@ Status ProcessProvider::Create(const ResourceRequest& request,
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Nothing else of occam's: an inherited pipe would keep whoever reads
+  // occam's output waiting for as long as the instance runs.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   std::string dir = resource.value("working_dir", options_.state_dir);
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   posix_spawnattr_t attr;

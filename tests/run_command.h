@@ -2,6 +2,7 @@
 // peak memory it used, for end-to-end tests of the occam binary.
 #pragma once
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -23,7 +24,7 @@ struct CommandResult {
 inline CommandResult RunCommand(const std::string& command) {
   CommandResult result;
   int fds[2];
-  if (pipe(fds) != 0) return result;
+  if (pipe2(fds, O_CLOEXEC) != 0) return result;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);

@@ -1,0 +1,257 @@
+// occam apply, destroy, refresh and taint end to end with the process
+// provider: real processes are started and stopped, and killing occam at
+// any commit loses nothing and leaves nothing behind.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include "base/process_identity.h"
+#include "state/sqlite_state_store.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::CommandResult;
+
+// Group leaders whose environment carries `lineage`, by OCCAM_ADDRESS.
+std::multimap<std::string, int> ProcessesOf(const std::string& lineage) {
+  std::multimap<std::string, int> out;
+  DIR* proc = opendir("/proc");
+  while (dirent* e = readdir(proc)) {
+    int pid = std::atoi(e->d_name);
+    if (pid <= 0 || getpgid(pid) != pid) continue;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+    std::string var, address;
+    bool ours = false;
+    while (std::getline(in, var, '\0')) {
+      if (var == "OCCAM_LINEAGE=" + lineage) ours = true;
+      if (var.rfind("OCCAM_ADDRESS=", 0) == 0) address = var.substr(14);
+    }
+    if (ours && ProcessStartTime(pid) >= 0) out.emplace(address, pid);
+  }
+  closedir(proc);
+  return out;
+}
+
+class ApplyCliTest : public ::testing::Test {
+ protected:
+  ApplyCliTest() {
+    std::filesystem::copy(testing::SourceDir() + "/examples/micado",
+                          dir_.path() / "micado",
+                          std::filesystem::copy_options::recursive);
+  }
+  ~ApplyCliTest() override {
+    // Whatever a failed test left running.
+    for (auto& [address, pid] : ProcessesOf(Lineage())) kill(-pid, SIGKILL);
+  }
+
+  CommandResult Occam(const std::string& args, const std::string& env = "") {
+    return testing::RunCommand("cd " + (dir_.path() / "micado").string() +
+                               " && " + env + " " + testing::OccamBinary() +
+                               " " + args);
+  }
+
+  StateSnapshot State() {
+    std::unique_ptr<SqliteStateStore> store;
+    StateSnapshot s;
+    StateOpenOptions options;
+    options.create_if_missing = false;
+    if (SqliteStateStore::Open((dir_.path() / "micado/occam.db").string(),
+                               options, &store)
+            .ok()) {
+      store->Load(&s);
+    }
+    return s;
+  }
+  std::string Lineage() { return State().lineage; }
+
+  // The state and the machine agree: one live process per instance, and
+  // no process of this state that the state does not know.
+  void ExpectConverged(size_t instances) {
+    StateSnapshot s = State();
+    ASSERT_EQ(instances, s.instances.size());
+    std::multimap<std::string, int> processes = ProcessesOf(s.lineage);
+    EXPECT_EQ(instances, processes.size());
+    for (const auto& [address, r] : s.instances) {
+      EXPECT_EQ(InstanceStatus::kReady, r.status) << address;
+      EXPECT_EQ(1u, processes.count(address)) << address;
+      int pid = r.outputs.value().value("pid", 0);
+      EXPECT_EQ(pid, processes.find(address)->second) << address;
+    }
+  }
+
+  // Clears the lock a killed occam left, as a user would.
+  void ForceUnlockIfStale() {
+    CommandResult plan = Occam("plan -f infra.yaml");
+    std::smatch m;
+    if (std::regex_search(plan.out, m, std::regex("occam force-unlock (\\S+)"))) {
+      ASSERT_EQ(0, Occam("force-unlock " + m[1].str()).exit_code);
+    }
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(ApplyCliTest, ApplyScaleDriftAndDestroy) {
+  CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("db[0]: Creating...\n"));
+  EXPECT_NE(std::string::npos,
+            apply.out.find("Apply complete! Resources: 3 added, 0 changed, 0 "
+                           "destroyed.\n"));
+  EXPECT_LT(apply.out.find("db[0]: Creation complete"),
+            apply.out.find("manager[0]: Creating..."));
+  ExpectConverged(3);
+  EXPECT_EQ(0, Occam("plan -f infra.yaml --detailed-exitcode").exit_code);
+
+  ASSERT_EQ(0, Occam("scale app +2 -f infra.yaml").exit_code);
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  ExpectConverged(5);
+
+  // A dead instance is drift: planned and recreated.
+  int victim = State().instances.at("app[1]").outputs.value()["pid"];
+  kill(-victim, SIGKILL);
+  for (int i = 0; i < 100 && ProcessStartTime(victim) >= 0; ++i) usleep(10000);
+  CommandResult plan = Occam("plan -f infra.yaml");
+  EXPECT_NE(std::string::npos,
+            plan.out.find("  # app[1] will be created\n  # (because app[1] is "
+                          "gone: its object no longer exists)\n"))
+      << plan.out;
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  ExpectConverged(5);
+
+  ASSERT_EQ(0, Occam("scale app -1 -f infra.yaml --instance app[0]").exit_code);
+  CommandResult down = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, down.exit_code) << down.out;
+  EXPECT_NE(std::string::npos, down.out.find("app[0]: Destruction complete"));
+  ExpectConverged(4);
+  EXPECT_EQ(0u, State().instances.count("app[0]"));
+
+  std::string lineage = Lineage();
+  CommandResult destroy = Occam("destroy --auto-approve");
+  ASSERT_EQ(0, destroy.exit_code) << destroy.out;
+  EXPECT_NE(std::string::npos,
+            destroy.out.find("Destroy complete! Resources: 4 destroyed.\n"));
+  EXPECT_LT(destroy.out.find("app[1]: Destruction complete"),
+            destroy.out.find("db[0]: Destroying..."));
+  EXPECT_TRUE(State().instances.empty());
+  EXPECT_TRUE(ProcessesOf(lineage).empty());
+}
+
+TEST_F(ApplyCliTest, TaintReplaces) {
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  int old_pid = State().instances.at("manager[0]").outputs.value()["pid"];
+  CommandResult taint = Occam("taint manager[0]");
+  EXPECT_EQ("Resource instance manager[0] has been marked as tainted.\n",
+            taint.out);
+  CommandResult plan = Occam("plan -f infra.yaml");
+  EXPECT_NE(std::string::npos,
+            plan.out.find("# manager[0] is tainted, so must be replaced"));
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  ExpectConverged(3);
+  EXPECT_NE(old_pid, State().instances.at("manager[0]").outputs.value()["pid"]);
+  EXPECT_EQ(1, Occam("taint nope[0]").exit_code);
+}
+
+TEST_F(ApplyCliTest, SavedPlanIsAppliedOnceThenStale) {
+  ASSERT_EQ(0, Occam("plan -f infra.yaml -out p.plan").exit_code);
+  CommandResult apply = Occam("apply p.plan");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  ExpectConverged(3);
+  CommandResult again = Occam("apply p.plan");
+  EXPECT_EQ(1, again.exit_code);
+  EXPECT_NE(std::string::npos, again.out.find("Error: Saved plan is stale"))
+      << again.out;
+}
+
+TEST_F(ApplyCliTest, ConfirmationIsRequired) {
+  CommandResult no = Occam("apply -f infra.yaml < /dev/null");
+  EXPECT_EQ(1, no.exit_code);
+  EXPECT_NE(std::string::npos, no.out.find("Apply cancelled.")) << no.out;
+  EXPECT_TRUE(State().instances.empty());
+  CommandResult yes = Occam("apply -f infra.yaml", "echo yes |");
+  EXPECT_EQ(0, yes.exit_code) << yes.out;
+  ExpectConverged(3);
+}
+
+TEST_F(ApplyCliTest, FailedCreateExitsOneAndKeepsWhatSucceeded) {
+  std::string nodes = (dir_.path() / "micado/nodes/node_definitions.yaml").string();
+  std::string text;
+  {
+    std::ifstream in(nodes);
+    std::stringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
+  text.replace(text.find("'node_def:manager':\n  - resource:\n      type: process\n"
+                         "      command: [sh, -c, \"exec sleep 100000\"]"),
+               std::string("'node_def:manager':\n  - resource:\n      type: process\n"
+                           "      command: [sh, -c, \"exec sleep 100000\"]").size(),
+               "'node_def:manager':\n  - resource:\n      type: process\n"
+               "      command: [sh, -c, \"exit 7\"]");
+  std::ofstream(nodes) << text;
+  CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
+  EXPECT_EQ(1, apply.exit_code);
+  EXPECT_NE(std::string::npos,
+            apply.out.find("Error: manager[0]: manager[0]: the process exited "
+                           "at once with status 7"))
+      << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("app[0]: Skipped: not started: "
+                                              "it depends on manager[0], which "
+                                              "failed"))
+      << apply.out;
+  StateSnapshot s = State();
+  EXPECT_EQ(InstanceStatus::kReady, s.instances.at("db[0]").status);
+  EXPECT_EQ(InstanceStatus::kTainted, s.instances.at("manager[0]").status);
+  EXPECT_EQ(0u, s.instances.count("app[0]"));
+}
+
+// Kills occam with SIGKILL right after each state commit of an apply, then
+// applies again: the result is exactly the descriptor's instances, each one
+// process, with no duplicate and no orphan.
+TEST_F(ApplyCliTest, KillAtEveryCommitThenConverge) {
+  // A full apply of 5 instances commits the counts, an intent and a result
+  // per instance, and the closing event: 12 commits.
+  for (int k = 1; k <= 12; ++k) {
+    SCOPED_TRACE("crash after commit " + std::to_string(k));
+    // destroy forgets the counts: scale again every round.
+    ASSERT_EQ(0, Occam("scale app 3 -f infra.yaml").exit_code);
+    CommandResult crashed =
+        Occam("apply -f infra.yaml --auto-approve --parallelism 1",
+              "OCCAM_CRASH_AFTER_COMMIT=" + std::to_string(k));
+    EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
+    ForceUnlockIfStale();
+    CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
+    ASSERT_EQ(0, rerun.exit_code) << rerun.out;
+    ExpectConverged(5);
+    // Back to nothing for the next round.
+    ASSERT_EQ(0, Occam("destroy --auto-approve").exit_code);
+    EXPECT_TRUE(ProcessesOf(Lineage()).empty());
+  }
+}
+
+TEST_F(ApplyCliTest, KillDuringScaleDownThenConverge) {
+  ASSERT_EQ(0, Occam("scale app 4 -f infra.yaml").exit_code);
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  ASSERT_EQ(0, Occam("scale app 1 -f infra.yaml").exit_code);
+  // Counts, then an intent and a removal per deleted instance.
+  for (int k = 1; k <= 3; ++k) {
+    CommandResult crashed =
+        Occam("apply -f infra.yaml --auto-approve --parallelism 1",
+              "OCCAM_CRASH_AFTER_COMMIT=" + std::to_string(k));
+    EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
+    ForceUnlockIfStale();
+  }
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  ExpectConverged(3);
+}
+
+}  // namespace
+}  // namespace occam
