@@ -50,14 +50,22 @@ struct ApplyCommandOptions {
 // Prints progress: Terraform's lines, or one JSON object per event.
 class ProgressPrinter : public ApplyObserver {
  public:
-  explicit ProgressPrinter(bool json) : json_(json) {}
+  explicit ProgressPrinter(bool json) : json_(json), tty_(isatty(1)) {}
+  ~ProgressPrinter() override { std::cout.flush(); }
 
   void OnEvent(const ApplyEvent& e) override {
     if (json_) {
-      std::cout << Json(e).dump() << std::endl;
-      return;
+      std::cout << Json(e).dump() << "\n";
+    } else {
+      std::cout << e.address << ": " << Text(e) << "\n";
     }
-    std::cout << e.address << ": " << Text(e) << std::endl;
+    // Live on a terminal; into a pipe at most ten writes a second, which
+    // matters when thousands of instances change.
+    auto now = std::chrono::steady_clock::now();
+    if (tty_ || now - last_flush_ > std::chrono::milliseconds(100)) {
+      std::cout.flush();
+      last_flush_ = now;
+    }
   }
 
  private:
@@ -96,6 +104,8 @@ class ProgressPrinter : public ApplyObserver {
   }
 
   bool json_;
+  bool tty_;
+  std::chrono::steady_clock::time_point last_flush_;
 };
 
 bool Confirm(bool destroy) {

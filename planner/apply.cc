@@ -309,13 +309,14 @@ void Applier::Finish(int id, bool ok, const std::string& error) {
       if (--jobs_[d].waiting == 0 &&
           jobs_[d].outcome == Job::Outcome::kPending) {
         ready_.push_back(d);
+        cv_.notify_one();  // one sleeping worker per new job, no stampede
       }
     }
   } else {
     result_->failed.push_back(error);
     SkipDependents(id);
   }
-  cv_.notify_all();
+  if (unfinished_ == 0 || Stopping()) cv_.notify_all();
 }
 
 // Everything that waits, directly or not, on a failed job is not started;

@@ -233,36 +233,50 @@ Status SqliteStateStore::Load(StateSnapshot* out) {
   return Damaged(path(), s);
 }
 
+Status SqliteStateStore::Run(SqliteStatement* statement) {
+  Status s;
+  statement->Reset();
+  statement->Step(&s);
+  return s;
+}
+
+// Commits are the hot path of apply: their statements are parsed once.
+Status SqliteStateStore::Prepare() {
+  if (prepared_) return Status::Ok();
+  const std::pair<SqliteStatement*, const char*> statements[] = {
+      {&remove_, "DELETE FROM instances WHERE address = ?"},
+      {&put_,
+       "INSERT OR REPLACE INTO instances (address, node, idx, provider, "
+       "provider_id, status, attributes, outputs, created_serial, tags, "
+       "dependencies, remove_requested, sensitive) "
+       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+      {&desired_,
+       "INSERT OR REPLACE INTO desired_counts (node, count) VALUES (?, ?)"},
+      {&clear_, "DELETE FROM desired_counts WHERE node = ?"},
+      {&event_,
+       "INSERT INTO events (time_ms, kind, node, message, detail) "
+       "VALUES (?, ?, ?, ?, ?)"},
+      {&begin_, "BEGIN IMMEDIATE"},
+      {&commit_, "COMMIT"},
+      {&rollback_, "ROLLBACK"},
+      {&bump_serial_,
+       "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+       "WHERE key = 'serial'"},
+      {&read_serial_,
+       "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'"},
+  };
+  for (auto [statement, sql] : statements) {
+    Status s = db_.Prepare(sql, statement);
+    if (!s.ok()) return s;
+  }
+  prepared_ = true;
+  return Status::Ok();
+}
+
+// REQUIRES: inside a transaction, Prepare() done.
 Status SqliteStateStore::WriteChange(const StateChange& change,
                                      int64_t* serial) {
   Status s;
-  if (!prepared_) {
-    s = db_.Prepare("DELETE FROM instances WHERE address = ?", &remove_);
-    if (s.ok()) {
-      s = db_.Prepare(
-          "INSERT OR REPLACE INTO instances (address, node, idx, provider, "
-          "provider_id, status, attributes, outputs, created_serial, tags, "
-          "dependencies, remove_requested, sensitive) "
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-          &put_);
-    }
-    if (s.ok()) {
-      s = db_.Prepare(
-          "INSERT OR REPLACE INTO desired_counts (node, count) VALUES (?, ?)",
-          &desired_);
-    }
-    if (s.ok()) {
-      s = db_.Prepare("DELETE FROM desired_counts WHERE node = ?", &clear_);
-    }
-    if (s.ok()) {
-      s = db_.Prepare(
-          "INSERT INTO events (time_ms, kind, node, message, detail) "
-          "VALUES (?, ?, ?, ?, ?)",
-          &event_);
-    }
-    if (!s.ok()) return s;
-    prepared_ = true;
-  }
   SqliteStatement &remove = remove_, &put = put_, &desired = desired_,
                   &clear = clear_, &event = event_;
   for (const std::string& address : change.remove) {
@@ -313,17 +327,23 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     event.Step(&s);
   }
   if (!s.ok()) return s;
-  s = db_.Exec(
-      "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
-      "WHERE key = 'serial'");
+  s = Run(&bump_serial_);
   if (!s.ok()) return s;
-  return db_.QueryInt(
-      "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'", serial);
+  read_serial_.Reset();
+  if (!read_serial_.Step(&s)) return s.ok() ? Status::Corruption("no serial") : s;
+  *serial = read_serial_.Int(0);
+  read_serial_.Reset();
+  return Status::Ok();
 }
 
 Status SqliteStateStore::Commit(const StateChange& change, int64_t* serial) {
-  return Damaged(path(),
-                 Transaction([&] { return WriteChange(change, serial); }));
+  Status s = Prepare();
+  if (s.ok()) s = Run(&begin_);
+  if (!s.ok()) return Damaged(path(), s);
+  s = WriteChange(change, serial);
+  if (s.ok()) s = Run(&commit_);
+  if (!s.ok()) Run(&rollback_);
+  return Damaged(path(), s);
 }
 
 Status SqliteStateStore::Events(int limit, std::vector<Event>* out) {

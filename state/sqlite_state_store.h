@@ -50,7 +50,10 @@ class SqliteStateStore : public StateStore {
   // Statements of WriteChange, prepared on first use: apply commits
   // thousands of small changes.
   SqliteStatement remove_, put_, desired_, clear_, event_;
+  SqliteStatement begin_, commit_, rollback_, bump_serial_, read_serial_;
   bool prepared_ = false;
+  Status Prepare();
+  Status Run(SqliteStatement* statement);
 };
 
 }  // namespace occam
