@@ -142,10 +142,7 @@ Status OpenSession(const ApplyCommandOptions& o, Session* s) {
                             o.destroy ? "destroy" : "apply", timeout, &s->lock);
   }
   if (st.ok()) st = s->store->Load(&s->state);
-  ProviderOptions providers;
-  std::string dir = std::filesystem::path(o.state.path).parent_path().string();
-  providers.state_dir = dir.empty() ? "." : dir;
-  s->providers = std::make_unique<ProviderRegistry>(providers);
+  s->providers = std::make_unique<ProviderRegistry>(ProviderOptionsFor(o.state));
   return st;
 }
 

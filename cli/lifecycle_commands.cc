@@ -34,10 +34,7 @@ Status WithState(const LifecycleOptions& o, const std::string& operation,
 
 int RunRefresh(const LifecycleOptions& o) {
   Status s = WithState(o, "refresh", [&](StateStore* store, StateSnapshot* state) {
-    ProviderOptions options;
-    std::string dir = std::filesystem::path(o.state.path).parent_path().string();
-    options.state_dir = dir.empty() ? "." : dir;
-    ProviderRegistry providers(options);
+    ProviderRegistry providers(ProviderOptionsFor(o.state));
     StateChange change;
     Status st = RefreshState(&providers, state, &change);
     if (!st.ok()) return st;

@@ -37,16 +37,6 @@ Status ReadState(const StateOptions& options, StateSnapshot* snapshot) {
   return store->Load(snapshot);
 }
 
-void Print(const PlanOptions& options, const Plan& plan) {
-  if (options.json) {
-    std::cout << RenderPlanJson(plan).dump() << "\n";
-  } else if (options.markdown) {
-    std::cout << RenderPlanMarkdown(plan);
-  } else {
-    std::cout << RenderPlanText(plan);
-  }
-}
-
 int RunPlan(const PlanOptions& options) {
   Descriptor descriptor;
   NodeGraph graph;
@@ -58,11 +48,7 @@ int RunPlan(const PlanOptions& options) {
   if (s.ok() && options.refresh) {
     // Objects that died are planned for re-creation (drift); the refresh
     // is not recorded.
-    ProviderOptions providers;
-    std::string dir =
-        std::filesystem::path(options.state.path).parent_path().string();
-    providers.state_dir = dir.empty() ? "." : dir;
-    ProviderRegistry registry(providers);
+    ProviderRegistry registry(ProviderOptionsFor(options.state));
     s = RefreshState(&registry, &state, nullptr);
   }
   if (!s.ok()) return ReportError(s, std::cerr);
@@ -72,7 +58,7 @@ int RunPlan(const PlanOptions& options) {
     std::cerr << diags.ToString();
     return kExitError;
   }
-  Print(options, plan);
+  std::cout << RenderPlan(plan, options.json, options.markdown);
   if (!options.out.empty()) {
     s = WritePlanFile(options.out, plan);
     if (!s.ok()) return ReportError(s, std::cerr);

@@ -16,6 +16,8 @@ std::string RenderPlanText(const Plan& plan);
 std::string RenderChangeBlock(const ResourceChange& change);
 nlohmann::json RenderPlanJson(const Plan& plan);
 std::string RenderPlanMarkdown(const Plan& plan);
+// The rendering a command's --json / --markdown flags ask for.
+std::string RenderPlan(const Plan& plan, bool json, bool markdown);
 
 // `value` with every leaf that `sensitive` marks replaced by
 // "(sensitive value)".

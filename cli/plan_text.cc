@@ -70,6 +70,11 @@ std::string RenderChangeBlock(const ResourceChange& c) {
   return out;
 }
 
+std::string RenderPlan(const Plan& plan, bool json, bool markdown) {
+  if (json) return RenderPlanJson(plan).dump() + "\n";
+  return markdown ? RenderPlanMarkdown(plan) : RenderPlanText(plan);
+}
+
 std::string RenderPlanText(const Plan& plan) {
   std::string out;
   for (const std::string& note : plan.notes) out += "Note: " + note + "\n";

@@ -18,13 +18,7 @@ int RunShow(const ShowOptions& options) {
   Plan plan;
   Status s = ReadPlanFile(options.file, &plan);
   if (!s.ok()) return ReportError(s, std::cerr);
-  if (options.json) {
-    std::cout << RenderPlanJson(plan).dump() << "\n";
-  } else if (options.markdown) {
-    std::cout << RenderPlanMarkdown(plan);
-  } else {
-    std::cout << RenderPlanText(plan);
-  }
+  std::cout << RenderPlan(plan, options.json, options.markdown);
   return kExitOk;
 }
 

@@ -1,6 +1,7 @@
 #include "cli/state_options.h"
 
 #include <charconv>
+#include <filesystem>
 
 namespace occam {
 
@@ -33,6 +34,13 @@ Status OpenState(const StateOptions& options, bool create,
         " only names the infrastructure of a new state");
   }
   return s;
+}
+
+ProviderOptions ProviderOptionsFor(const StateOptions& options) {
+  ProviderOptions out;
+  std::string dir = std::filesystem::path(options.path).parent_path().string();
+  out.state_dir = dir.empty() ? "." : dir;
+  return out;
 }
 
 Status ParseDuration(const std::string& text, std::chrono::milliseconds* out) {

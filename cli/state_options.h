@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "providers/provider.h"
 #include "state/sqlite_state_store.h"
 
 namespace occam {
@@ -25,6 +26,9 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
 // Opens the state at options.path; creates it when `create` and missing.
 Status OpenState(const StateOptions& options, bool create,
                  std::unique_ptr<SqliteStateStore>* out);
+
+// What providers may use: the state file's folder for their files.
+ProviderOptions ProviderOptionsFor(const StateOptions& options);
 
 // "0", "500ms", "30s", "2m", "1h" → milliseconds.
 Status ParseDuration(const std::string& text, std::chrono::milliseconds* out);
