@@ -213,6 +213,45 @@ TEST_F(ApplyCliTest, FailedCreateExitsOneAndKeepsWhatSucceeded) {
   EXPECT_EQ(0u, s.instances.count("app[0]"));
 }
 
+// Ctrl-C: no new work starts, running calls finish and are recorded, the
+// lock is released, and the next apply finishes the job.
+TEST_F(ApplyCliTest, InterruptStopsStartingWorkAndSaves) {
+  dir_.Write("slow/infra.yaml",
+             "infra_name: slow\nnodes: [{name: w, type: w, scaling: {min: 6}}]\n");
+  dir_.Write("slow/nodes/node_definitions.yaml",
+             "'node_def:w': [{resource: {type: dummy, delay: 0.3}}]\n");
+  CommandResult r = testing::RunCommand(
+      "cd " + dir_.Path("slow") + " && (" + testing::OccamBinary() +
+      " apply -f infra.yaml --auto-approve --parallelism 1 > out.txt 2>&1 & "
+      "pid=$!; for i in $(seq 400); do grep -q 'Creation complete' out.txt "
+      "&& break; sleep 0.05; done; kill -INT $pid; wait $pid; s=$?; "
+      "cat out.txt; exit $s)");
+  EXPECT_EQ(1, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("Interrupt received.")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("not started: occam was interrupted"))
+      << r.out;
+  std::unique_ptr<SqliteStateStore> store;
+  ASSERT_TRUE(SqliteStateStore::Open(dir_.Path("slow/occam.db"), {}, &store).ok());
+  StateSnapshot s;
+  ASSERT_TRUE(store->Load(&s).ok());
+  size_t done = s.instances.size();
+  EXPECT_GE(done, 1u);
+  EXPECT_LT(done, 6u);
+  for (const auto& [address, instance] : s.instances) {
+    EXPECT_EQ(InstanceStatus::kReady, instance.status) << address;
+  }
+  std::optional<LockInfo> lock;
+  ASSERT_TRUE(store->CurrentLock(&lock).ok());
+  EXPECT_FALSE(lock.has_value());
+  CommandResult rest = testing::RunCommand(
+      "cd " + dir_.Path("slow") + " && " + testing::OccamBinary() +
+      " apply -f infra.yaml --auto-approve");
+  EXPECT_EQ(0, rest.exit_code) << rest.out;
+  EXPECT_NE(std::string::npos,
+            rest.out.find("Resources: " + std::to_string(6 - done) + " added"))
+      << rest.out;
+}
+
 // Kills occam with SIGKILL right after each state commit of an apply, then
 // applies again: the result is exactly the descriptor's instances, each one
 // process, with no duplicate and no orphan.
