@@ -15,7 +15,7 @@ Status RefreshState(ProviderRegistry* providers, StateSnapshot* state,
       r.status = InstanceStatus::kGone;
     } else if (!s.ok()) {
       return Status::Unavailable("refreshing " + address + ": " + s.message());
-    } else if (object.outputs != r.outputs.value()) {
+    } else if (!object.outputs.empty() && object.outputs != r.outputs.value()) {
       // Keep what only the create knew (the log path) and take the rest.
       nlohmann::json outputs = r.outputs.value();
       for (const auto& [k, v] : object.outputs.items()) outputs[k] = v;

@@ -1,6 +1,7 @@
 // Refresh asks each instance's provider whether its object still exists,
 // so that a plan recreates what died (drift): a gone object's instance is
-// marked InstanceStatus::kGone, and outputs are updated for the others.
+// marked InstanceStatus::kGone, and outputs the provider reports are
+// merged into the others' (what it does not report is kept).
 // Types occam has no provider for are left as they are.
 #pragma once
 
