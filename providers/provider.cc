@@ -1,5 +1,7 @@
 #include "providers/provider.h"
 
+#include "providers/docker_provider.h"
+#include "providers/docker_service_provider.h"
 #include "providers/dummy_provider.h"
 #include "providers/exec_provider.h"
 #include "providers/process_provider.h"
@@ -29,11 +31,15 @@ Provider* ProviderRegistry::Find(const std::string& type, std::string* why) {
   if (type == "dummy") made = std::make_unique<DummyProvider>();
   if (type == "process") made = std::make_unique<ProcessProvider>(options_);
   if (type == "exec") made = std::make_unique<ExecProvider>();
+  if (type == "docker") made = std::make_unique<DockerProvider>(options_);
+  if (type == "docker_service") {
+    made = std::make_unique<DockerServiceProvider>(options_);
+  }
   if (!made) {
     const ResourceSchema* schema = FindResourceSchema(type);
     *why = schema && schema->cloud
                ? "occam can plan resource type '" + type +
-                     "' but has no provider to apply it yet; use process, "
+                     "' but has no provider to apply it yet; use process, docker, "
                      "docker_service, exec or dummy, or write an exec "
                      "provider for it (docs/providers.md)"
                : "no provider for resource type '" + type + "'";

@@ -40,6 +40,10 @@ struct ResourceObject {
   std::string id;
   nlohmann::json outputs = nlohmann::json::object();  // ip, port, pid …
   OwnershipTags tags;
+  // Set by Read when the object exists but is no longer what was created
+  // (a container that exited): says how it differs. The next plan replaces
+  // the instance, reason "drifted".
+  std::string drift;
 };
 
 class Provider {

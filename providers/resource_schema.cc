@@ -83,10 +83,11 @@ std::vector<ResourceSchema> MakeSchemas() {
   s.push_back(Schema("cloudsigma",
                {Req("endpoint"), Req("libdrive_id"), sigma, Opt("name")},
                       true));
+  // Occopus's docker resource; ports and grace_period are occam's.
   s.push_back(Schema("docker",
                {Req("endpoint"), Req("origin"), Req("image"), Req("tag"),
-                Opt("name")},
-                      true));
+                Opt("name"), Opt("ports", K::kList),
+                Opt("grace_period", K::kNumber)}));
   ResourceSchema occi = Schema("occi", {Req("endpoint"), Req("os_tpl"),
                                         Req("resource_tpl"), Opt("link", K::kAny),
                                         Opt("public_key"), Opt("name")});
@@ -103,11 +104,15 @@ std::vector<ResourceSchema> MakeSchemas() {
                 Opt("env", K::kMapping), Opt("working_dir"),
                 Opt("port_range", K::kScalar),
                 Opt("grace_period", K::kNumber)}));
+  // `replicas` is the node type's count, set by the planner.
   s.push_back(Schema("docker_service",
                {Updatable(Req("image")), Updatable(Opt("tag")), Opt("endpoint"),
-                Opt("name"), Opt("mode"), Updatable(Opt("ports", K::kList)),
-                Updatable(Opt("env", K::kMapping)),
-                Updatable(Opt("command", K::kScalarOrList))}));
+                Opt("origin"), Opt("name"), Opt("mode"),
+                Updatable(Opt("ports", K::kList)),
+                Updatable(Opt("env", K::kAny)),
+                Updatable(Opt("command", K::kScalarOrList)),
+                Updatable(Opt("replicas", K::kNonNegativeInt)),
+                Updatable(Opt("converge_timeout", K::kNumber))}));
   s.push_back(Schema("exec",
                {Req("program", K::kScalarOrList), Opt("name"),
                 Opt("config", K::kAny)}));

@@ -1,0 +1,46 @@
+// The docker provider: each instance is a container on a Docker Engine, as
+// Occopus's docker resource describes it (endpoint, origin, image, tag;
+// contextualisation env and command), made through the Engine's HTTP API.
+// occam adds `ports` (published on 127.0.0.1) and `grace_period` (seconds
+// between SIGTERM and SIGKILL on delete, default 2).
+//
+// Ownership tags are container labels. Containers run with an init process
+// (HostConfig.Init), so that a shell or httpd as the command still stops on
+// SIGTERM. A container that has exited reads as drifted.
+//
+// Ids are the container id for the default engine, "ENDPOINT#ID" for
+// others; FindByTags searches the default engine and every engine this
+// provider has used.
+#pragma once
+
+#include <mutex>
+
+#include "providers/docker_engines.h"
+#include "providers/provider.h"
+
+namespace occam {
+
+class DockerProvider : public Provider {
+ public:
+  explicit DockerProvider(ProviderOptions options)
+      : options_(std::move(options)), engines_(options_.docker_socket) {}
+
+  Status Create(const ResourceRequest& request, ResourceObject* out) override;
+  Status Read(const std::string& id, ResourceObject* out) override;
+  // Containers do not change in place: always an error.
+  Status Update(const std::string& id, const ResourceRequest& request,
+                ResourceObject* out) override;
+  Status Delete(const std::string& id) override;
+  Status FindByTags(const OwnershipTags& tags,
+                    std::vector<ResourceObject>* out) override;
+
+ private:
+  Status Inspect(const DockerClient& client, const std::string& container,
+                 const std::string& id, ResourceObject* out);
+
+  ProviderOptions options_;
+  DockerEngines engines_;
+  std::mutex image_mu_;  // one image import at a time
+};
+
+}  // namespace occam

@@ -1,0 +1,257 @@
+// The docker and docker_service providers against a real Docker Engine
+// (scripts/docker-up): images, env and command, published ports, drift,
+// the stop grace period, and in-place replica changes.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "providers/docker_config.h"
+#include "providers/docker_provider.h"
+#include "providers/docker_service_provider.h"
+#include "providers/health_check.h"
+#include "tests/docker_engine.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+class DockerProviderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    OCCAM_REQUIRE_DOCKER(false);
+    options_.state_dir = dir_.path().string();
+    provider_ = std::make_unique<DockerProvider>(options_);
+  }
+  void TearDown() override {
+    if (!provider_) return;
+    std::vector<ResourceObject> mine;
+    provider_->FindByTags({{kLineageTag, lineage_}}, &mine);
+    for (const ResourceObject& o : mine) provider_->Delete(o.id);
+  }
+
+  ResourceRequest Request(json resource, json context = json()) {
+    ResourceRequest r;
+    r.address = "web[0]";
+    json base = {{"endpoint", "unix:///var/run/docker.sock"},
+                 {"origin", "local"},
+                 {"image", testing::kTestImage},
+                 {"tag", testing::kTestImageTag},
+                 {"grace_period", 1}};
+    if (!resource.is_null()) base.update(resource);
+    r.config = {{"resource", base}};
+    if (!context.is_null()) r.config["contextualisation"] = context;
+    r.tags = MakeOwnershipTags(lineage_, r.address);
+    return r;
+  }
+
+  json Inspect(const std::string& id) {
+    json info;
+    Status s = testing::LocalDocker().Call("GET", "/containers/" + id + "/json",
+                                           json(), &info);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return info;
+  }
+
+  testing::TempDir dir_;
+  ProviderOptions options_;
+  std::unique_ptr<DockerProvider> provider_;
+  std::string lineage_ = "docker-test-" + std::to_string(getpid());
+};
+
+TEST_F(DockerProviderTest, MissingImageSaysHowToGetIt) {
+  ResourceObject o;
+  Status s = provider_->Create(Request({{"image", "occam-test/absent"}}), &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("occam-test/absent:1"));
+  EXPECT_NE(std::string::npos, s.message().find("origin"));
+  s = provider_->Create(
+      Request({{"image", "occam-test/absent"}, {"origin", "no-such.tar"}}), &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("no-such.tar"));
+}
+
+TEST_F(DockerProviderTest, UnreachableEndpointIsAClearError) {
+  ResourceObject o;
+  Status s = provider_->Create(
+      Request({{"endpoint", "replace_with_your_docker_endpoint"}}), &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("unix:///var/run/docker.sock"));
+  s = provider_->Create(
+      Request({{"endpoint", "unix://" + dir_.Path("no.sock")}}), &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("is dockerd running?"));
+}
+
+TEST_F(DockerProviderTest, ImportsTheImageFromAnOriginTarball) {
+  // A root filesystem tarball, as Occopus's docker tutorials publish them.
+  std::string root = dir_.Path("root");
+  std::string image = "occam-test/imported-" + std::to_string(getpid());
+  std::string make =
+      "mkdir -p " + root + "/bin && cp /bin/busybox " + root +
+      "/bin/ && ln -s busybox " + root + "/bin/sh && ln -s busybox " + root +
+      "/bin/sleep && tar -C " + root + " -cf " + dir_.Path("rootfs.tar") + " .";
+  ASSERT_EQ(0, std::system(make.c_str()));
+  ResourceObject o;
+  Status s = provider_->Create(
+      Request({{"image", image}, {"tag", "7"}, {"origin", "rootfs.tar"}},
+              {{"type", "docker"}, {"command", "sleep 300"}}),
+      &o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(image + ":7", Inspect(o.id)["Config"]["Image"]);
+  EXPECT_TRUE(provider_->Delete(o.id).ok());
+  testing::LocalDocker().Call("DELETE", "/images/" + image + ":7?force=1",
+                              json(), nullptr);
+}
+
+TEST_F(DockerProviderTest, RunsTheContextualisedCommandWithEnvAndLabels) {
+  ResourceObject o;
+  ASSERT_TRUE(provider_
+                  ->Create(Request({}, {{"type", "docker"},
+                                        {"env", {"message=hello there"}},
+                                        {"command", "sh -c 'sleep 300'"}}),
+                           &o)
+                  .ok());
+  json info = Inspect(o.id);
+  EXPECT_TRUE(info["State"]["Running"].get<bool>());
+  json cmd = info["Config"]["Cmd"];
+  EXPECT_EQ(json({"sh", "-c", "sleep 300"}), cmd);
+  bool has_env = false;
+  for (const json& e : info["Config"]["Env"]) {
+    has_env = has_env || e == "message=hello there";
+  }
+  EXPECT_TRUE(has_env);
+  EXPECT_EQ(lineage_, info["Config"]["Labels"][kLineageTag]);
+  EXPECT_EQ("web[0]", info["Config"]["Labels"][kAddressTag]);
+  EXPECT_TRUE(info["HostConfig"]["Init"].get<bool>());
+}
+
+TEST_F(DockerProviderTest, PublishesPortsOnLoopback) {
+  int port = 20000 + getpid() % 20000;
+  ResourceObject o;
+  Status s = provider_->Create(
+      Request({{"ports", {std::to_string(port) + ":80"}}},
+              {{"type", "docker"}, {"command", "httpd -f -p 80 -h /www"}}),
+      &o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(std::to_string(port), o.outputs["ports"]["80/tcp"]);
+  EXPECT_EQ("127.0.0.1",
+            Inspect(o.id)["HostConfig"]["PortBindings"]["80/tcp"][0]["HostIp"]);
+  HealthCheckSpec check;
+  check.ping = false;
+  check.urls = {"http://127.0.0.1:" + std::to_string(port) + "/index.html"};
+  check.timeout_seconds = 20;
+  std::atomic<bool> cancel{false};
+  Status ready = NetworkHealthChecker().WaitReady(check, o.outputs, &cancel);
+  EXPECT_TRUE(ready.ok()) << ready.ToString();
+}
+
+TEST_F(DockerProviderTest, AnExitedContainerReadsAsDrifted) {
+  ResourceObject o;
+  ASSERT_TRUE(provider_
+                  ->Create(Request({}, {{"type", "docker"},
+                                        {"command", "sh -c 'exit 7'"}}),
+                           &o)
+                  .ok());
+  ResourceObject read;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(provider_->Read(o.id, &read).ok());
+    if (!read.drift.empty()) break;
+    usleep(50'000);
+  }
+  EXPECT_NE(std::string::npos, read.drift.find("exit code 7")) << read.drift;
+}
+
+TEST_F(DockerProviderTest, DeleteKillsAContainerThatIgnoresSigterm) {
+  ResourceObject o;
+  ASSERT_TRUE(provider_
+                  ->Create(Request({}, {{"type", "docker"},
+                                        {"command",
+                                         "sh -c 'trap \"\" TERM; sleep 300 & "
+                                         "wait; sleep 300'"}}),
+                           &o)
+                  .ok());
+  ASSERT_TRUE(provider_->Delete(o.id).ok());
+  ResourceObject read;
+  EXPECT_TRUE(provider_->Read(o.id, &read).IsNotFound());
+}
+
+class DockerServiceProviderTest : public DockerProviderTest {
+ protected:
+  void SetUp() override {
+    OCCAM_REQUIRE_DOCKER(true);
+    options_.state_dir = dir_.path().string();
+    provider_ = nullptr;
+    service_ = std::make_unique<DockerServiceProvider>(options_);
+  }
+  void TearDown() override {
+    if (!service_) return;
+    std::vector<ResourceObject> mine;
+    service_->FindByTags({{kLineageTag, lineage_}}, &mine);
+    for (const ResourceObject& o : mine) service_->Delete(o.id);
+  }
+  ResourceRequest Service(int replicas) {
+    ResourceRequest r;
+    r.address = "app[0]";
+    r.config = {{"resource",
+                 {{"image", testing::kTestImage},
+                  {"tag", testing::kTestImageTag},
+                  {"command", "sleep 300"},
+                  {"replicas", replicas}}}};
+    r.tags = MakeOwnershipTags(lineage_, r.address);
+    return r;
+  }
+  size_t RunningContainers() {
+    size_t running = 0;
+    for (const json& c :
+         testing::ContainersLabelled({std::string(kLineageTag) + "=" + lineage_})) {
+      if (c.value("State", "") == "running") ++running;
+    }
+    return running;
+  }
+  std::unique_ptr<DockerServiceProvider> service_;
+};
+
+TEST_F(DockerServiceProviderTest, ReplicasChangeInPlace) {
+  ResourceObject created;
+  Status s = service_->Create(Service(2), &created);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(2, created.outputs["running"]);
+  EXPECT_EQ(2u, RunningContainers());
+
+  ResourceObject updated;
+  s = service_->Update(created.id, Service(3), &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(created.id, updated.id);
+  EXPECT_EQ(3, updated.outputs["replicas"]);
+  EXPECT_EQ(3, updated.outputs["running"]);
+
+  s = service_->Update(created.id, Service(1), &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(1, updated.outputs["replicas"]);
+
+  ASSERT_TRUE(service_->Delete(created.id).ok());
+  EXPECT_EQ(0u, testing::ContainersLabelled(
+                    {std::string(kLineageTag) + "=" + lineage_})
+                    .size());
+}
+
+TEST_F(DockerServiceProviderTest, ATaskThatCannotStartIsReportedWithItsError) {
+  ResourceRequest r = Service(1);
+  r.config["resource"]["command"] = "/no/such/program";
+  r.config["resource"]["converge_timeout"] = 5;
+  ResourceObject o;
+  Status s = service_->Create(r, &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("did not run steadily"))
+      << s.message();
+  EXPECT_NE(std::string::npos, s.message().find("non-zero exit (127)"))
+      << s.message();
+  EXPECT_FALSE(o.id.empty());  // recorded, so the next apply replaces it
+}
+
+}  // namespace
+}  // namespace occam
