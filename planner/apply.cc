@@ -359,6 +359,10 @@ Status Applier::Configure(const ResourceChange& c, InstanceConfig* config) {
     RenderInstanceConfig(node, InstanceScope(infra, node, c.index, book),
                          config, &diags);
   }
+  auto count = plan_.desired_counts.find(c.node);
+  if (count != plan_.desired_counts.end()) {
+    SetCountAttribute(node, count->second, &config->value);
+  }
   if (!diags.empty()) return Status::InvalidArgument(diags.ToString());
   if (!config->unknown.empty()) {
     return Status::Unavailable("values are still unknown after the instances "
@@ -496,6 +500,8 @@ Status Applier::Commit(StateChange change) {
     for (auto& e : w->change->events) batch.events.push_back(std::move(e));
   }
   lock.unlock();
+  ++commits_;
+  if (commits_ == options_.crash_before_commit) kill(getpid(), SIGKILL);
   int64_t serial = 0;
   Status s = store_->Commit(batch, &serial);
   lock.lock();
@@ -507,10 +513,7 @@ Status Applier::Commit(StateChange change) {
     state_error_ = s;
     cv_.notify_all();
   }
-  if (options_.crash_after_commit > 0 &&
-      ++commits_ == options_.crash_after_commit) {
-    kill(getpid(), SIGKILL);
-  }
+  if (commits_ == options_.crash_after_commit) kill(getpid(), SIGKILL);
   for (Writer* w : members) {
     writers_.pop_front();
     w->status = s;

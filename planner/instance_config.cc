@@ -130,3 +130,18 @@ bool RenderInstanceConfig(const NodeSpec& node, const TemplateScope& scope,
 }
 
 }  // namespace occam
+
+namespace occam {
+
+bool CountIsAttribute(const NodeSpec& node) {
+  if (node.implementation.resource_type != "docker_service") return false;
+  const Value* mode = node.implementation.resource.Find("mode");
+  return !mode || !mode->is_scalar() || mode->text() != "global";
+}
+
+void SetCountAttribute(const NodeSpec& node, int count, nlohmann::json* value) {
+  if (!CountIsAttribute(node)) return;
+  (*value)["resource"]["replicas"] = count;
+}
+
+}  // namespace occam

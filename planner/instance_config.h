@@ -27,4 +27,11 @@ struct InstanceConfig {
 bool RenderInstanceConfig(const NodeSpec& node, const TemplateScope& scope,
                           InstanceConfig* out, Diagnostics* diags);
 
+// Whether `node`'s count is an attribute of one object rather than a number
+// of objects: a replicated docker_service, whose replica count it is.
+bool CountIsAttribute(const NodeSpec& node);
+// Puts `count` in the configuration where the provider reads it
+// (resource.replicas) when CountIsAttribute(node).
+void SetCountAttribute(const NodeSpec& node, int count, nlohmann::json* value);
+
 }  // namespace occam

@@ -181,6 +181,16 @@ class Planner {
   InfraIdentity infra_;
 };
 
+// The replica count recorded for a count-as-attribute node type.
+int RecordedReplicas(const std::vector<const ResourceInstance*>& existing) {
+  int replicas = 0;
+  for (const ResourceInstance* r : existing) {
+    const nlohmann::json& v = r->attributes.value();
+    if (v.contains("resource")) replicas += v["resource"].value("replicas", 1);
+  }
+  return replicas;
+}
+
 std::set<const ResourceInstance*> Planner::Surplus(
     const std::vector<const ResourceInstance*>& existing, int desired) {
   // Named removals go first, then the newest; ties by highest index.
@@ -202,8 +212,13 @@ void Planner::PlanNode(const NodeSpec& node) {
 
   std::vector<const ResourceInstance*> existing = state_.InstancesOf(node.name);
   int before = static_cast<int>(existing.size());
+  if (CountIsAttribute(node)) {
+    // One object whose replica count is the node type's count.
+    before = RecordedReplicas(existing);
+    desired = 1;
+  }
   std::string detail = node.name + " scales from " + std::to_string(before) +
-                       " to " + std::to_string(desired);
+                       " to " + std::to_string(plan_->desired_counts[node.name]);
   std::set<const ResourceInstance*> surplus = Surplus(existing, desired);
   std::set<int> used;
   std::vector<ResourceChange> changes;
@@ -279,6 +294,13 @@ ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,
   }
   change.before = existing->attributes.value();
   Decide(*existing, &change);
+  if (change.action == ChangeAction::kUpdate &&
+      change.changed_paths == std::vector<std::string>{"resource.replicas"}) {
+    bool up = change.after->at("resource").value("replicas", 0) >
+              change.before->at("resource").value("replicas", 0);
+    change.reason = up ? ChangeReason::kScaleUp : ChangeReason::kScaleDown;
+    change.reason_detail = scale_detail;
+  }
   return change;
 }
 
@@ -303,6 +325,13 @@ void Planner::Decide(const ResourceInstance& existing,
       change->reason = ChangeReason::kDrifted;
       change->reason_detail = existing.address +
                               " is gone: its object no longer exists";
+      return;
+    case InstanceStatus::kDrifted:
+      change->action = ChangeAction::kReplace;
+      change->reason = ChangeReason::kDrifted;
+      change->reason_detail =
+          existing.address + " has drifted: " +
+          existing.outputs.value().value("drift", "its object changed");
       return;
     case InstanceStatus::kReady:
       break;
@@ -380,6 +409,7 @@ const Planner::RenderCache& Planner::Render(const NodeSpec& node, int index) {
   InstanceScope scope(infra_, node, index, book_);
   InstanceConfig config;
   RenderInstanceConfig(node, scope, &config, diags_);
+  SetCountAttribute(node, plan_->desired_counts[node.name], &config.value);
   cache_.node = node.name;
   cache_.per_instance = scope.named_instance();
   cache_.value = std::move(config.value);

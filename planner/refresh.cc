@@ -13,6 +13,11 @@ Status RefreshState(ProviderRegistry* providers, StateSnapshot* state,
     Status s = provider->Read(r.provider_id, &object);
     if (s.IsNotFound()) {
       r.status = InstanceStatus::kGone;
+    } else if (s.ok() && !object.drift.empty()) {
+      r.status = InstanceStatus::kDrifted;
+      nlohmann::json outputs = r.outputs.value();
+      outputs["drift"] = object.drift;
+      r.outputs = StoredJson(outputs);
     } else if (!s.ok()) {
       return Status::Unavailable("refreshing " + address + ": " + s.message());
     } else if (!object.outputs.empty() && object.outputs != r.outputs.value()) {

@@ -17,6 +17,8 @@ std::string InstanceStatusName(InstanceStatus status) {
       return "deleting";
     case InstanceStatus::kGone:
       return "gone";
+    case InstanceStatus::kDrifted:
+      return "drifted";
   }
   return "ready";
 }
@@ -24,7 +26,7 @@ std::string InstanceStatusName(InstanceStatus status) {
 std::optional<InstanceStatus> ParseInstanceStatus(const std::string& name) {
   for (InstanceStatus s : {InstanceStatus::kCreating, InstanceStatus::kReady,
                            InstanceStatus::kTainted, InstanceStatus::kDeleting,
-                           InstanceStatus::kGone}) {
+                           InstanceStatus::kGone, InstanceStatus::kDrifted}) {
     if (InstanceStatusName(s) == name) return s;
   }
   return std::nullopt;

@@ -20,6 +20,7 @@ enum class InstanceStatus {
   kTainted,   // a failed or doubtful create: the next apply replaces it
   kDeleting,  // intent to delete recorded
   kGone,      // a refresh found the object gone (drift)
+  kDrifted,   // a refresh found the object changed (outputs["drift"] says how)
 };
 
 std::string InstanceStatusName(InstanceStatus status);
