@@ -236,9 +236,13 @@ int RunApply(ApplyCommandOptions o) {
   ApplyOptions options;
   options.parallelism = std::max(1, o.parallelism);
   options.interrupted = &g_interrupted;
-  // Fault injection for the crash tests (tests/apply_crash_test.cc).
+  // Fault injection for the crash tests (tests/apply_cli_test.cc,
+  // tests/docker_cli_test.cc).
   if (const char* crash = std::getenv("OCCAM_CRASH_AFTER_COMMIT")) {
     options.crash_after_commit = std::atoi(crash);
+  }
+  if (const char* crash = std::getenv("OCCAM_CRASH_BEFORE_COMMIT")) {
+    options.crash_before_commit = std::atoi(crash);
   }
   NetworkHealthChecker health;
   ProgressPrinter printer(o.json);

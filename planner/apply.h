@@ -31,8 +31,10 @@ struct ApplyOptions {
   // recorded.
   const std::atomic<bool>* interrupted = nullptr;
   // Fault injection for crash tests: SIGKILL this process right after the
-  // Nth state commit of the apply (0: never).
+  // Nth state commit of the apply, or right before writing it, when the
+  // provider has acted and the outcome is not recorded yet (0: never).
   int crash_after_commit = 0;
+  int crash_before_commit = 0;
 };
 
 // What apply tells the user as it goes.

@@ -1,0 +1,199 @@
+// occam apply, scale, refresh and destroy end to end on a real Docker Engine
+// (scripts/docker-up) with examples/docker: containers per instance, a
+// swarm service scaled in place, drift, and SIGKILL at every commit with
+// the engine asked afterwards for everything carrying occam's labels.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "providers/provider.h"
+#include "state/sqlite_state_store.h"
+#include "tests/docker_engine.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+using testing::CommandResult;
+
+class DockerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    OCCAM_REQUIRE_DOCKER(true);
+    std::filesystem::copy(testing::SourceDir() + "/examples/docker",
+                          dir_.path() / "docker",
+                          std::filesystem::copy_options::recursive);
+    ready_ = true;
+  }
+  void TearDown() override {
+    if (ready_ && !State().instances.empty()) {
+      ForceUnlockIfStale();
+      Occam("destroy --auto-approve");
+    }
+  }
+
+  CommandResult Occam(const std::string& args, const std::string& env = "") {
+    return testing::RunCommand("cd " + (dir_.path() / "docker").string() +
+                               " && " + env + " " + testing::OccamBinary() +
+                               " " + args + " 2>&1");
+  }
+
+  StateSnapshot State() {
+    std::unique_ptr<SqliteStateStore> store;
+    StateSnapshot s;
+    StateOpenOptions options;
+    options.create_if_missing = false;
+    if (SqliteStateStore::Open((dir_.path() / "docker/occam.db").string(),
+                               options, &store)
+            .ok()) {
+      store->Load(&s);
+    }
+    return s;
+  }
+
+  // Running containers of this state, counted by their address label.
+  std::map<std::string, int> RunningByAddress(const std::string& lineage) {
+    std::map<std::string, int> out;
+    for (const json& c : testing::ContainersLabelled(
+             {std::string(kLineageTag) + "=" + lineage})) {
+      if (c.value("State", "") != "running") continue;
+      ++out[c["Labels"].value(kAddressTag, "")];
+    }
+    return out;
+  }
+
+  // The services of this state, by address.
+  std::map<std::string, int> ServicesByAddress(const std::string& lineage) {
+    json list;
+    Status s = testing::LocalDocker().Call(
+        "GET",
+        "/services?filters=" +
+            UrlEncode(json{{"label",
+                            {std::string(kLineageTag) + "=" + lineage}}}
+                          .dump()),
+        json(), &list);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::map<std::string, int> out;
+    for (const json& svc : list) {
+      ++out[svc["Spec"]["Labels"].value(kAddressTag, "")];
+    }
+    return out;
+  }
+
+  // The state and the engine agree: `webs` web containers, one app
+  // service with `replicas` running tasks, nothing else of this lineage.
+  void ExpectConverged(int webs, int replicas) {
+    StateSnapshot s = State();
+    ASSERT_EQ(static_cast<size_t>(webs + 1), s.instances.size());
+    std::map<std::string, int> running = RunningByAddress(s.lineage);
+    std::map<std::string, int> want;
+    for (int i = 0; i < webs; ++i) want["web[" + std::to_string(i) + "]"] = 1;
+    want["app[0]"] = replicas;
+    EXPECT_EQ(want, running);
+    EXPECT_EQ((std::map<std::string, int>{{"app[0]", 1}}),
+              ServicesByAddress(s.lineage));
+    for (const auto& [address, r] : s.instances) {
+      EXPECT_EQ(InstanceStatus::kReady, r.status) << address;
+    }
+  }
+
+  void ForceUnlockIfStale() {
+    CommandResult plan = Occam("plan -f infra.yaml");
+    std::smatch m;
+    if (std::regex_search(plan.out, m,
+                          std::regex("occam force-unlock (\\S+)"))) {
+      ASSERT_EQ(0, Occam("force-unlock " + m[1].str()).exit_code);
+    }
+  }
+
+  testing::TempDir dir_;
+  bool ready_ = false;
+};
+
+TEST_F(DockerCliTest, ApplyScaleInPlaceDriftAndDestroy) {
+  CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos,
+            apply.out.find("Apply complete! Resources: 3 added"));
+  ExpectConverged(2, 1);
+  EXPECT_EQ(0, Occam("plan -f infra.yaml --detailed-exitcode").exit_code);
+
+  // A count change of the service is an in-place update of its replicas.
+  ASSERT_EQ(0, Occam("scale app 3 -f infra.yaml").exit_code);
+  CommandResult plan = Occam("plan -f infra.yaml");
+  EXPECT_NE(std::string::npos, plan.out.find("# app[0] will be updated in place")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("replicas")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("app scales from 1 to 3"))
+      << plan.out;
+  std::string service_id = State().instances.at("app[0]").provider_id;
+  apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("0 added, 1 changed, 0 destroyed"))
+      << apply.out;
+  EXPECT_EQ(service_id, State().instances.at("app[0]").provider_id);
+  ExpectConverged(2, 3);
+
+  // Drift: a removed container is recreated, an exited one replaced.
+  StateSnapshot s = State();
+  std::string gone = s.instances.at("web[0]").provider_id;
+  std::string stopped = s.instances.at("web[1]").provider_id;
+  ASSERT_TRUE(testing::LocalDocker()
+                  .Call("DELETE", "/containers/" + gone + "?force=1", json(),
+                        nullptr)
+                  .ok());
+  ASSERT_TRUE(testing::LocalDocker()
+                  .Call("POST", "/containers/" + stopped + "/kill", json(),
+                        nullptr)
+                  .ok());
+  plan = Occam("plan -f infra.yaml");
+  EXPECT_NE(std::string::npos, plan.out.find("web[0] is gone")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("web[1] has drifted")) << plan.out;
+  apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  ExpectConverged(2, 3);
+  EXPECT_TRUE(testing::ContainersLabelled({"occam.address=web[1]",
+                                           std::string(kLineageTag) + "=" +
+                                               s.lineage})
+                  .size() == 1);
+
+  std::string lineage = State().lineage;
+  ASSERT_EQ(0, Occam("destroy --auto-approve").exit_code);
+  EXPECT_TRUE(RunningByAddress(lineage).empty());
+  EXPECT_TRUE(ServicesByAddress(lineage).empty());
+}
+
+// SIGKILL after every commit of a from-nothing apply, and before every
+// commit (the engine has acted, the state does not know yet); the rerun
+// converges with nothing twice and nothing orphaned.
+TEST_F(DockerCliTest, KillAtEveryCommitThenConverge) {
+  // Counts, then an intent and a result for web[0], web[1] and app[0].
+  constexpr int kCommits = 7;
+  for (const char* when : {"AFTER", "BEFORE"}) {
+    for (int k = 1; k <= kCommits; ++k) {
+      SCOPED_TRACE(std::string(when) + " commit " + std::to_string(k));
+      CommandResult crashed =
+          Occam("apply -f infra.yaml --auto-approve --parallelism 1",
+                "OCCAM_CRASH_" + std::string(when) + "_COMMIT=" +
+                    std::to_string(k));
+      EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
+      ForceUnlockIfStale();
+      CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
+      ASSERT_EQ(0, rerun.exit_code) << rerun.out;
+      ExpectConverged(2, 1);
+      std::string lineage = State().lineage;
+      ASSERT_EQ(0, Occam("destroy --auto-approve").exit_code);
+      EXPECT_TRUE(testing::ContainersLabelled(
+                      {std::string(kLineageTag) + "=" + lineage})
+                      .empty());
+      EXPECT_TRUE(ServicesByAddress(lineage).empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace occam
