@@ -15,9 +15,23 @@ namespace occam {
 
 // How many instances of a node type may exist: desired counts are clamped to
 // [min, max]. Occopus defaults: min 1, max = min.
+// occam's extension of Occopus's scaling: when to scale on metrics.
+// `occam rules` turns it into Prometheus alerting rules; `occam serve`
+// scales on the alerts they fire.
+struct ScalingPolicy {
+  bool set = false;
+  std::string query;  // PromQL whose value is the node type's load
+  double overloaded_above = 0;
+  double underloaded_below = 0;
+  std::string for_up = "1m";    // how long overloaded before scaling up
+  std::string for_down = "2m";  // how long underloaded before scaling down
+  double cooldown_seconds = 60;  // between two alert-driven changes
+};
+
 struct ScalingRange {
   int min = 1;
   int max = 1;
+  ScalingPolicy policy;
 };
 
 // One way of building a node type: an entry of a `node_def:TYPE` list.

@@ -1,5 +1,9 @@
 #include "planner/infrastructure.h"
 
+#include <map>
+#include <optional>
+#include <regex>
+
 #include "planner/shape_checker.h"
 
 namespace occam {
@@ -19,6 +23,9 @@ class InfrastructureReader {
  private:
   void ReadNode(const Value& v);
   void ReadScaling(const Value& v, const std::string& what, ScalingRange* s);
+  void ReadPolicy(const Value& v, const std::string& what, ScalingPolicy* p);
+  std::optional<double> Number(const Value& v, const std::string& what);
+  std::string PromDuration(const Value& v, const std::string& what);
   void ReadDependency(const Value& v);
   // The node name an end of a dependency refers to: a node entry (through an
   // alias) or a plain name. "" when it is neither.
@@ -113,7 +120,10 @@ void InfrastructureReader::ReadNode(const Value& v) {
 void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
                                        ScalingRange* s) {
   if (!check_.Mapping(v, what)) return;
-  check_.Keys(v, {"min", "max"}, {}, what);
+  check_.Keys(v, {"min", "max", "policy"}, {}, what);
+  if (const Value* policy = v.Find("policy")) {
+    ReadPolicy(*policy, "the policy in " + what, &s->policy);
+  }
   std::optional<long long> min, max;
   const Value* min_v = v.Find("min");
   const Value* max_v = v.Find("max");
@@ -138,6 +148,73 @@ void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
                                     std::to_string(s->max) + ") in " + what +
                                     "; raise max or lower min");
   }
+}
+
+namespace {
+// Seconds in a Prometheus duration already checked by PromDuration.
+double PromDurationSeconds(const std::string& text) {
+  static const std::regex kPart("([0-9]+)(ms|s|m|h|d|w|y)");
+  static const std::map<std::string, double> kUnit = {
+      {"ms", 0.001}, {"s", 1},      {"m", 60},          {"h", 3600},
+      {"d", 86400},  {"w", 604800}, {"y", 31536000}};
+  double seconds = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), kPart), end;
+       it != end; ++it) {
+    seconds += std::stod((*it)[1]) * kUnit.at((*it)[2]);
+  }
+  return seconds;
+}
+}  // namespace
+
+std::optional<double> InfrastructureReader::Number(const Value& v,
+                                                   const std::string& what) {
+  std::optional<double> n = v.is_scalar() ? v.AsNumber() : std::nullopt;
+  if (!n) check_.Error(v.mark(), what + " must be a number");
+  return n;
+}
+
+// A Prometheus duration: digits and a unit (ms, s, m, h, d, w, y).
+std::string InfrastructureReader::PromDuration(const Value& v,
+                                               const std::string& what) {
+  static const std::regex kDuration("([0-9]+(ms|s|m|h|d|w|y))+");
+  if (v.is_scalar() && std::regex_match(v.text(), kDuration)) return v.text();
+  check_.Error(v.mark(), what + " must be a Prometheus duration such as 30s, "
+                                "1m or 1h30m");
+  return "";
+}
+
+// occam's extension: policy: {query, overloaded_above, underloaded_below,
+// for_up, for_down, cooldown}.
+void InfrastructureReader::ReadPolicy(const Value& v, const std::string& what,
+                                      ScalingPolicy* p) {
+  if (!check_.Mapping(v, what)) return;
+  if (!check_.Keys(v, {"query", "overloaded_above", "underloaded_below",
+                       "for_up", "for_down", "cooldown"},
+                   {"query", "overloaded_above", "underloaded_below"}, what)) {
+    return;
+  }
+  const Value* query = v.Find("query");
+  if (check_.Scalar(*query, "'query' in " + what)) p->query = query->text();
+  auto above = Number(*v.Find("overloaded_above"), "'overloaded_above' in " + what);
+  auto below = Number(*v.Find("underloaded_below"), "'underloaded_below' in " + what);
+  if (above) p->overloaded_above = *above;
+  if (below) p->underloaded_below = *below;
+  if (above && below && *below >= *above) {
+    check_.Error(v.Find("underloaded_below")->mark(),
+                 "'underloaded_below' (" + v.Find("underloaded_below")->text() +
+                     ") must be below 'overloaded_above' (" +
+                     v.Find("overloaded_above")->text() + ") in " + what +
+                     ", or the node type would scale both ways at once");
+  }
+  if (const Value* up = v.Find("for_up")) p->for_up = PromDuration(*up, "'for_up' in " + what);
+  if (const Value* down = v.Find("for_down")) {
+    p->for_down = PromDuration(*down, "'for_down' in " + what);
+  }
+  if (const Value* cooldown = v.Find("cooldown")) {
+    std::string text = PromDuration(*cooldown, "'cooldown' in " + what);
+    p->cooldown_seconds = PromDurationSeconds(text);
+  }
+  p->set = true;
 }
 
 std::string InfrastructureReader::EndpointName(const Value& v) {

@@ -10,7 +10,8 @@ class ScalingTest : public ::testing::Test {
   ScalingTest() {
     NodeSpec app;
     app.name = "app";
-    app.scaling = {1, 5};
+    app.scaling.min = 1;
+    app.scaling.max = 5;
     descriptor_.nodes.push_back(app);
     descriptor_.node_index["app"] = 0;
     for (int i = 0; i < 3; ++i) {
