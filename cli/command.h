@@ -38,5 +38,7 @@ void RegisterHistoryCommand(CLI::App* app, CommandList* commands);
 void RegisterForceUnlockCommand(CLI::App* app, CommandList* commands);
 void RegisterApplyCommands(CLI::App* app, CommandList* commands);
 void RegisterLifecycleCommands(CLI::App* app, CommandList* commands);
+void RegisterRulesCommand(CLI::App* app, CommandList* commands);
+void RegisterServeCommand(CLI::App* app, CommandList* commands);
 
 }  // namespace occam

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   occam::RegisterForceUnlockCommand(&app, &commands);
   occam::RegisterApplyCommands(&app, &commands);
   occam::RegisterLifecycleCommands(&app, &commands);
+  occam::RegisterRulesCommand(&app, &commands);
+  occam::RegisterServeCommand(&app, &commands);
 
   std::vector<std::string> args = TerraformSpellings(argc, argv);
   std::vector<char*> pointers;

@@ -139,13 +139,17 @@ Status Applier::Run(ApplyResult* result) {
   Status s = store_->Load(&state_);
   if (!s.ok()) return s;
   // The counts the plan makes are the user's intent: record them first.
-  StateChange counts;
-  counts.set_desired = plan_.desired_counts;
-  for (const auto& [node, count] : state_.desired_counts) {
-    if (!plan_.desired_counts.count(node)) counts.clear_desired.push_back(node);
+  if (options_.record_counts) {
+    StateChange counts;
+    counts.set_desired = plan_.desired_counts;
+    for (const auto& [node, count] : state_.desired_counts) {
+      if (!plan_.desired_counts.count(node)) {
+        counts.clear_desired.push_back(node);
+      }
+    }
+    s = Commit(std::move(counts));
+    if (!s.ok()) return s;
   }
-  s = Commit(std::move(counts));
-  if (!s.ok()) return s;
 
   BuildJobs();
   int threads = std::max(1, std::min<int>(options_.parallelism,

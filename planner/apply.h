@@ -35,6 +35,10 @@ struct ApplyOptions {
   // provider has acted and the outcome is not recorded yet (0: never).
   int crash_after_commit = 0;
   int crash_before_commit = 0;
+  // Record the plan's desired counts first. occam serve does not: its
+  // counts are recorded by its decisions, which may arrive during an apply
+  // and must not be overwritten by the counts the plan was made with.
+  bool record_counts = true;
 };
 
 // What apply tells the user as it goes.

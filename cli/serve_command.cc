@@ -1,0 +1,176 @@
+// `occam serve`: the autoscaling daemon. Listens on loopback by default,
+// takes scaling decisions from Alertmanager and the Occopus REST API, and
+// re-plans and applies them; SIGTERM or SIGINT finish the running apply and
+// exit 0.
+#include <fcntl.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "base/uuid.h"
+#include "cli/command.h"
+#include "cli/descriptor_options.h"
+#include "cli/serve_daemon.h"
+#include "cli/serve_http.h"
+#include "cli/state_options.h"
+
+namespace occam {
+namespace {
+
+struct ServeOptions {
+  CompileOptions compile;
+  StateOptions state;
+  std::string listen = "127.0.0.1:9798";
+  std::string token_file;  // default: occam-serve.token beside the state
+  bool no_auth = false;
+  std::string interval = "30s";
+  std::string targets_dir;  // default: occam-targets beside the state
+  int parallelism = 10;
+};
+
+std::atomic<bool> g_stop{false};
+void OnStop(int) { g_stop = true; }
+
+std::string BesideState(const StateOptions& state, const std::string& name) {
+  return (std::filesystem::path(ProviderOptionsFor(state).state_dir) / name)
+      .string();
+}
+
+// The token in `path`, or a new random one written there (mode 0600).
+Status LoadOrMakeToken(const std::string& path, std::string* token) {
+  std::ifstream in(path);
+  if (in) {
+    std::getline(in, *token);
+    if (token->empty()) return Status::InvalidArgument(path + " is empty");
+    return Status::Ok();
+  }
+  std::string uuid = NewUuid() + NewUuid();
+  for (char c : uuid) {
+    if (c != '-') *token += c;
+  }
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot create token file " + path);
+  std::string line = *token + "\n";
+  bool ok = write(fd, line.data(), line.size()) ==
+            static_cast<ssize_t>(line.size());
+  close(fd);
+  if (!ok) return Status::IOError("cannot write token file " + path);
+  std::cerr << "occam serve: wrote a new token to " << path << "\n";
+  return Status::Ok();
+}
+
+Status ParseListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  std::string p = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  if (colon == std::string::npos || p.empty() || p.size() > 5 ||
+      p.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("--listen '" + listen +
+                                   "' is not HOST:PORT, e.g. 127.0.0.1:9798");
+  }
+  *host = listen.substr(0, colon);
+  *port = std::stoi(p);
+  return Status::Ok();
+}
+
+int RunServe(const ServeOptions& o) {
+  Descriptor descriptor;
+  NodeGraph graph;
+  if (!CompileOrReport(o.compile, &descriptor, &graph, std::cerr)) {
+    return kExitError;
+  }
+  std::string host, token;
+  int port = 0;
+  std::chrono::milliseconds interval;
+  Status s = ParseListen(o.listen, &host, &port);
+  if (s.ok()) s = ParseDuration(o.interval, &interval);
+  if (s.ok() && !o.no_auth) {
+    s = LoadOrMakeToken(o.token_file.empty()
+                            ? BesideState(o.state, "occam-serve.token")
+                            : o.token_file,
+                        &token);
+  }
+  std::unique_ptr<SqliteStateStore> decisions, applies;
+  if (s.ok()) s = OpenState(o.state, /*create=*/true, &decisions);
+  if (s.ok()) s = OpenState(o.state, /*create=*/false, &applies);
+  if (!s.ok()) return ReportError(s, std::cerr);
+
+  ProviderRegistry providers(ProviderOptionsFor(o.state));
+  NetworkHealthChecker health;
+  ServeMetrics metrics;
+  ServeDaemonOptions options;
+  options.state_path = o.state.path;
+  options.targets_dir = o.targets_dir.empty()
+                            ? BesideState(o.state, "occam-targets")
+                            : o.targets_dir;
+  options.interval = interval;
+  options.parallelism = std::max(1, o.parallelism);
+  ServeDaemon daemon(descriptor, graph, std::move(decisions),
+                     std::move(applies), &providers, &health, &metrics,
+                     options);
+
+  httplib::Server server;
+  AddServeRoutes(&server, &daemon, &metrics, token);
+  if (port == 0) {
+    port = server.bind_to_any_port(host);
+  } else if (!server.bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    return ReportError(Status::Unavailable("cannot listen on " + o.listen +
+                                           "; is the port taken?"),
+                       std::cerr);
+  }
+  struct sigaction action {};
+  action.sa_handler = OnStop;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  std::cout << "occam serve: infrastructure " << daemon.infra_id()
+            << " listening on http://" << host << ":" << port
+            << (token.empty() ? " (no authentication)" : "") << std::endl;
+
+  std::thread http([&] { server.listen_after_bind(); });
+  std::thread loop([&] { daemon.Run(); });
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::cout << "occam serve: stopping after the running apply" << std::endl;
+  server.stop();
+  daemon.Stop();
+  http.join();
+  loop.join();
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App* app, CommandList* commands) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "serve",
+      "Run the autoscaling daemon: Alertmanager webhook, Occopus REST API, "
+      "/metrics; applies every count change");
+  AddDescriptorOptions(cmd, &o->compile);
+  AddStateOptions(cmd, &o->state, /*can_create=*/true);
+  cmd->add_option("--listen", o->listen,
+                  "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--token-file", o->token_file,
+                  "bearer token for mutating requests; made when missing "
+                  "(default: occam-serve.token beside the state)");
+  cmd->add_flag("--no-auth", o->no_auth,
+                "accept mutating requests without a token");
+  cmd->add_option("--interval", o->interval,
+                  "how often to refresh and repair")
+      ->capture_default_str();
+  cmd->add_option("--targets-dir", o->targets_dir,
+                  "where to write Prometheus file_sd targets (default: "
+                  "occam-targets beside the state)");
+  cmd->add_option("--parallelism", o->parallelism)->capture_default_str();
+  commands->push_back({cmd, [o] { return RunServe(*o); }});
+}
+
+}  // namespace occam
