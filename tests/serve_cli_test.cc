@@ -1,0 +1,230 @@
+// occam serve end to end with the process provider: the daemon is started
+// as a user would, driven over HTTP with curl (the Alertmanager webhook and
+// the Occopus REST API), and stopped with SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "state/sqlite_state_store.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+using testing::CommandResult;
+
+class ServeCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::copy(testing::SourceDir() + "/examples/micado",
+                          dir_.path() / "micado",
+                          std::filesystem::copy_options::recursive);
+    work_ = (dir_.path() / "micado").string();
+    // serve.pid is occam's own pid (exec); serve.rc its exit code.
+    testing::RunCommand("cd " + work_ + " && (sh -c 'echo $$ > serve.pid; exec " +
+                        testing::OccamBinary() +
+                        " serve -f infra.yaml --listen 127.0.0.1:0 "
+                        "--interval 1s' > serve.out 2> serve.err; echo $? > "
+                        "serve.rc) >/dev/null 2>&1 &");
+    for (int i = 0; i < 200 && port_.empty(); ++i) {
+      std::ifstream in(work_ + "/serve.out");
+      std::string text((std::istreambuf_iterator<char>(in)), {});
+      std::smatch m;
+      if (std::regex_search(text, m, std::regex("127\\.0\\.0\\.1:(\\d+)"))) {
+        port_ = m[1];
+      }
+      usleep(50'000);
+    }
+    ASSERT_FALSE(port_.empty()) << "occam serve did not start";
+    std::ifstream token(work_ + "/occam-serve.token");
+    std::getline(token, token_);
+    ASSERT_FALSE(token_.empty());
+  }
+
+  void TearDown() override {
+    Stop();
+    testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                        " destroy --auto-approve");
+  }
+
+  // SIGTERM to occam serve; its exit code.
+  int Stop() {
+    if (stopped_ || port_.empty()) return -1;
+    stopped_ = true;
+    testing::RunCommand("kill -TERM $(cat " + work_ + "/serve.pid)");
+    for (int i = 0; i < 600; ++i) {
+      std::ifstream rc(work_ + "/serve.rc");
+      int code = -1;
+      if (rc >> code) return code;
+      usleep(50'000);
+    }
+    return -1;
+  }
+
+  // curl: the HTTP status, and the body in `*body`.
+  int Http(const std::string& method, const std::string& path,
+           const std::string& data = "", bool auth = true,
+           std::string* body = nullptr) {
+    std::string file = work_ + "/request.body";
+    std::ofstream(file) << data;
+    CommandResult r = testing::RunCommand(
+        "curl -s -o " + work_ + "/response.body -w '%{http_code}' -X " +
+        method + (method == "POST" ? " --data-binary @" + file : "") +
+        (auth ? " -H 'Authorization: Bearer " + token_ + "'" : "") +
+        " http://127.0.0.1:" + port_ + path);
+    if (body) {
+      std::ifstream in(work_ + "/response.body");
+      body->assign(std::istreambuf_iterator<char>(in), {});
+    }
+    return std::atoi(r.out.c_str());
+  }
+
+  std::string InfraId() {
+    std::string body;
+    EXPECT_EQ(200, Http("GET", "/infrastructures/", "", false, &body));
+    json ids = json::parse(body, nullptr, false);
+    return ids.is_array() && !ids.empty() ? ids[0].get<std::string>() : "";
+  }
+
+  json Infra() {
+    std::string body;
+    EXPECT_EQ(200, Http("GET", "/infrastructures/" + InfraId(), "", false, &body));
+    return json::parse(body, nullptr, false);
+  }
+
+  // Waits until app has `count` ready instances, as the REST API says.
+  bool WaitForApps(int count) {
+    for (int i = 0; i < 300; ++i) {
+      json infra = Infra();
+      if (infra.is_object() && infra["app"]["scaling"]["actual"] == count &&
+          infra["app"]["scaling"]["target"] == count) {
+        return true;
+      }
+      usleep(100'000);
+    }
+    return false;
+  }
+
+  std::string Alert(const std::string& direction, const std::string& infra,
+                    const std::string& fingerprint, const std::string& node = "app") {
+    return json{{"version", "4"},
+                {"status", "firing"},
+                {"alerts",
+                 {{{"status", "firing"},
+                   {"fingerprint", fingerprint},
+                   {"startsAt", "2026-11-28T00:00:00Z"},
+                   {"labels",
+                    {{"alertname", node + "_" + direction},
+                     {"alert", direction},
+                     {"node", node},
+                     {"infra_id", infra}}}}}}}
+        .dump();
+  }
+
+  std::string History() {
+    return testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                               " history")
+        .out;
+  }
+
+  testing::TempDir dir_;
+  std::string work_, port_, token_;
+  bool stopped_ = false;
+};
+
+TEST_F(ServeCliTest, AlertsAndRestScaleTheInfrastructure) {
+  std::string id = InfraId();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(WaitForApps(1));  // the first round builds the descriptor
+  EXPECT_EQ(200, Http("GET", "/healthz", "", false));
+
+  // Mutations need the token; bad input gets real status codes.
+  EXPECT_EQ(401, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "a"),
+                      false));
+  EXPECT_EQ(401, Http("POST", "/infrastructures/" + id + "/scaleup/app", "",
+                      false));
+  EXPECT_EQ(400, Http("POST", "/api/v1/alerts", "{not json"));
+  EXPECT_EQ(413, Http("POST", "/api/v1/alerts", std::string(2 << 20, 'x')));
+  EXPECT_EQ(404, Http("POST", "/infrastructures/nope/scaleup/app"));
+  EXPECT_EQ(404, Http("POST", "/infrastructures/" + id + "/scaleup/nope"));
+  EXPECT_EQ(400, Http("POST", "/infrastructures/" + id + "/scaleto/app/x"));
+  // Other infrastructures and unknown nodes: 200, recorded, no effect.
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", "other", "b")));
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts",
+                      Alert("overloaded", id, "c", "ghost")));
+
+  // An overload alert adds one instance; its repetition does not.
+  std::string body;
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "d"),
+                      true, &body));
+  EXPECT_NE(std::string::npos, body.find("\"scaled\"")) << body;
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "d"),
+                      true, &body));
+  EXPECT_NE(std::string::npos, body.find("\"duplicate\"")) << body;
+  ASSERT_TRUE(WaitForApps(2));
+  json app = Infra()["app"];
+  EXPECT_EQ("ready", app["instances"]["app[1]"]["state"]);
+
+  // The new instance is a Prometheus target.
+  std::ifstream targets(work_ + "/occam-targets/app.json");
+  json groups = json::parse(targets, nullptr, false);
+  ASSERT_TRUE(groups.is_array());
+  EXPECT_EQ(2u, groups.size());
+  EXPECT_EQ("app[1]", groups[1]["labels"]["instance"]);
+  EXPECT_EQ(id, groups[1]["labels"]["infra_id"]);
+
+  // The Occopus REST API scales too, within [min, max].
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + id + "/scaleto/app/9"));
+  ASSERT_TRUE(WaitForApps(5));
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + id + "/scaledown/app/3"));
+  ASSERT_TRUE(WaitForApps(4));
+  EXPECT_FALSE(Infra()["app"]["instances"].contains("app[3]"));
+
+  std::string metrics;
+  EXPECT_EQ(200, Http("GET", "/metrics", "", false, &metrics));
+  EXPECT_NE(std::string::npos, metrics.find("occam_desired_instances{node=\"app\"} 4"));
+  EXPECT_NE(std::string::npos,
+            metrics.find("occam_scaling_decisions_total{cause=\"alert\","
+                         "outcome=\"other_infrastructure\"} 1"));
+
+  std::string history = History();
+  EXPECT_NE(std::string::npos, history.find("app: desired count 1 -> 2  [alert]"));
+  EXPECT_NE(std::string::npos, history.find("already acted on this alert"));
+  EXPECT_NE(std::string::npos, history.find("for infrastructure 'other'"));
+  EXPECT_NE(std::string::npos, history.find("[rest]"));
+
+  EXPECT_EQ(0, Stop());
+}
+
+TEST_F(ServeCliTest, ADeadInstanceIsRecreated) {
+  ASSERT_TRUE(WaitForApps(1));
+  std::unique_ptr<SqliteStateStore> store;
+  StateOpenOptions options;
+  options.create_if_missing = false;
+  ASSERT_TRUE(SqliteStateStore::Open(work_ + "/occam.db", options, &store).ok());
+  StateSnapshot s;
+  ASSERT_TRUE(store->Load(&s).ok());
+  int pid = s.instances.at("app[0]").outputs.value()["pid"];
+  kill(-pid, SIGKILL);
+  // The interval's refresh notices and the next round recreates it.
+  bool recreated = false;
+  for (int i = 0; i < 200 && !recreated; ++i) {
+    usleep(100'000);
+    ASSERT_TRUE(store->Load(&s).ok());
+    recreated = s.instances.at("app[0]").outputs.value()["pid"] != pid &&
+                s.instances.at("app[0]").status == InstanceStatus::kReady;
+  }
+  EXPECT_TRUE(recreated);
+  EXPECT_EQ(0, Stop());
+}
+
+}  // namespace
+}  // namespace occam
