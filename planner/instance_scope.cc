@@ -31,16 +31,17 @@ TemplateValue InstanceScope::Lookup(const std::vector<std::string>& path) const 
       return TemplateValue::Text(
           NodeId(infra_.infra_id, InstanceAddress(node_.name, index_)));
     }
-    // The instance's own address, used in health-check URLs: the health
-    // checker fills it in when the instance runs.
+    // The instance's own address and port, used in health-check URLs: the
+    // health checker fills them in when the instance runs.
     if (head == "ip") return TemplateValue::Text("{{ip}}");
+    if (head == "port") return TemplateValue::Text("{{port}}");
   }
   std::string name;
   for (const std::string& p : path) name += (name.empty() ? "" : ".") + p;
   return TemplateValue::Undefined(
       "undefined name '" + name +
       "'; templates see variables.NAME, infra_id, infra_name, user_id, "
-      "node_id, name and ip");
+      "node_id, name, ip and port");
 }
 
 TemplateValue InstanceScope::Variable(const std::vector<std::string>& path) const {

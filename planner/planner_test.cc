@@ -140,6 +140,19 @@ TEST_F(PlannerTest, FirstPlanCreatesMinimumOfEachNodeType) {
   EXPECT_EQ("lineage-1", plan.lineage);
 }
 
+TEST_F(PlannerTest, HealthCheckUrlsKeepIpAndPortForTheChecker) {
+  // The instance's ip and port are known only when it runs: the health
+  // checker fills them in (providers/health_check.h).
+  Compile("infra_name: site\nnodes: [{name: web, type: web}]\n",
+          "'node_def:web':\n"
+          "  - resource: {type: dummy}\n"
+          "    health_check:\n"
+          "      urls: ['http://{{ip}}:{{ port }}/{{name}}']\n");
+  Plan plan = MakePlanOrFail();
+  EXPECT_EQ("http://{{ip}}:{{port}}/web",
+            (*Find(plan, "web[0]").after)["health_check"]["urls"][0]);
+}
+
 TEST_F(PlannerTest, NothingToDoAfterApply) {
   Compile();
   FakeApply(MakePlanOrFail());
