@@ -42,6 +42,11 @@ Status SqliteDb::Open(const std::string& path, int flags) {
   return Status::Ok();
 }
 
+bool SqliteDb::NotADatabase() {
+  int rc = sqlite3_exec(db_, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+  return (rc & 0xff) == SQLITE_NOTADB;
+}
+
 Status SqliteDb::Exec(const std::string& sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);

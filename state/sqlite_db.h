@@ -28,6 +28,9 @@ class SqliteDb {
   Status Prepare(const std::string& sql, SqliteStatement* out);
   // The single integer a query like "PRAGMA user_version" returns.
   Status QueryInt(const std::string& sql, int64_t* out);
+  // Whether the open file is not an SQLite database (SQLite reads the
+  // header on first use, and writes nothing to a file it does not know).
+  bool NotADatabase();
   // Turns SQLite's error code `rc` into a Status naming what was done.
   Status Error(int rc, const std::string& what) const;
 

@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
 
 #include "base/clock.h"
 #include "base/uuid.h"
@@ -13,15 +12,8 @@ namespace {
 
 using nlohmann::json;
 
-const char kSqliteHeader[] = "SQLite format 3";
-
-// The first bytes of `path`; "" when it cannot be read.
-std::string FileHeader(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char buffer[16] = {};
-  in.read(buffer, sizeof buffer);
-  return std::string(buffer, static_cast<size_t>(in.gcount()));
-}
+// No SQLite database is smaller than one page of the smallest size.
+constexpr off_t kSmallestDatabase = 512;
 
 Status NotOurs(const std::string& path, const std::string& why) {
   return Status::Corruption(path + " is not an occam state file (" + why +
@@ -105,12 +97,19 @@ Status SqliteStateStore::Open(const std::string& path,
     return Status::NotFound("no state file at " + path +
                             "; run occam plan or apply to create one");
   }
-  if (!fresh && FileHeader(path).rfind(kSqliteHeader, 0) != 0) {
+  // The file is never opened but through SQLite: closing any other
+  // descriptor for it would drop the POSIX locks this process's connections
+  // hold (a daemon holds two), and another occam closing the file would
+  // then delete the WAL they still write to.
+  if (!fresh && st.st_size < kSmallestDatabase) {
     return NotOurs(path, "it is not an SQLite database");
   }
   int flags = SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0);
   Status s = store->db_.Open(path, flags);
   if (!s.ok()) return s;
+  if (!fresh && store->db_.NotADatabase()) {
+    return NotOurs(path, "it is not an SQLite database");
+  }
   s = fresh ? store->Create(options) : store->CheckAndUpgrade();
   if (!s.ok()) return s;
   // In WAL mode NORMAL keeps every commit through a crash of occam (kill

@@ -109,6 +109,17 @@ TEST_F(SqliteStateStoreTest, TextFileIsRefusedUnchanged) {
   EXPECT_EQ("this is my shopping list\n", ReadBytes(path_));
 }
 
+TEST_F(SqliteStateStoreTest, LargeTextFileIsRefusedUnchanged) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "line " + std::to_string(i) + " of my notes\n";
+  dir_.Write("occam.db", text);
+  Status s;
+  EXPECT_EQ(nullptr, Open(&s));
+  EXPECT_NE(std::string::npos, s.message().find("(it is not an SQLite database)"))
+      << s.message();
+  EXPECT_EQ(text, ReadBytes(path_));
+}
+
 TEST_F(SqliteStateStoreTest, OtherSqliteDatabaseIsRefusedUnchanged) {
   RawSql("CREATE TABLE photos (id INTEGER); INSERT INTO photos VALUES (1);");
   std::string before = ReadBytes(path_);
@@ -279,6 +290,48 @@ TEST_F(SqliteStateStoreTest, ConcurrentWritersLoseNothing) {
   ASSERT_TRUE(Open()->Load(&s).ok());
   EXPECT_EQ(2 * kCommits, s.serial);
   EXPECT_EQ(2u * kCommits, s.instances.size());
+}
+
+// The serial another SQLite program reads (python3's sqlite3: a separate
+// process, as an occam command run beside a daemon is); -1 when it cannot.
+// Closing its connection checkpoints the WAL when it believes it is the
+// last one.
+int64_t SerialSeenByAnotherProcess(const std::string& path) {
+  std::string command =
+      "python3 -c \"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+      "print(c.execute(\\\"SELECT value FROM meta WHERE key = 'serial'\\\")"
+      ".fetchone()[0]); c.close()\" " + path;
+  FILE* out = popen(command.c_str(), "r");
+  if (!out) return -1;
+  long long serial = -1;
+  if (fscanf(out, "%lld", &serial) != 1) serial = -1;
+  pclose(out);
+  return serial;
+}
+
+// A daemon holds two connections (decisions and applies) while other occam
+// commands open and close the file. POSIX drops all of a process's locks
+// on a file when any of its descriptors for it is closed: opening a second
+// connection must not close one (it once read the header that way), or the
+// next command to close believes it is the last, checkpoints and deletes
+// the WAL the daemon still writes to, and the daemon's commits are lost.
+TEST_F(SqliteStateStoreTest, CommandsBesideADaemonLoseNothing) {
+  auto decisions = Open();
+  auto applies = Open();
+  ASSERT_TRUE(decisions && applies);
+  int64_t serial = 0;
+  for (int i = 0; i < 3; ++i) {
+    StateChange c;
+    c.put.push_back(Instance(i));
+    ASSERT_TRUE((i % 2 ? applies : decisions)->Commit(c, &serial).ok());
+    EXPECT_EQ(serial, SerialSeenByAnotherProcess(path_)) << "commit " << i;
+  }
+  decisions.reset();
+  applies.reset();
+  StateSnapshot s;
+  ASSERT_TRUE(Open()->Load(&s).ok());
+  EXPECT_EQ(3, s.serial);
+  EXPECT_EQ(3u, s.instances.size());
 }
 
 TEST_F(SqliteStateStoreTest, EmptyFileBecomesANewState) {
