@@ -178,6 +178,13 @@ void AddServeRoutes(httplib::Server* server, ServeDaemon* daemon,
                     ServeMetrics* metrics, const std::string& token) {
   std::make_shared<Routes>(daemon, metrics, token)->Add(server);
   server->set_payload_max_length(kMaxBodyBytes);
+  // httplib's default pool (8 workers here) is filled by as many keep-alive
+  // clients, and /healthz and scrapes then queue behind them: a storm of
+  // webhook connections must not make the daemon look dead.
+  server->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  // Headers and body go out in separate writes: without TCP_NODELAY the
+  // body waits for the client's delayed ACK (40 ms per answer).
+  server->set_tcp_nodelay(true);
 }
 
 }  // namespace occam

@@ -16,6 +16,8 @@ class ServeDaemon;
 class ServeMetrics;
 
 constexpr size_t kMaxBodyBytes = 1 << 20;
+// Connections served at once (each a thread; keep-alive clients hold one).
+constexpr size_t kWorkers = 32;
 
 void AddServeRoutes(httplib::Server* server, ServeDaemon* daemon,
                     ServeMetrics* metrics, const std::string& token);
