@@ -2,11 +2,15 @@
 
 #include <iostream>
 
+#include "base/clock.h"
 #include "planner/planner.h"
 
 namespace occam {
 
 using nlohmann::json;
+
+// How far back a restarted daemon reads the event log for its cooldowns.
+constexpr int kRestoredEvents = 10'000;
 
 ServeDaemon::ServeDaemon(const Descriptor& descriptor, const NodeGraph& graph,
                          std::unique_ptr<SqliteStateStore> decisions,
@@ -23,6 +27,11 @@ ServeDaemon::ServeDaemon(const Descriptor& descriptor, const NodeGraph& graph,
       options_(std::move(options)) {
   StateSnapshot state;
   if (decisions_->Load(&state).ok()) infra_id_ = state.infra_id;
+  // A restart keeps the cooldowns of the decisions before it.
+  std::vector<Event> recent;
+  if (decisions_->Events(kRestoredEvents, &recent).ok()) {
+    autoscaler_.Restore(recent, NowMillis(), Autoscaler::Clock::now());
+  }
 }
 
 Status ServeDaemon::Commit(const StateChange& change) {

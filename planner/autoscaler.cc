@@ -12,6 +12,11 @@ std::string Label(const json& labels, const char* key) {
   return it != labels.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// An alert as Alertmanager notifies it again: same fingerprint and start.
+std::string AlertKey(const std::string& fingerprint, const std::string& starts_at) {
+  return fingerprint + "@" + starts_at;
+}
+
 }  // namespace
 
 Status ParseAlertmanagerPayload(const std::string& body,
@@ -53,7 +58,7 @@ AlertDecision Autoscaler::Decide(const Alert& alert,
   AlertDecision d;
   d.node = Label(alert.labels, "node");
   std::string direction = Label(alert.labels, "alert");
-  std::string key = alert.fingerprint + "@" + alert.starts_at;
+  std::string key = AlertKey(alert.fingerprint, alert.starts_at);
   int index = descriptor.FindNode(d.node);
   Event event;
   event.kind = "alert";
@@ -107,12 +112,30 @@ AlertDecision Autoscaler::Decide(const Alert& alert,
   decision.change.events.back().detail["outcome"] = d.outcome;
   d.change = std::move(decision.change);
   last_scaled_[d.node] = now;
-  alert_scaled_[key] = now;
+  alert_scaled_[AlertKey(alert.fingerprint, alert.starts_at)] = now;
   // Forget alerts whose cooldown is long over.
   for (auto it = alert_scaled_.begin(); it != alert_scaled_.end();) {
     it = now - it->second > 10 * cooldown ? alert_scaled_.erase(it) : ++it;
   }
   return d;
+}
+
+void Autoscaler::Restore(const std::vector<Event>& events, int64_t now_ms,
+                         Clock::time_point now) {
+  for (const Event& e : events) {
+    if (e.kind != "scale" || e.detail.value("cause", "") != "alert" ||
+        e.detail.value("outcome", "") != "scaled") {
+      continue;
+    }
+    auto at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.time_ms));
+    const json& source = e.detail.value("source", json::object());
+    auto remember = [at](Clock::time_point* slot) { *slot = std::max(*slot, at); };
+    auto node = last_scaled_.try_emplace(e.node, at).first;
+    remember(&node->second);
+    auto alert = alert_scaled_.try_emplace(
+        AlertKey(source.value("fingerprint", ""), source.value("startsAt", "")), at).first;
+    remember(&alert->second);
+  }
 }
 
 }  // namespace occam

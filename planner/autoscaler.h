@@ -47,6 +47,12 @@ class Autoscaler {
   AlertDecision Decide(const Alert& alert, const Descriptor& descriptor,
                        const StateSnapshot& state, Clock::time_point now);
 
+  // Remembers the alert decisions that scaled, from the event log (any
+  // order), so a restarted daemon keeps their cooldowns and does not act on
+  // the same alert twice. `now_ms` is the wall clock `now` stands for.
+  void Restore(const std::vector<Event>& events, int64_t now_ms,
+               Clock::time_point now);
+
  private:
   std::map<std::string, Clock::time_point> last_scaled_;  // by node
   std::map<std::string, Clock::time_point> alert_scaled_;  // by fingerprint@startsAt

@@ -80,6 +80,24 @@ TEST_F(AutoscalerTest, OverloadScalesUpOnceWithinTheCooldown) {
   EXPECT_EQ(3, state_.desired_counts["app"]);
 }
 
+TEST_F(AutoscalerTest, ARestartedDaemonKeepsCooldownsFromTheEventLog) {
+  AlertDecision first = Decide(MakeAlert("overloaded"), 0);
+  ASSERT_EQ("scaled", first.outcome);
+  std::vector<Event> log = first.change.events;
+  log[0].time_ms = 1'000'000;  // committed at this wall-clock time
+  Event unrelated;
+  unrelated.kind = "apply";
+  unrelated.time_ms = 1'000'500;
+  log.push_back(unrelated);
+
+  // Restarted 10 s later: a new Autoscaler, its memory from the log.
+  scaler_ = Autoscaler();
+  scaler_.Restore(log, 1'010'000, start_);
+  EXPECT_EQ("duplicate", Decide(MakeAlert("overloaded"), 0).outcome);
+  EXPECT_EQ("cooldown", Decide(MakeAlert("overloaded", "f2"), 49).outcome);
+  EXPECT_EQ("scaled", Decide(MakeAlert("overloaded", "f2"), 51).outcome);
+}
+
 TEST_F(AutoscalerTest, UnderloadScalesDownNeverBelowMin) {
   state_.desired_counts["app"] = 2;
   EXPECT_EQ("scaled", Decide(MakeAlert("underloaded"), 0).outcome);

@@ -28,7 +28,16 @@ class ServeCliTest : public ::testing::Test {
                           dir_.path() / "micado",
                           std::filesystem::copy_options::recursive);
     work_ = (dir_.path() / "micado").string();
-    // serve.pid is occam's own pid (exec); serve.rc its exit code.
+    ASSERT_NO_FATAL_FAILURE(Start());
+  }
+
+  // Starts occam serve on a free port; serve.pid is occam's own pid (exec),
+  // serve.rc its exit code.
+  void Start() {
+    std::filesystem::remove(work_ + "/serve.out");
+    std::filesystem::remove(work_ + "/serve.rc");
+    port_.clear();
+    stopped_ = false;
     testing::RunCommand("cd " + work_ + " && (sh -c 'echo $$ > serve.pid; exec " +
                         testing::OccamBinary() +
                         " serve -f infra.yaml --listen 127.0.0.1:0 "
@@ -201,6 +210,28 @@ TEST_F(ServeCliTest, AlertsAndRestScaleTheInfrastructure) {
   EXPECT_NE(std::string::npos, history.find("for infrastructure 'other'"));
   EXPECT_NE(std::string::npos, history.find("[rest]"));
 
+  EXPECT_EQ(0, Stop());
+}
+
+TEST_F(ServeCliTest, ARestartKeepsTheCooldownOfEarlierDecisions) {
+  std::string id = InfraId();
+  ASSERT_TRUE(WaitForApps(1));
+  std::string body;
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "r"),
+                      true, &body));
+  EXPECT_NE(std::string::npos, body.find("\"scaled\"")) << body;
+  ASSERT_TRUE(WaitForApps(2));
+  ASSERT_EQ(0, Stop());
+  ASSERT_NO_FATAL_FAILURE(Start());
+  // Alertmanager notifies the same alert again, and another one, within
+  // the cooldown (60 s): the restarted daemon remembers from the event log.
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "r"),
+                      true, &body));
+  EXPECT_NE(std::string::npos, body.find("\"duplicate\"")) << body;
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "s"),
+                      true, &body));
+  EXPECT_NE(std::string::npos, body.find("\"cooldown\"")) << body;
+  EXPECT_TRUE(WaitForApps(2));
   EXPECT_EQ(0, Stop());
 }
 
