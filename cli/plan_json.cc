@@ -7,8 +7,8 @@ using nlohmann::json;
 
 const char kVersion[] = "0.1.0";
 
-json Actions(ChangeAction action) {
-  switch (action) {
+json Actions(const ResourceChange& c) {
+  switch (c.action) {
     case ChangeAction::kNoOp:
       return {"no-op"};
     case ChangeAction::kCreate:
@@ -18,7 +18,8 @@ json Actions(ChangeAction action) {
     case ChangeAction::kDelete:
       return {"delete"};
     case ChangeAction::kReplace:
-      return {"delete", "create"};
+      return c.create_before_destroy ? json{"create", "delete"}
+                                     : json{"delete", "create"};
   }
   return {"no-op"};
 }
@@ -57,8 +58,9 @@ json Identity(const ResourceChange& c) {
 
 json ResourceChangeJson(const ResourceChange& c) {
   json out = Identity(c);
+  if (!c.deposed.empty()) out["deposed"] = c.deposed;
   out["change"] = {
-      {"actions", Actions(c.action)},
+      {"actions", Actions(c)},
       {"before", MaskSensitive(c.before, c.before_sensitive)},
       {"after", MaskSensitive(c.after, c.after_sensitive)},
       {"after_unknown", *c.after_unknown},

@@ -24,7 +24,7 @@ std::string DiffBlock(const ResourceChange& c) {
     if (line.rfind("  #", 0) == 0) continue;  // the headline is the summary
     size_t first = line.find_first_not_of(' ');
     if (first != std::string::npos && (line[first] == '+' || line[first] == '-') &&
-        line.compare(first, 3, "-/+") != 0) {
+        line.compare(first, 3, "-/+") != 0 && line.compare(first, 3, "+/-") != 0) {
       line = line[first] + line.substr(0, first) + line.substr(first + 1);
     }
     out += line + "\n";
@@ -46,7 +46,8 @@ std::string RenderPlanMarkdown(const Plan& plan) {
   out += "| Action | Instance | Why |\n|---|---|---|\n";
   for (const ResourceChange& c : plan.changes) {
     if (c.action == ChangeAction::kNoOp) continue;
-    out += "| " + ChangeActionName(c.action) + " | `" + c.address + "` | " +
+    out += "| " + ChangeActionName(c.action) + " | `" + c.address + "`" +
+           (c.deposed.empty() ? "" : " (deposed)") + " | " +
            Cell(c.reason_detail.empty() ? "-" : c.reason_detail) + " |\n";
   }
   for (const ResourceChange& c : plan.changes) {

@@ -4,8 +4,8 @@
 namespace occam {
 namespace {
 
-std::string Symbol(ChangeAction action) {
-  switch (action) {
+std::string Symbol(const ResourceChange& c) {
+  switch (c.action) {
     case ChangeAction::kCreate:
       return "  +";
     case ChangeAction::kUpdate:
@@ -13,7 +13,7 @@ std::string Symbol(ChangeAction action) {
     case ChangeAction::kDelete:
       return "  -";
     case ChangeAction::kReplace:
-      return "-/+";
+      return c.create_before_destroy ? "+/-" : "-/+";
     case ChangeAction::kNoOp:
       return "   ";
   }
@@ -45,9 +45,13 @@ std::string Legend(const Plan& plan) {
   if (plan.Count(ChangeAction::kCreate)) out += "  + create\n";
   if (plan.Count(ChangeAction::kUpdate)) out += "  ~ update in place\n";
   if (plan.Count(ChangeAction::kDelete)) out += "  - destroy\n";
-  if (plan.Count(ChangeAction::kReplace)) {
-    out += "-/+ destroy and then create replacement\n";
+  bool cbd = false, dbc = false;
+  for (const ResourceChange& c : plan.changes) {
+    if (c.action != ChangeAction::kReplace) continue;
+    (c.create_before_destroy ? cbd : dbc) = true;
   }
+  if (dbc) out += "-/+ destroy and then create replacement\n";
+  if (cbd) out += "+/- create replacement and then destroy\n";
   return out;
 }
 
@@ -61,9 +65,11 @@ std::string RenderChangeBlock(const ResourceChange& c) {
   input.before_sensitive = c.before_sensitive;
   input.after_sensitive = c.after_sensitive;
   input.forces_replacement.insert(c.replace_paths.begin(), c.replace_paths.end());
-  std::string out = "  # " + c.address + " " + Headline(c) + "\n";
+  std::string out = "  # " + c.address +
+                    (c.deposed.empty() ? "" : " (deposed object " + c.deposed + ")") +
+                    " " + Headline(c) + "\n";
   if (!c.reason_detail.empty()) out += "  # (because " + c.reason_detail + ")\n";
-  out += Symbol(c.action) + " resource \"" + c.provider + "\" \"" + c.node +
+  out += Symbol(c) + " resource \"" + c.provider + "\" \"" + c.node +
          "\" {\n";
   out += RenderAttributeDiff(input, 1);
   out += "    }\n";

@@ -19,7 +19,9 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 struct Job {
-  enum class Kind { kCreate, kUpdate, kDelete };
+  // kDeleteDeposed deletes the object a create-before-destroy replaced:
+  // after the successor is ready, or as the plan's deposed change.
+  enum class Kind { kCreate, kUpdate, kDelete, kDeleteDeposed };
   enum class Outcome { kPending, kRunning, kDone, kFailed, kSkipped };
   Kind kind = Kind::kCreate;
   const ResourceChange* change = nullptr;
@@ -36,9 +38,17 @@ const char* OperationName(Job::Kind kind) {
     case Job::Kind::kUpdate:
       return "update";
     case Job::Kind::kDelete:
+    case Job::Kind::kDeleteDeposed:
       return "delete";
   }
   return "";
+}
+
+// How progress lines name the job's object.
+std::string JobAddress(const Job& job) {
+  return job.kind == Job::Kind::kDeleteDeposed
+             ? job.change->address + " (deposed)"
+             : job.change->address;
 }
 
 // getip() and friends during apply: the addresses instances have now.
@@ -93,6 +103,7 @@ class Applier {
   Status Create(const ResourceChange& c);
   Status Update(const ResourceChange& c);
   Status Delete(const ResourceChange& c);
+  Status DeleteDeposed(const ResourceChange& c);
   Status Configure(const ResourceChange& c, InstanceConfig* config);
   Provider* ProviderFor(const ResourceChange& c, Status* error);
   ResourceInstance Record(const ResourceChange& c, const InstanceConfig& config,
@@ -189,7 +200,9 @@ Status Applier::Run(ApplyResult* result) {
 void Applier::BuildJobs() {
   // Jobs by node type, to wire dependencies without quadratic scans.
   std::map<std::string, std::vector<int>> creates, deletes;
-  std::map<std::string, int> delete_of;  // address -> delete job
+  std::map<std::string, int> delete_of;   // address -> its delete job
+  std::map<std::string, int> deposed_of;  // address -> the plan's deposed job
+  std::map<std::string, int> cbd_create_of;  // address -> create-before-destroy
   for (const ResourceChange& c : plan_.changes) {
     auto add = [&](Job::Kind kind) {
       Job job;
@@ -197,8 +210,16 @@ void Applier::BuildJobs() {
       job.change = &c;
       jobs_.push_back(job);
       int id = static_cast<int>(jobs_.size()) - 1;
-      (kind == Job::Kind::kDelete ? deletes : creates)[c.node].push_back(id);
+      (kind == Job::Kind::kCreate || kind == Job::Kind::kUpdate ? creates
+                                                                : deletes)[c.node]
+          .push_back(id);
       if (kind == Job::Kind::kDelete) delete_of[c.address] = id;
+      if (kind == Job::Kind::kDeleteDeposed && !c.deposed.empty()) {
+        deposed_of[c.address] = id;
+      }
+      if (kind == Job::Kind::kCreate && c.create_before_destroy) {
+        cbd_create_of[c.address] = id;
+      }
     };
     switch (c.action) {
       case ChangeAction::kNoOp:
@@ -210,11 +231,16 @@ void Applier::BuildJobs() {
         add(Job::Kind::kUpdate);
         break;
       case ChangeAction::kDelete:
-        add(Job::Kind::kDelete);
+        add(c.deposed.empty() ? Job::Kind::kDelete : Job::Kind::kDeleteDeposed);
         break;
       case ChangeAction::kReplace:
-        add(Job::Kind::kDelete);
-        add(Job::Kind::kCreate);
+        if (c.create_before_destroy) {
+          add(Job::Kind::kCreate);
+          add(Job::Kind::kDeleteDeposed);
+        } else {
+          add(Job::Kind::kDelete);
+          add(Job::Kind::kCreate);
+        }
         break;
     }
   }
@@ -222,14 +248,41 @@ void Applier::BuildJobs() {
     jobs_[on].dependents.push_back(job);
     ++jobs_[job].waiting;
   };
+  // An old object a create-before-destroy replaces goes after its successor
+  // and after the instances that depend on it are built or updated.
+  auto after_successor = [&](int job, int successor) {
+    wait(job, successor);
+    const std::string& node = jobs_[successor].change->node;
+    for (const auto& [dependent, ids] : creates) {
+      for (int other : ids) {
+        const auto& deps = jobs_[other].change->dependencies;
+        if (std::find(deps.begin(), deps.end(), node) != deps.end()) {
+          wait(job, other);
+        }
+      }
+    }
+  };
   for (int j = 0; j < static_cast<int>(jobs_.size()); ++j) {
     const ResourceChange& c = *jobs_[j].change;
-    if (jobs_[j].kind == Job::Kind::kDelete) {
+    auto cbd = cbd_create_of.find(c.address);
+    auto deposed = deposed_of.find(c.address);
+    if (jobs_[j].kind == Job::Kind::kDeleteDeposed) {
+      if (cbd != cbd_create_of.end()) after_successor(j, cbd->second);
+      // Two deletions of deposed objects at one address: one after the other.
+      if (deposed != deposed_of.end() && deposed->second != j) {
+        wait(j, deposed->second);
+      }
+    } else if (deposed != deposed_of.end() && cbd == cbd_create_of.end()) {
+      // A deposed object left by an earlier apply goes first.
+      wait(j, deposed->second);
+    }
+    if (jobs_[j].kind == Job::Kind::kDelete ||
+        jobs_[j].kind == Job::Kind::kDeleteDeposed) {
       // Dependents go first: every delete of a node type built after this.
       for (const auto& [node, ids] : deletes) {
         for (int other : ids) {
           const auto& deps = jobs_[other].change->dependencies;
-          if (std::find(deps.begin(), deps.end(), c.node) != deps.end()) {
+          if (other != j && std::find(deps.begin(), deps.end(), c.node) != deps.end()) {
             wait(j, other);
           }
         }
@@ -271,12 +324,14 @@ void Applier::Worker() {
     lock.unlock();
 
     const ResourceChange& c = *job.change;
-    Emit({ApplyEvent::Kind::kStart, c.address, OperationName(job.kind), "", 0,
+    std::string address = JobAddress(job);
+    Emit({ApplyEvent::Kind::kStart, address, OperationName(job.kind), "", 0,
           ""});
     auto start = Clock::now();
     Status s = job.kind == Job::Kind::kCreate   ? Create(c)
                : job.kind == Job::Kind::kUpdate ? Update(c)
-                                                : Delete(c);
+               : job.kind == Job::Kind::kDelete ? Delete(c)
+                                                : DeleteDeposed(c);
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::string id_after;
     {
@@ -285,11 +340,11 @@ void Applier::Worker() {
       if (it != state_.instances.end()) id_after = it->second.provider_id;
     }
     Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail,
-          c.address, OperationName(job.kind), id_after, seconds,
+          address, OperationName(job.kind), id_after, seconds,
           s.ok() ? "" : s.message()});
 
     lock.lock();
-    Finish(id, s.ok(), c.address + ": " + s.message());
+    Finish(id, s.ok(), address + ": " + s.message());
   }
 }
 
@@ -306,6 +361,7 @@ void Applier::Finish(int id, bool ok, const std::string& error) {
         ++result_->changed;
         break;
       case Job::Kind::kDelete:
+      case Job::Kind::kDeleteDeposed:
         ++result_->destroyed;
         break;
     }
@@ -400,6 +456,16 @@ Status Applier::Create(const ResourceChange& c) {
   if (provider) s = Configure(c, &config);
   if (!s.ok()) return s;
   ResourceInstance r = Record(c, config, InstanceStatus::kCreating);
+  if (c.create_before_destroy) {
+    // The old object stays until its successor is ready; the state keeps
+    // its id so that no crash can orphan it.
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    auto it = state_.instances.find(c.address);
+    if (it != state_.instances.end()) {
+      r.deposed = it->second.provider_id.empty() ? it->second.deposed
+                                                 : it->second.provider_id;
+    }
+  }
   StateChange intent;
   intent.put.push_back(r);
   s = Commit(std::move(intent));
@@ -467,6 +533,7 @@ Status Applier::Delete(const ResourceChange& c) {
   s = Commit(std::move(intent));
   if (!s.ok()) return s;
   if (!r.provider_id.empty()) s = provider->Delete(r.provider_id);
+  if (s.ok() && !r.deposed.empty()) s = provider->Delete(r.deposed);
   // Objects an interrupted create left behind carry the same tags.
   std::vector<ResourceObject> leftovers;
   if (s.ok()) {
@@ -480,6 +547,46 @@ Status Applier::Delete(const ResourceChange& c) {
   StateChange removal;
   removal.remove.push_back(c.address);
   return Commit(std::move(removal));
+}
+
+Status Applier::DeleteDeposed(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  if (!provider) return s;
+  ResourceInstance r;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    auto it = state_.instances.find(c.address);
+    if (it == state_.instances.end()) return Status::Ok();
+    r = it->second;
+  }
+  // The object the plan saw deposed, and the one the state names now
+  // (a create-before-destroy of this apply may have deposed another).
+  std::vector<std::string> ids;
+  for (const std::string& id : {c.deposed, r.deposed}) {
+    if (!id.empty() && id != r.provider_id &&
+        std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+  }
+  for (const std::string& id : ids) {
+    if (s.ok()) s = provider->Delete(id);
+  }
+  // A crash during an earlier create-before-destroy may have left another
+  // object with the instance's tags: all but the instance's own go.
+  std::vector<ResourceObject> leftovers;
+  if (s.ok()) {
+    s = provider->FindByTags(MakeOwnershipTags(plan_.lineage, c.address),
+                             &leftovers);
+  }
+  for (const ResourceObject& o : leftovers) {
+    if (s.ok() && o.id != r.provider_id) s = provider->Delete(o.id);
+  }
+  if (!s.ok() || r.deposed.empty()) return s;
+  r.deposed.clear();
+  StateChange change;
+  change.put.push_back(r);
+  return Commit(std::move(change));
 }
 
 Status Applier::Commit(StateChange change) {

@@ -96,6 +96,7 @@ const char kNodes[] = R"(
 'node_def:app':
   - resource: {type: dummy, attributes: {db: "{{ getip('db') }}"}}
 'node_def:broken': [{resource: {type: dummy, fail: true}}]
+'node_def:doomed': [{resource: {type: dummy, name: doomed, fail: true}}]
 'node_def:sick':
   - resource: {type: dummy}
     health_check: {ports: [9]}
@@ -256,6 +257,110 @@ TEST_F(ApplyTest, TaintedInstanceIsReplacedAndDependentsFollow) {
   EXPECT_EQ(after.instances.at("db[0]").outputs.value()["ip"],
             after.instances.at("app[0]").attributes.value()["resource"]
                                                             ["attributes"]["db"]);
+}
+
+// Replaces db[0] of `infra` by tainting it; returns its old provider id.
+std::string TaintDb(MemoryStateStore* store) {
+  StateSnapshot s;
+  store->Load(&s);
+  ResourceInstance db = s.instances.at("db[0]");
+  db.status = InstanceStatus::kTainted;
+  StateChange taint;
+  taint.put.push_back(db);
+  int64_t serial;
+  EXPECT_TRUE(store->Commit(taint, &serial).ok());
+  return db.provider_id;
+}
+
+TEST_F(ApplyTest, CreateBeforeDestroyDeletesTheOldObjectAfterItsSuccessor) {
+  Compile("infra_name: s\nnodes: [{name: app, type: app}, "
+          "{name: db, type: db, lifecycle: {create_before_destroy: true}}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  std::string old_db = TaintDb(&store_);
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  ASSERT_EQ(ChangeAction::kReplace, plan.changes[1].action);
+  EXPECT_TRUE(plan.changes[1].create_before_destroy);
+  ApplyResult result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(1, result.added);
+  EXPECT_EQ(1, result.destroyed);
+  EXPECT_LT(CallIndex("create db[0]"), CallIndex("delete " + old_db));
+  // app renders db's new address before the old db goes.
+  EXPECT_LT(CallIndex("update app[0]"), CallIndex("delete " + old_db));
+  StateSnapshot after = State();
+  EXPECT_NE(old_db, after.instances.at("db[0]").provider_id);
+  EXPECT_EQ("", after.instances.at("db[0]").deposed);
+  EXPECT_FALSE(PlanAndApply().added + PlanAndApply().destroyed);
+}
+
+TEST_F(ApplyTest, CreateBeforeDestroyKeepsTheOldObjectWhenTheSuccessorFails) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  std::string old_db = State().instances.at("db[0]").provider_id;
+  // The new definition cannot be created.
+  Compile("infra_name: s\nnodes: [{name: db, type: doomed, "
+          "lifecycle: {create_before_destroy: true}}]\n");
+  ApplyResult result = PlanAndApply();
+  EXPECT_EQ(1u, result.failed.size());
+  for (const std::string& call : provider_->calls()) {
+    EXPECT_NE("delete " + old_db, call) << "the working object was deleted";
+  }
+  ResourceInstance db = State().instances.at("db[0]");
+  EXPECT_EQ(InstanceStatus::kTainted, db.status);
+  EXPECT_EQ(old_db, db.deposed);  // still recorded: never orphaned
+
+  // Fixed: the old object goes only once its successor is ready.
+  Compile("infra_name: s\nnodes: [{name: db, type: db, "
+          "lifecycle: {create_before_destroy: true}}]\n");
+  size_t calls_before = provider_->calls().size();
+  result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  auto calls = provider_->calls();
+  std::vector<std::string> now(calls.begin() + calls_before, calls.end());
+  EXPECT_EQ((std::vector<std::string>{"create db[0]", "delete " + old_db}), now);
+  db = State().instances.at("db[0]");
+  EXPECT_EQ(InstanceStatus::kReady, db.status);
+  EXPECT_EQ("", db.deposed);
+}
+
+TEST_F(ApplyTest, ADeposedObjectLeftByACrashIsPlannedAndDeleted) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, "
+          "lifecycle: {create_before_destroy: true}}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  // As a crash between the successor's create and the old object's delete
+  // leaves it: the old object runs, the state names it deposed.
+  ResourceObject old_object;
+  ASSERT_TRUE(provider_->Create({"db[0]", json{{"resource", {{"type", "dummy"}}}},
+                            MakeOwnershipTags("lineage-1", "db[0]")},
+                           &old_object)
+                  .ok());
+  ResourceInstance db = State().instances.at("db[0]");
+  db.deposed = old_object.id;
+  StateChange crash;
+  crash.put.push_back(db);
+  int64_t serial;
+  ASSERT_TRUE(store_.Commit(crash, &serial).ok());
+
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  ASSERT_EQ(2u, plan.changes.size());
+  EXPECT_EQ(ChangeAction::kDelete, plan.changes[0].action);
+  EXPECT_EQ(ChangeReason::kDeposed, plan.changes[0].reason);
+  EXPECT_EQ(old_object.id, plan.changes[0].deposed);
+  EXPECT_EQ(ChangeAction::kNoOp, plan.changes[1].action);
+  EXPECT_EQ("Plan: 0 to add, 0 to change, 1 to destroy.", plan.Summary());
+
+  ApplyResult result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(1, result.destroyed);
+  CallIndex("delete " + old_object.id);
+  EXPECT_EQ("", State().instances.at("db[0]").deposed);
+  EXPECT_EQ(db.provider_id, State().instances.at("db[0]").provider_id);
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  EXPECT_FALSE(plan.HasChanges());
 }
 
 TEST_F(ApplyTest, InterruptedApplyStartsNothing) {

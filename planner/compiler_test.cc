@@ -356,5 +356,18 @@ TEST_F(CompilerTest, WrongKindsAreReported) {
       Compile("infra_name: s\nnodes: {a: 1}\nvariables: [1]\n"));
 }
 
+TEST_F(CompilerTest, LifecycleIsChecked) {
+  EXPECT_EQ("", Compile("infra_name: s\nnodes: [{name: app, type: app, "
+                        "lifecycle: {create_before_destroy: true}}]\n"));
+  std::string errors = Compile(
+      "infra_name: s\nnodes:\n"
+      "  - {name: app, type: app, lifecycle: {create_before_destroy: maybe}}\n"
+      "  - {name: db, type: db, lifecycle: {prevent_destroy: true}}\n");
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:3:")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("true or false")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:4:")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("prevent_destroy")) << errors;
+}
+
 }  // namespace
 }  // namespace occam

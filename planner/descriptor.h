@@ -51,6 +51,9 @@ struct NodeSpec {
   ScalingRange scaling;
   Value variables;  // the node's own, deep-merged over the infra's
   Value filter;     // null when absent
+  // occam's extension, as Terraform's lifecycle block: a replaced instance's
+  // successor is created (and ready) before the old object is deleted.
+  bool create_before_destroy = false;
   // Which entry of `node_def:TYPE` was chosen (the first whose resource
   // matches the filter), counted from 0, and how many there were.
   int implementation_index = 0;

@@ -26,6 +26,7 @@ class InfrastructureReader {
   void ReadPolicy(const Value& v, const std::string& what, ScalingPolicy* p);
   std::optional<double> Number(const Value& v, const std::string& what);
   std::string PromDuration(const Value& v, const std::string& what);
+  void ReadLifecycle(const Value& v, const std::string& what, NodeSpec* node);
   void ReadDependency(const Value& v);
   // The node name an end of a dependency refers to: a node entry (through an
   // alias) or a plain name. "" when it is neither.
@@ -81,7 +82,7 @@ void InfrastructureReader::ReadNode(const Value& v) {
     node.name = name->text();
   }
   std::string what = node.name.empty() ? "a node" : "node '" + node.name + "'";
-  check_.Keys(v, {"name", "type", "scaling", "filter", "variables"},
+  check_.Keys(v, {"name", "type", "scaling", "filter", "variables", "lifecycle"},
               {"name", "type"}, what);
   if (name && !node.name.empty() && !IsHostname(node.name)) {
     check_.Error(name->mark(), "node name '" + node.name +
@@ -96,6 +97,9 @@ void InfrastructureReader::ReadNode(const Value& v) {
   }
   if (const Value* filter = v.Find("filter")) {
     if (check_.Mapping(*filter, "the filter of " + what)) node.filter = *filter;
+  }
+  if (const Value* lifecycle = v.Find("lifecycle")) {
+    ReadLifecycle(*lifecycle, "the lifecycle of " + what, &node);
   }
   if (const Value* vars = v.Find("variables")) {
     if (check_.OptionalMapping(*vars, "the variables of " + what)) {
@@ -113,6 +117,17 @@ void InfrastructureReader::ReadNode(const Value& v) {
     return;
   }
   out_->nodes.push_back(std::move(node));
+}
+
+// occam's extension: lifecycle: {create_before_destroy: BOOL}.
+void InfrastructureReader::ReadLifecycle(const Value& v, const std::string& what,
+                                         NodeSpec* node) {
+  if (!check_.Mapping(v, what)) return;
+  check_.Keys(v, {"create_before_destroy"}, {}, what);
+  if (const Value* cbd = v.Find("create_before_destroy")) {
+    std::optional<bool> on = check_.Bool(*cbd, "create_before_destroy in " + what);
+    node->create_before_destroy = on.value_or(false);
+  }
 }
 
 // Occopus: min missing or <= 0 means 1; max missing means min. occam also

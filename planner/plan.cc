@@ -19,7 +19,8 @@ const ChangeReason kReasons[] = {
     ChangeReason::kScaleDown,     ChangeReason::kConfigChanged,
     ChangeReason::kTainted,       ChangeReason::kInterrupted,
     ChangeReason::kDrifted,       ChangeReason::kDependencyReplaced,
-    ChangeReason::kNodeTypeRemoved, ChangeReason::kDestroy};
+    ChangeReason::kNodeTypeRemoved, ChangeReason::kDestroy,
+    ChangeReason::kDeposed};
 
 json ChangeToJson(const ResourceChange& c) {
   return {{"address", c.address},
@@ -36,7 +37,9 @@ json ChangeToJson(const ResourceChange& c) {
           {"after_unknown", *c.after_unknown},
           {"before_sensitive", *c.before_sensitive},
           {"after_sensitive", *c.after_sensitive},
-          {"dependencies", c.dependencies}};
+          {"dependencies", c.dependencies},
+          {"create_before_destroy", c.create_before_destroy},
+          {"deposed", c.deposed}};
 }
 
 bool ChangeFromJson(const json& j, ResourceChange* c) {
@@ -61,6 +64,8 @@ bool ChangeFromJson(const json& j, ResourceChange* c) {
   c->before_sensitive = j.at("before_sensitive");
   c->after_sensitive = j.at("after_sensitive");
   c->dependencies = j.at("dependencies").get<std::vector<std::string>>();
+  c->create_before_destroy = j.value("create_before_destroy", false);
+  c->deposed = j.value("deposed", "");
   return action_ok && reason_ok;
 }
 
@@ -104,6 +109,8 @@ std::string ChangeReasonName(ChangeReason reason) {
       return "node_type_removed";
     case ChangeReason::kDestroy:
       return "destroy";
+    case ChangeReason::kDeposed:
+      return "deposed";
   }
   return "none";
 }

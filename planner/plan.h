@@ -43,7 +43,8 @@ enum class ChangeAction {
   kCreate,
   kUpdate,   // in place
   kDelete,
-  kReplace,  // delete, then create
+  kReplace,  // delete, then create (create, then delete the old object
+             // when create_before_destroy)
 };
 
 enum class ChangeReason {
@@ -57,6 +58,7 @@ enum class ChangeReason {
   kDependencyReplaced,   // it renders something that will change
   kNodeTypeRemoved,      // its node type left the descriptor
   kDestroy,              // occam destroy
+  kDeposed,              // an object a create-before-destroy replaced
 };
 
 std::string ChangeActionName(ChangeAction action);  // "create" …
@@ -82,6 +84,11 @@ struct ResourceChange {
   SharedJson after_sensitive{nlohmann::json::object()};
   // Node types this instance is built after.
   std::vector<std::string> dependencies;
+  // A replace that creates the successor first (the node type's lifecycle).
+  bool create_before_destroy = false;
+  // Set on the delete of a deposed object: its provider id. The instance at
+  // `address` is another object (and may have its own change).
+  std::string deposed;
 };
 
 struct Plan {

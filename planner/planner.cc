@@ -232,7 +232,18 @@ void Planner::PlanNode(const NodeSpec& node) {
       continue;
     }
     used.insert(r->index);
+    if (!r->deposed.empty()) {
+      // Left by a create-before-destroy that did not finish; deleted first.
+      ResourceChange deposed = Deletion(
+          *r, ChangeReason::kDeposed,
+          "a create-before-destroy replaced it and did not delete it");
+      deposed.deposed = r->deposed;
+      deposed.before = json();  // its attributes were not kept
+      changes.push_back(std::move(deposed));
+    }
     changes.push_back(PlanInstance(node, r->index, r, detail));
+    changes.back().create_before_destroy =
+        changes.back().action == ChangeAction::kReplace && node.create_before_destroy;
   }
   // New instances take the lowest free indices. They are a scale-up once
   // the node type has been built or scaled before; otherwise a first build.
@@ -244,9 +255,10 @@ void Planner::PlanNode(const NodeSpec& node) {
     }
   }
   NodeOutcome& outcome = outcomes_[node.name];
-  std::sort(changes.begin(), changes.end(),
-            [](auto& a, auto& b) { return a.index < b.index; });
+  std::stable_sort(changes.begin(), changes.end(),
+                   [](auto& a, auto& b) { return a.index < b.index; });
   for (const ResourceChange& c : changes) {
+    if (!c.deposed.empty()) continue;  // no instance's address
     bool changes_address = c.action == ChangeAction::kCreate ||
                            c.action == ChangeAction::kReplace;
     if (c.action != ChangeAction::kDelete && !changes_address) {
@@ -256,7 +268,7 @@ void Planner::PlanNode(const NodeSpec& node) {
                           c.action == ChangeAction::kDelete;
   }
   for (const ResourceChange& c : changes) {
-    if (c.action == ChangeAction::kDelete) continue;
+    if (c.action == ChangeAction::kDelete) continue;  // deposed ones too
     outcome.first_changes = c.action == ChangeAction::kCreate ||
                             c.action == ChangeAction::kReplace;
     break;
@@ -466,6 +478,8 @@ std::string DescriptorDigest(const Descriptor& d) {
                  {"config_management",
                   ValueToJson(n.implementation.config_management)},
                  {"health_check", ValueToJson(n.implementation.health_check)}};
+    // Only when set, so that digests of descriptors without it stay.
+    if (n.create_before_destroy) node["create_before_destroy"] = true;
     digest.Update(node.dump() + "\n");
   }
   for (const DependencySpec& dep : d.dependencies) {

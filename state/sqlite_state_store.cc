@@ -67,6 +67,7 @@ Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
     return Status::Corruption("the state has damaged tags of " + out->address);
   }
   out->remove_requested = row.Int(11) != 0;
+  out->deposed = row.Text(13);
   return Status::Ok();
 }
 
@@ -207,7 +208,7 @@ Status SqliteStateStore::Load(StateSnapshot* out) {
     s = db_.Prepare(
         "SELECT address, node, idx, provider, provider_id, status, "
         "attributes, outputs, created_serial, tags, dependencies, "
-        "remove_requested, sensitive FROM instances",
+        "remove_requested, sensitive, deposed FROM instances",
         &rows);
     while (s.ok() && rows.Step(&s)) {
       ResourceInstance instance;
@@ -247,8 +248,8 @@ Status SqliteStateStore::Prepare() {
       {&put_,
        "INSERT OR REPLACE INTO instances (address, node, idx, provider, "
        "provider_id, status, attributes, outputs, created_serial, tags, "
-       "dependencies, remove_requested, sensitive) "
-       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+       "dependencies, remove_requested, sensitive, deposed) "
+       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
       {&desired_,
        "INSERT OR REPLACE INTO desired_counts (node, count) VALUES (?, ?)"},
       {&clear_, "DELETE FROM desired_counts WHERE node = ?"},
@@ -300,6 +301,7 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     put.Bind(11, json(i.dependencies).dump());
     put.Bind(12, static_cast<int64_t>(i.remove_requested));
     put.Bind(13, i.sensitive.text());
+    put.Bind(14, i.deposed);
     put.Step(&s);
   }
   for (const auto& [node, count] : change.set_desired) {

@@ -48,6 +48,11 @@ const std::vector<std::string>& StateMigrations() {
           process_start INTEGER NOT NULL,
           since_ms INTEGER NOT NULL);
       )sql",
+      // 3: the object a create-before-destroy replacement deposed, until it
+      // is deleted.
+      R"sql(
+        ALTER TABLE instances ADD COLUMN deposed TEXT NOT NULL DEFAULT '';
+      )sql",
   };
   return migrations;
 }

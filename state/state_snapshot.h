@@ -47,6 +47,9 @@ struct ResourceInstance {
   std::vector<std::string> dependencies;
   int64_t created_serial = 0;  // serial of the commit that created it
   bool remove_requested = false;  // a scale-down named this instance
+  // The provider id of the object a create-before-destroy replaced, while
+  // it still has to be deleted; "" when none.
+  std::string deposed;
 
   bool operator==(const ResourceInstance&) const = default;
 };

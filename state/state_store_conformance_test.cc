@@ -69,6 +69,7 @@ TEST_P(StateStoreConformance, CommitRoundTripsEveryField) {
   ResourceInstance app = Instance("app", 2);
   app.status = InstanceStatus::kTainted;
   app.remove_requested = true;
+  app.deposed = "the-replaced-object";
   c.put = {Instance("db", 0), app};
   c.set_desired = {{"app", 3}, {"db", 1}};
   int64_t serial = 0;

@@ -292,5 +292,52 @@ TEST_F(ApplyCliTest, KillDuringScaleDownThenConverge) {
   ExpectConverged(3);
 }
 
+// A create-before-destroy replacement killed at each of its commits, before
+// and after writing it: the rerun leaves one process per instance, the new
+// configuration running, and no deposed object anywhere.
+TEST_F(ApplyCliTest, KillDuringCreateBeforeDestroyThenConverge) {
+  std::string infra = (dir_.path() / "micado/infra.yaml").string();
+  auto set_message = [&](const std::string& message) {
+    std::ifstream in(infra);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    text = std::regex_replace(text, std::regex("app_message: .*"),
+                              "app_message: \"" + message + "\"");
+    if (message == "m0") {
+      text = std::regex_replace(text, std::regex("    type: app\n"),
+                                "    type: app\n    lifecycle: {create_before_destroy: true}\n");
+    }
+    std::ofstream(infra) << text;
+  };
+  set_message("m0");
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  int round = 0;
+  // The counts, the intent (old object deposed), the successor, the old
+  // object's removal, the closing event.
+  for (const char* when : {"AFTER", "BEFORE"}) {
+    for (int k = 1; k <= 5; ++k) {
+      SCOPED_TRACE(std::string("crash ") + when + " commit " + std::to_string(k));
+      std::string message = "m" + std::to_string(++round);
+      set_message(message);
+      CommandResult plan = Occam("plan -f infra.yaml");
+      EXPECT_NE(std::string::npos, plan.out.find("+/- resource \"process\" \"app\""))
+          << plan.out;
+      CommandResult crashed = Occam(
+          "apply -f infra.yaml --auto-approve --parallelism 1",
+          std::string("OCCAM_CRASH_") + when + "_COMMIT=" + std::to_string(k));
+      EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
+      ForceUnlockIfStale();
+      CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
+      ASSERT_EQ(0, rerun.exit_code) << rerun.out;
+      ExpectConverged(3);
+      StateSnapshot s = State();
+      for (const auto& [address, r] : s.instances) EXPECT_EQ("", r.deposed) << address;
+      int pid = s.instances.at("app[0]").outputs.value().value("pid", 0);
+      std::ifstream env("/proc/" + std::to_string(pid) + "/environ");
+      std::string vars((std::istreambuf_iterator<char>(env)), {});
+      EXPECT_NE(std::string::npos, vars.find("MESSAGE=" + message + '\0'));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace occam
