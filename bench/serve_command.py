@@ -166,7 +166,7 @@ def latency(occam, rounds):
 def storm(occam, posts, clients):
     lo, hi = 1, 5
     with tempfile.TemporaryDirectory() as folder:
-        serve = Serve(occam, folder, lo, hi, "1s")
+        serve = Serve(occam, folder, lo, hi, "0s")
         if not wait_until(lambda: serve.scaling()["actual"] == 1):
             raise SystemExit("the first instance never ran")
         stop = threading.Event()
