@@ -34,6 +34,20 @@ class QuietObserver : public ApplyObserver {
   void OnEvent(const ApplyEvent&) override {}
 };
 
+Status LogTakeover(StateStore* store, const LockInfo& stale) {
+  Event event;
+  event.kind = "lock";
+  event.message = "serve took over the stale lock of process " +
+                  std::to_string(stale.pid) + " (" + stale.operation +
+                  "), which is no longer running";
+  event.detail = {{"id", stale.id}, {"pid", stale.pid},
+                  {"operation", stale.operation}, {"who", stale.who}};
+  StateChange change;
+  change.events.push_back(event);
+  int64_t serial = 0;
+  return store->Commit(change, &serial);
+}
+
 }  // namespace
 
 Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
@@ -42,8 +56,12 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
                  ReconcileOutcome* outcome) {
   *outcome = ReconcileOutcome();
   std::unique_ptr<StateLock> lock;
-  Status s = StateLock::Acquire(store, options.state_name, "serve",
-                                std::chrono::milliseconds(0), &lock);
+  LockInfo stale;
+  // Unattended: a lock left by a dead occam of this host (this daemon
+  // before a crash, say) is taken over, and the takeover logged.
+  Status s = StateLock::AcquireTakingOverStale(store, options.state_name,
+                                               "serve", &lock, &stale);
+  if (s.ok() && !stale.id.empty()) s = LogTakeover(store, stale);
   StateSnapshot state;
   if (s.ok()) s = store->Load(&state);
   if (s.ok()) s = RefreshState(providers, &state, nullptr);

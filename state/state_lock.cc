@@ -71,6 +71,26 @@ Status StateLock::Acquire(StateStore* store, const std::string& state_name,
   }
 }
 
+Status StateLock::AcquireTakingOverStale(StateStore* store,
+                                         const std::string& state_name,
+                                         const std::string& operation,
+                                         std::unique_ptr<StateLock>* out,
+                                         LockInfo* stale) {
+  *stale = LockInfo();
+  Status s = Acquire(store, state_name, operation, std::chrono::milliseconds(0), out);
+  if (s.code() != Status::Code::kBusy) return s;
+  std::optional<LockInfo> holder;
+  Status read = store->CurrentLock(&holder);
+  if (!read.ok()) return read;
+  if (!holder || !LockIsStale(*holder)) return s;
+  // Only that lock: if another process took it over first, this fails.
+  read = store->Unlock(holder->id);
+  if (!read.ok() && !read.IsNotFound()) return read;
+  s = Acquire(store, state_name, operation, std::chrono::milliseconds(0), out);
+  if (s.ok()) *stale = *holder;
+  return s;
+}
+
 StateLock::~StateLock() { store_->Unlock(info_.id); }
 
 }  // namespace occam

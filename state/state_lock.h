@@ -1,7 +1,8 @@
 // StateLock holds a StateStore's lock for one operation (plan, apply, scale
 // …) and releases it when destroyed. Acquiring waits up to a timeout for a
 // live holder; a lock left by a process of this host that is no longer
-// running is reported as stale, with the command that clears it.
+// running is reported as stale, with the command that clears it — or, for
+// an unattended daemon restarted after a crash, taken over.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,13 @@ class StateLock {
                         const std::string& operation,
                         std::chrono::milliseconds timeout,
                         std::unique_ptr<StateLock>* out);
+  // The same, but a stale lock (its holder, of this host, has ended) is
+  // cleared and taken; `*stale` is then that holder (else its id is "").
+  static Status AcquireTakingOverStale(StateStore* store,
+                                       const std::string& state_name,
+                                       const std::string& operation,
+                                       std::unique_ptr<StateLock>* out,
+                                       LockInfo* stale);
   ~StateLock();
 
   const LockInfo& info() const { return info_; }

@@ -87,6 +87,38 @@ TEST(StateLock, LockOfADeadProcessIsReportedStale) {
             s.message());
 }
 
+TEST(StateLock, ADaemonTakesOverOnlyStaleLocks) {
+  MemoryStateStore store("l", "i");
+  // A live holder (this process, another operation) is not taken over.
+  std::unique_ptr<StateLock> live, daemon;
+  ASSERT_TRUE(StateLock::Acquire(&store, "occam.db", "apply", milliseconds(0),
+                                 &live).ok());
+  LockInfo stale;
+  EXPECT_EQ(Status::Code::kBusy,
+            StateLock::AcquireTakingOverStale(&store, "occam.db", "serve",
+                                              &daemon, &stale).code());
+  EXPECT_EQ("", stale.id);
+  live.reset();
+
+  // A dead holder's is.
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  int64_t start = ProcessStartTime(child);
+  waitpid(child, nullptr, 0);
+  LockInfo dead = ThisProcessLockInfo("serve");
+  dead.pid = child;
+  dead.process_start = start;
+  LockInfo ignored;
+  ASSERT_TRUE(store.TryLock(dead, &ignored).ok());
+  ASSERT_TRUE(StateLock::AcquireTakingOverStale(&store, "occam.db", "serve",
+                                                &daemon, &stale).ok());
+  EXPECT_EQ(dead, stale);
+  std::optional<LockInfo> holder;
+  store.CurrentLock(&holder);
+  ASSERT_TRUE(holder.has_value());
+  EXPECT_EQ(getpid(), holder->pid);
+}
+
 TEST(StateLock, ReusedPidIsNotTakenForTheHolder) {
   LockInfo me = ThisProcessLockInfo("apply");
   EXPECT_FALSE(LockIsStale(me));

@@ -235,6 +235,30 @@ TEST_F(ServeCliTest, ARestartKeepsTheCooldownOfEarlierDecisions) {
   EXPECT_EQ(0, Stop());
 }
 
+TEST_F(ServeCliTest, ADecisionSurvivesAKilledDaemon) {
+  std::string id = InfraId();
+  ASSERT_TRUE(WaitForApps(1));
+  std::string body;
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "k"),
+                      true, &body));
+  EXPECT_NE(std::string::npos, body.find("\"scaled\"")) << body;
+  // Killed as soon as it answered: the decision is committed, its apply
+  // may not have started or finished.
+  testing::RunCommand("kill -KILL $(cat " + work_ + "/serve.pid)");
+  for (int i = 0; i < 100 && !std::filesystem::exists(work_ + "/serve.rc"); ++i) {
+    usleep(50'000);
+  }
+  stopped_ = true;
+  ASSERT_NO_FATAL_FAILURE(Start());
+  // The restarted daemon clears the dead one's lock and applies the count.
+  EXPECT_TRUE(WaitForApps(2)) << testing::RunCommand("cat " + work_ + "/serve.err").out;
+  EXPECT_EQ(0, Stop());
+  std::string list = testing::RunCommand("cd " + work_ + " && " +
+                                         testing::OccamBinary() + " state list").out;
+  EXPECT_NE(std::string::npos, list.find("app[1]")) << list;
+  EXPECT_EQ(std::string::npos, list.find("app[2]")) << list;
+}
+
 // The pid of a ready instance, or 0 while it is being created or is gone:
 // the daemon writes the state while the test reads it.
 long ReadyPid(SqliteStateStore* store, const std::string& address) {
