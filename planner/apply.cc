@@ -149,8 +149,11 @@ Status Applier::Run(ApplyResult* result) {
   result_ = result;
   Status s = store_->Load(&state_);
   if (!s.ok()) return s;
-  // The counts the plan makes are the user's intent: record them first.
-  if (options_.record_counts) {
+  // The counts the plan makes are the user's intent: record them first —
+  // unless the state changed since the plan was made (occam serve decided
+  // a new count meanwhile): that newer decision stands, and the next plan
+  // carries it out.
+  if (options_.record_counts && state_.serial == plan_.serial) {
     StateChange counts;
     counts.set_desired = plan_.desired_counts;
     for (const auto& [node, count] : state_.desired_counts) {

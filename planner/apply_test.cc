@@ -363,6 +363,28 @@ TEST_F(ApplyTest, ADeposedObjectLeftByACrashIsPlannedAndDeleted) {
   EXPECT_FALSE(plan.HasChanges());
 }
 
+TEST_F(ApplyTest, ACountDecidedAfterThePlanIsNotOverwritten) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 1, max: 5}}]\n");
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  // occam serve records a decision while the user reads the plan.
+  StateChange decision;
+  decision.set_desired["db"] = 3;
+  int64_t serial;
+  ASSERT_TRUE(store_.Commit(decision, &serial).ok());
+  ApplyResult result;
+  ASSERT_TRUE(ApplyPlan(descriptor_, plan, &store_, &providers_, &health_,
+                        nullptr, ApplyOptions(), &result)
+                  .ok());
+  EXPECT_EQ(1, result.added);
+  EXPECT_EQ(3, State().desired_counts.at("db"));
+  // Without a decision in between, the plan's counts are recorded.
+  EXPECT_TRUE(PlanAndApply().ok());
+  EXPECT_EQ(3u, State().instances.size());
+  EXPECT_EQ(3, State().desired_counts.at("db"));
+}
+
 TEST_F(ApplyTest, InterruptedApplyStartsNothing) {
   Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 4}}]\n");
   StateSnapshot state = State();
