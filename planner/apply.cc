@@ -6,11 +6,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "planner/instance_config.h"
 #include "planner/instance_scope.h"
+#include "state/commit_queue.h"
 
 namespace occam {
 namespace {
@@ -43,6 +45,15 @@ const char* OperationName(Job::Kind kind) {
   }
   return "";
 }
+
+// How a job ends: with `status`, once `record` is committed (when it is
+// not empty).
+struct JobEnd {
+  JobEnd() = default;
+  JobEnd(Status s) : status(std::move(s)) {}  // NOLINT: ends with no record
+  Status status;
+  StateChange record;
+};
 
 // How progress lines name the job's object.
 std::string JobAddress(const Job& job) {
@@ -95,23 +106,31 @@ class Applier {
   // Scheduling.
   void BuildJobs();
   void Worker();
+  int NextJob();  // -1: no more work for this worker
+  void RunJob(int job);
+  // Reports how `job` ended and releases or skips its dependents.
+  void Complete(int job, Clock::time_point start, const Status& status);
   bool Stopping() const;
   void Finish(int job, bool ok, const std::string& error);
   void SkipDependents(int job);
 
   // One job each.
-  Status Create(const ResourceChange& c);
-  Status Update(const ResourceChange& c);
-  Status Delete(const ResourceChange& c);
-  Status DeleteDeposed(const ResourceChange& c);
+  JobEnd Create(const ResourceChange& c);
+  JobEnd Update(const ResourceChange& c);
+  JobEnd Delete(const ResourceChange& c);
+  JobEnd DeleteDeposed(const ResourceChange& c);
   Status Configure(const ResourceChange& c, InstanceConfig* config);
   Provider* ProviderFor(const ResourceChange& c, Status* error);
   ResourceInstance Record(const ResourceChange& c, const InstanceConfig& config,
                           InstanceStatus status);
+  // The instance at `address` as committed so far; false when none.
+  bool Committed(const std::string& address, ResourceInstance* out) const;
 
-  // Commits `change`, batched with those of other workers into one
-  // transaction (LevelDB's write path), and mirrors it into state_.
+  // Commits `change` and waits for it. A job's last commit does not wait:
+  // RunJob queues it, and the job completes once it is committed.
   Status Commit(StateChange change);
+  // Stops the apply when the state cannot be written.
+  Status StateFailed(const Status& s);
   void Emit(ApplyEvent event);
 
   const Descriptor& descriptor_;
@@ -131,36 +150,37 @@ class Applier {
   Status state_error_;
   ApplyResult* result_ = nullptr;
 
-  // Commit batching and the live state.
-  struct Writer {
-    StateChange* change = nullptr;
-    Status status;
-    bool done = false;
-    std::condition_variable cv;
-  };
-  std::mutex commit_mu_;
-  std::deque<Writer*> writers_;
-  StateSnapshot state_;  // guarded by commit_mu_
-  int commits_ = 0;
+  // Commits, batched across workers, and the state they made.
+  std::unique_ptr<CommitQueue> queue_;
   std::mutex observer_mu_;
 };
 
 Status Applier::Run(ApplyResult* result) {
   result_ = result;
-  Status s = store_->Load(&state_);
+  StateSnapshot state;
+  Status s = store_->Load(&state);
   if (!s.ok()) return s;
   // The counts the plan makes are the user's intent: record them first —
   // unless the state changed since the plan was made (occam serve decided
   // a new count meanwhile): that newer decision stands, and the next plan
   // carries it out.
-  if (options_.record_counts && state_.serial == plan_.serial) {
-    StateChange counts;
+  StateChange counts;
+  if (options_.record_counts && state.serial == plan_.serial) {
     counts.set_desired = plan_.desired_counts;
-    for (const auto& [node, count] : state_.desired_counts) {
+    for (const auto& [node, count] : state.desired_counts) {
       if (!plan_.desired_counts.count(node)) {
         counts.clear_desired.push_back(node);
       }
     }
+  }
+  queue_ = std::make_unique<CommitQueue>(store_, std::move(state));
+  queue_->set_hook([this](int n, bool written) {
+    if (n == (written ? options_.crash_after_commit
+                      : options_.crash_before_commit)) {
+      kill(getpid(), SIGKILL);
+    }
+  });
+  if (!counts.empty()) {
     s = Commit(std::move(counts));
     if (!s.ok()) return s;
   }
@@ -311,44 +331,59 @@ bool Applier::Stopping() const {
 }
 
 void Applier::Worker() {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    cv_.wait(lock, [this] {
-      return !ready_.empty() || unfinished_ == 0 || Stopping();
-    });
-    if (unfinished_ == 0 || Stopping() || ready_.empty()) {
-      cv_.notify_all();
-      return;
-    }
-    int id = ready_.front();
-    ready_.pop_front();
-    Job& job = jobs_[id];
-    job.outcome = Job::Outcome::kRunning;
-    lock.unlock();
+  for (int id = NextJob(); id >= 0; id = NextJob()) RunJob(id);
+}
 
-    const ResourceChange& c = *job.change;
-    std::string address = JobAddress(job);
-    Emit({ApplyEvent::Kind::kStart, address, OperationName(job.kind), "", 0,
-          ""});
-    auto start = Clock::now();
-    Status s = job.kind == Job::Kind::kCreate   ? Create(c)
+int Applier::NextJob() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] {
+    return !ready_.empty() || unfinished_ == 0 || Stopping();
+  });
+  if (unfinished_ == 0 || Stopping() || ready_.empty()) {
+    cv_.notify_all();
+    return -1;
+  }
+  int id = ready_.front();
+  ready_.pop_front();
+  jobs_[id].outcome = Job::Outcome::kRunning;
+  return id;
+}
+
+void Applier::RunJob(int id) {
+  const Job& job = jobs_[id];
+  const ResourceChange& c = *job.change;
+  Emit({ApplyEvent::Kind::kStart, JobAddress(job), OperationName(job.kind),
+        "", 0, ""});
+  auto start = Clock::now();
+  JobEnd end = job.kind == Job::Kind::kCreate   ? Create(c)
                : job.kind == Job::Kind::kUpdate ? Update(c)
                : job.kind == Job::Kind::kDelete ? Delete(c)
                                                 : DeleteDeposed(c);
-    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    std::string id_after;
-    {
-      std::lock_guard<std::mutex> commit_lock(commit_mu_);
-      auto it = state_.instances.find(c.address);
-      if (it != state_.instances.end()) id_after = it->second.provider_id;
-    }
-    Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail,
-          address, OperationName(job.kind), id_after, seconds,
-          s.ok() ? "" : s.message()});
-
-    lock.lock();
-    Finish(id, s.ok(), address + ": " + s.message());
+  if (end.record.empty()) {
+    Complete(id, start, end.status);
+    return;
   }
+  // Not waiting for the commit lets this worker start its next job, and
+  // lets that job's intent share a transaction with this record.
+  queue_->CommitThen(std::move(end.record),
+                     [this, id, start, status = end.status](const Status& s) {
+                       Complete(id, start, s.ok() ? status : StateFailed(s));
+                     });
+}
+
+void Applier::Complete(int id, Clock::time_point start, const Status& s) {
+  const Job& job = jobs_[id];
+  std::string address = JobAddress(job);
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::string object_id = queue_->Inspect([&](const StateSnapshot& state) {
+    auto it = state.instances.find(job.change->address);
+    return it == state.instances.end() ? std::string() : it->second.provider_id;
+  });
+  Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail,
+        address, OperationName(job.kind), object_id, seconds,
+        s.ok() ? "" : s.message()});
+  std::lock_guard<std::mutex> lock(mu_);
+  Finish(id, s.ok(), address + ": " + s.message());
 }
 
 void Applier::Finish(int id, bool ok, const std::string& error) {
@@ -416,12 +451,11 @@ Status Applier::Configure(const ResourceChange& c, InstanceConfig* config) {
   const NodeSpec& node = descriptor_.nodes[index];
   InfraIdentity infra{plan_.infra_id, descriptor_.infra_name, descriptor_.user_id};
   Diagnostics diags;
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    LiveAddressBook book(state_);
+  queue_->Inspect([&](const StateSnapshot& state) {
+    LiveAddressBook book(state);
     RenderInstanceConfig(node, InstanceScope(infra, node, c.index, book),
                          config, &diags);
-  }
+  });
   auto count = plan_.desired_counts.find(c.node);
   if (count != plan_.desired_counts.end()) {
     SetCountAttribute(node, count->second, &config->value);
@@ -452,27 +486,33 @@ ResourceInstance Applier::Record(const ResourceChange& c,
   return r;
 }
 
-Status Applier::Create(const ResourceChange& c) {
+bool Applier::Committed(const std::string& address,
+                        ResourceInstance* out) const {
+  return queue_->Inspect([&](const StateSnapshot& state) {
+    auto it = state.instances.find(address);
+    if (it == state.instances.end()) return false;
+    *out = it->second;
+    return true;
+  });
+}
+
+JobEnd Applier::Create(const ResourceChange& c) {
   Status s;
   Provider* provider = ProviderFor(c, &s);
   InstanceConfig config;
   if (provider) s = Configure(c, &config);
-  if (!s.ok()) return s;
+  if (!s.ok()) return {s};
   ResourceInstance r = Record(c, config, InstanceStatus::kCreating);
-  if (c.create_before_destroy) {
+  ResourceInstance old;
+  if (c.create_before_destroy && Committed(c.address, &old)) {
     // The old object stays until its successor is ready; the state keeps
     // its id so that no crash can orphan it.
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    auto it = state_.instances.find(c.address);
-    if (it != state_.instances.end()) {
-      r.deposed = it->second.provider_id.empty() ? it->second.deposed
-                                                 : it->second.provider_id;
-    }
+    r.deposed = old.provider_id.empty() ? old.deposed : old.provider_id;
   }
   StateChange intent;
   intent.put.push_back(r);
   s = Commit(std::move(intent));
-  if (!s.ok()) return s;
+  if (!s.ok()) return {s};
 
   ResourceRequest request{c.address, config.value, r.tags};
   ResourceObject object;
@@ -488,53 +528,46 @@ Status Applier::Create(const ResourceChange& c) {
   // plan replaces it.
   r.status = created.ok() ? InstanceStatus::kReady : InstanceStatus::kTainted;
   r.created_serial = -1;
-  StateChange outcome;
-  outcome.put.push_back(r);
-  s = Commit(std::move(outcome));
-  return s.ok() ? created : s;
+  JobEnd end{created};
+  end.record.put.push_back(std::move(r));
+  return end;
 }
 
-Status Applier::Update(const ResourceChange& c) {
+JobEnd Applier::Update(const ResourceChange& c) {
   Status s;
   Provider* provider = ProviderFor(c, &s);
   InstanceConfig config;
   if (provider) s = Configure(c, &config);
-  if (!s.ok()) return s;
+  if (!s.ok()) return {s};
   ResourceInstance r;
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    r = state_.instances.at(c.address);
+  if (!Committed(c.address, &r)) {
+    return {Status::Internal("no state for " + c.address)};
   }
   ResourceObject object;
   s = provider->Update(r.provider_id,
                        {c.address, config.value,
                         MakeOwnershipTags(plan_.lineage, c.address)},
                        &object);
-  if (!s.ok()) return s;
+  if (!s.ok()) return {s};
   r.attributes = StoredJson(config.value);
   r.sensitive = StoredJson(config.sensitive);
   r.outputs = StoredJson(object.outputs);
-  StateChange change;
-  change.put.push_back(r);
-  return Commit(std::move(change));
+  JobEnd end;
+  end.record.put.push_back(std::move(r));
+  return end;
 }
 
-Status Applier::Delete(const ResourceChange& c) {
+JobEnd Applier::Delete(const ResourceChange& c) {
   Status s;
   Provider* provider = ProviderFor(c, &s);
-  if (!provider) return s;
+  if (!provider) return {s};
   ResourceInstance r;
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    auto it = state_.instances.find(c.address);
-    if (it == state_.instances.end()) return Status::Ok();
-    r = it->second;
-  }
+  if (!Committed(c.address, &r)) return {};
   r.status = InstanceStatus::kDeleting;
   StateChange intent;
   intent.put.push_back(r);
   s = Commit(std::move(intent));
-  if (!s.ok()) return s;
+  if (!s.ok()) return {s};
   if (!r.provider_id.empty()) s = provider->Delete(r.provider_id);
   if (s.ok() && !r.deposed.empty()) s = provider->Delete(r.deposed);
   // Objects an interrupted create left behind carry the same tags.
@@ -546,23 +579,18 @@ Status Applier::Delete(const ResourceChange& c) {
   for (const ResourceObject& o : leftovers) {
     if (s.ok()) s = provider->Delete(o.id);
   }
-  if (!s.ok()) return s;
-  StateChange removal;
-  removal.remove.push_back(c.address);
-  return Commit(std::move(removal));
+  if (!s.ok()) return {s};
+  JobEnd end;
+  end.record.remove.push_back(c.address);
+  return end;
 }
 
-Status Applier::DeleteDeposed(const ResourceChange& c) {
+JobEnd Applier::DeleteDeposed(const ResourceChange& c) {
   Status s;
   Provider* provider = ProviderFor(c, &s);
-  if (!provider) return s;
+  if (!provider) return {s};
   ResourceInstance r;
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    auto it = state_.instances.find(c.address);
-    if (it == state_.instances.end()) return Status::Ok();
-    r = it->second;
-  }
+  if (!Committed(c.address, &r)) return {};
   // The object the plan saw deposed, and the one the state names now
   // (a create-before-destroy of this apply may have deposed another).
   std::vector<std::string> ids;
@@ -585,56 +613,22 @@ Status Applier::DeleteDeposed(const ResourceChange& c) {
   for (const ResourceObject& o : leftovers) {
     if (s.ok() && o.id != r.provider_id) s = provider->Delete(o.id);
   }
-  if (!s.ok() || r.deposed.empty()) return s;
+  if (!s.ok() || r.deposed.empty()) return {s};
   r.deposed.clear();
-  StateChange change;
-  change.put.push_back(r);
-  return Commit(std::move(change));
+  JobEnd end;
+  end.record.put.push_back(std::move(r));
+  return end;
 }
 
 Status Applier::Commit(StateChange change) {
-  std::unique_lock<std::mutex> lock(commit_mu_);
-  Writer self;
-  self.change = &change;
-  writers_.push_back(&self);
-  self.cv.wait(lock, [&] { return self.done || writers_.front() == &self; });
-  if (self.done) return self.status;
+  Status s = queue_->Commit(std::move(change));
+  return s.ok() ? s : StateFailed(s);
+}
 
-  // Leader: commit every queued change in one transaction.
-  StateChange batch;
-  std::vector<Writer*> members(writers_.begin(), writers_.end());
-  for (Writer* w : members) {
-    for (ResourceInstance& r : w->change->put) {
-      if (r.created_serial < 0) r.created_serial = state_.serial + 1;
-      batch.put.push_back(std::move(r));
-    }
-    for (auto& a : w->change->remove) batch.remove.push_back(std::move(a));
-    for (auto& [k, v] : w->change->set_desired) batch.set_desired[k] = v;
-    for (auto& n : w->change->clear_desired) batch.clear_desired.push_back(n);
-    for (auto& e : w->change->events) batch.events.push_back(std::move(e));
-  }
-  lock.unlock();
-  ++commits_;
-  if (commits_ == options_.crash_before_commit) kill(getpid(), SIGKILL);
-  int64_t serial = 0;
-  Status s = store_->Commit(batch, &serial);
-  lock.lock();
-  if (s.ok()) {
-    ApplyChange(batch, &state_);
-    state_.serial = serial;
-  } else {
-    std::lock_guard<std::mutex> scheduler(mu_);
-    state_error_ = s;
-    cv_.notify_all();
-  }
-  if (commits_ == options_.crash_after_commit) kill(getpid(), SIGKILL);
-  for (Writer* w : members) {
-    writers_.pop_front();
-    w->status = s;
-    w->done = true;
-    w->cv.notify_one();
-  }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+Status Applier::StateFailed(const Status& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_error_.ok()) state_error_ = s;
+  cv_.notify_all();
   return s;
 }
 

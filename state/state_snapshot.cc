@@ -64,6 +64,19 @@ std::vector<const ResourceInstance*> StateSnapshot::InstancesOf(
   return out;
 }
 
+namespace {
+
+void ApplyCounts(const StateChange& change, StateSnapshot* snapshot) {
+  for (const auto& [node, count] : change.set_desired) {
+    snapshot->desired_counts[node] = count;
+  }
+  for (const std::string& node : change.clear_desired) {
+    snapshot->desired_counts.erase(node);
+  }
+}
+
+}  // namespace
+
 void ApplyChange(const StateChange& change, StateSnapshot* snapshot) {
   for (const std::string& address : change.remove) {
     snapshot->instances.erase(address);
@@ -71,12 +84,18 @@ void ApplyChange(const StateChange& change, StateSnapshot* snapshot) {
   for (const ResourceInstance& instance : change.put) {
     snapshot->instances[instance.address] = instance;
   }
-  for (const auto& [node, count] : change.set_desired) {
-    snapshot->desired_counts[node] = count;
+  ApplyCounts(change, snapshot);
+}
+
+void ApplyChange(StateChange&& change, StateSnapshot* snapshot) {
+  for (const std::string& address : change.remove) {
+    snapshot->instances.erase(address);
   }
-  for (const std::string& node : change.clear_desired) {
-    snapshot->desired_counts.erase(node);
+  for (ResourceInstance& instance : change.put) {
+    std::string address = instance.address;
+    snapshot->instances[address] = std::move(instance);
   }
+  ApplyCounts(change, snapshot);
 }
 
 }  // namespace occam

@@ -100,5 +100,7 @@ struct StateChange {
 
 // Applies `change` to `snapshot` in memory (serial not touched).
 void ApplyChange(const StateChange& change, StateSnapshot* snapshot);
+// The same, moving what `change` puts instead of copying it.
+void ApplyChange(StateChange&& change, StateSnapshot* snapshot);
 
 }  // namespace occam
