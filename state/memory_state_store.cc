@@ -10,11 +10,13 @@ MemoryStateStore::MemoryStateStore(std::string lineage, std::string infra_id) {
 }
 
 Status MemoryStateStore::Load(StateSnapshot* out) {
+  std::lock_guard<std::mutex> lock(mu_);
   *out = snapshot_;
   return Status::Ok();
 }
 
 Status MemoryStateStore::Commit(const StateChange& change, int64_t* serial) {
+  std::lock_guard<std::mutex> lock(mu_);
   ApplyChange(change, &snapshot_);
   *serial = ++snapshot_.serial;
   for (Event e : change.events) {
@@ -26,6 +28,7 @@ Status MemoryStateStore::Commit(const StateChange& change, int64_t* serial) {
 }
 
 Status MemoryStateStore::Events(int limit, std::vector<Event>* out) {
+  std::lock_guard<std::mutex> lock(mu_);
   out->clear();
   for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
     if (limit > 0 && static_cast<int>(out->size()) == limit) break;
@@ -35,6 +38,7 @@ Status MemoryStateStore::Events(int limit, std::vector<Event>* out) {
 }
 
 Status MemoryStateStore::TryLock(const LockInfo& me, LockInfo* holder) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (lock_) {
     *holder = *lock_;
     return Status::Busy("the state is locked");
@@ -44,6 +48,7 @@ Status MemoryStateStore::TryLock(const LockInfo& me, LockInfo* holder) {
 }
 
 Status MemoryStateStore::Unlock(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (!lock_ || lock_->id != id) {
     return Status::NotFound("no lock with id " + id);
   }
@@ -52,6 +57,7 @@ Status MemoryStateStore::Unlock(const std::string& id) {
 }
 
 Status MemoryStateStore::CurrentLock(std::optional<LockInfo>* holder) {
+  std::lock_guard<std::mutex> lock(mu_);
   *holder = lock_;
   return Status::Ok();
 }

@@ -1,6 +1,10 @@
 // A StateStore in memory: the fake for tests of the planner and apply.
 // Behaves as the SQLite store does, but nothing survives the object.
+// Unlike a real store, it may be used by several threads at once, as
+// tests do to stand for several processes sharing a state file.
 #pragma once
+
+#include <mutex>
 
 #include "state/state_store.h"
 
@@ -18,6 +22,7 @@ class MemoryStateStore : public StateStore {
   Status CurrentLock(std::optional<LockInfo>* holder) override;
 
  private:
+  std::mutex mu_;
   StateSnapshot snapshot_;
   std::vector<Event> events_;  // oldest first
   std::optional<LockInfo> lock_;
