@@ -66,9 +66,10 @@ class Routes : public std::enable_shared_from_this<Routes> {
       res.set_content(self->metrics_->Render(),
                       "text/plain; version=0.0.4; charset=utf-8");
     });
-    server->Post("/api/v1/alerts", Guard("alerts", [self](auto& req, auto& res) {
-      self->Alerts(req, res);
-    }));
+    server->Post("/api/v1/alerts",
+                 WithBody(Guard("alerts", [self](auto& req, auto& res) {
+                   self->Alerts(req, res);
+                 })));
     server->Get(R"(/infrastructures/?)", [self](auto&, auto& res) {
       Reply(res, 200, json::array({self->daemon_->infra_id()}));
     });
@@ -76,14 +77,41 @@ class Routes : public std::enable_shared_from_this<Routes> {
       self->Describe(req, res);
     });
     server->Post(R"(/infrastructures/([^/]+)/(scaleup|scaledown|scaleto)/([^/]+)(?:/([^/]+))?/?)",
-                 Guard("scale", [self](auto& req, auto& res) {
+                 WithBody(Guard("scale", [self](auto& req, auto& res) {
                    self->ScaleRoute(req, res);
-                 }));
+                 })));
   }
 
  private:
   using Handler = std::function<void(const httplib::Request&,
                                      httplib::Response&)>;
+
+  // httplib 0.11 reads a POST body up to the end of the connection when
+  // the request has neither Content-Length nor Transfer-Encoding, and
+  // answers 400 five seconds later. That is how `curl -X POST URL` sends
+  // one — how Occopus's documentation scales a node. Such a request has no
+  // body (RFC 9112, section 6.3): this reads one only when it is announced.
+  static httplib::Server::HandlerWithContentReader WithBody(Handler inner) {
+    return [inner](const httplib::Request& req, httplib::Response& res,
+                   const httplib::ContentReader& read) {
+      httplib::Request with_body = req;
+      if (req.has_header("Content-Length") ||
+          req.has_header("Transfer-Encoding")) {
+        bool ok = read([&](const char* data, size_t size) {
+          with_body.body.append(data, size);
+          return true;
+        });
+        if (!ok) {
+          // Too large (413, set by httplib) or cut short; what is left of
+          // it must not be read as the next request.
+          if (res.status == -1) res.status = 400;
+          res.set_header("Connection", "close");
+          return;
+        }
+      }
+      inner(with_body, res);
+    };
+  }
 
   // Checks the bearer token and counts the request.
   Handler Guard(std::string route, Handler inner) {

@@ -190,7 +190,14 @@ TEST_F(ServeCliTest, AlertsAndRestScaleTheInfrastructure) {
   EXPECT_EQ("app[1]", groups[1]["labels"]["instance"]);
   EXPECT_EQ(id, groups[1]["labels"]["infra_id"]);
 
-  // The Occopus REST API scales too, within [min, max].
+  // The Occopus REST API scales too, within [min, max]; also as Occopus's
+  // documentation calls it, `curl -X POST URL`: no body, no Content-Length.
+  CommandResult bare = testing::RunCommand(
+      "curl -s -o /dev/null -w '%{http_code}' --max-time 3 -X POST "
+      "-H 'Authorization: Bearer " + token_ + "' http://127.0.0.1:" + port_ +
+      "/infrastructures/" + id + "/scaleup/app");
+  EXPECT_EQ("200", bare.out);
+  EXPECT_EQ(3, Infra()["app"]["scaling"]["target"]);
   EXPECT_EQ(200, Http("POST", "/infrastructures/" + id + "/scaleto/app/9"));
   ASSERT_TRUE(WaitForApps(5));
   EXPECT_EQ(200, Http("POST", "/infrastructures/" + id + "/scaledown/app/3"));
