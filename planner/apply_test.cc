@@ -82,6 +82,26 @@ class RecordingProvider : public Provider {
   std::atomic<int> in_flight_{0}, max_concurrent_{0}, next_ip_{0};
 };
 
+// The in-memory store, made to fail every commit from the Nth on (a full
+// disk, a state file gone read-only).
+class FailingStore : public MemoryStateStore {
+ public:
+  using MemoryStateStore::MemoryStateStore;
+  Status Commit(const StateChange& change, int64_t* serial) override {
+    if (fail_from_ > 0 && ++commits_ >= fail_from_) {
+      return Status::Internal("disk full");
+    }
+    return MemoryStateStore::Commit(change, serial);
+  }
+  void FailFromCommit(int n) {
+    commits_ = 0;
+    fail_from_ = n;
+  }
+
+ private:
+  std::atomic<int> commits_{0}, fail_from_{0};
+};
+
 class FakeHealth : public HealthChecker {
  public:
   Status WaitReady(const HealthCheckSpec& spec, const json&,
@@ -157,7 +177,7 @@ class ApplyTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  MemoryStateStore store_;
+  FailingStore store_;
   ProviderRegistry providers_;
   RecordingProvider* provider_;
   FakeHealth health_;
@@ -401,6 +421,42 @@ TEST_F(ApplyTest, InterruptedApplyStartsNothing) {
   EXPECT_TRUE(result.interrupted);
   EXPECT_EQ(4u, result.skipped.size());
   EXPECT_TRUE(provider_->calls().empty());
+}
+
+// When the state stops taking commits, the apply stops: no provider call
+// without its intent recorded, no hang, the store's error returned.
+TEST_F(ApplyTest, AStateThatCannotBeWrittenStopsTheApply) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 8}}]\n");
+  for (int fail_from : {1, 2, 3, 4, 5, 8}) {
+    SCOPED_TRACE("failing from commit " + std::to_string(fail_from));
+    ASSERT_TRUE(PlanAndApply(3, /*destroy=*/true).ok());
+    StateSnapshot state = State();
+    Plan plan;
+    Diagnostics diags;
+    ASSERT_TRUE(MakePlan(descriptor_, graph_, state, &plan, &diags));
+    size_t calls_before = provider_->calls().size();
+    store_.FailFromCommit(fail_from);
+    ApplyOptions options;
+    options.parallelism = 3;
+    ApplyResult result;
+    Status s = ApplyPlan(descriptor_, plan, &store_, &providers_, &health_,
+                         nullptr, options, &result);
+    store_.FailFromCommit(0);
+    EXPECT_EQ("disk full", s.message());
+    EXPECT_LT(result.added, 8);
+    // Every object created has its intent (or result) in the state: the
+    // next apply finds it by its tags.
+    StateSnapshot after = State();
+    std::vector<std::string> calls = provider_->calls();
+    for (size_t i = calls_before; i < calls.size(); ++i) {
+      EXPECT_EQ(std::string::npos, calls[i].find("WITHOUT INTENT")) << calls[i];
+      std::string address = calls[i].substr(calls[i].find(' ') + 1);
+      EXPECT_EQ(1u, after.instances.count(address)) << calls[i];
+    }
+  }
+  // And once it can, the next apply converges.
+  EXPECT_TRUE(PlanAndApply(3).ok());
+  EXPECT_EQ(8u, State().instances.size());
 }
 
 }  // namespace
