@@ -39,7 +39,8 @@ class CommitQueue {
   // Queues `change` and returns; `done` runs once it is committed, on the
   // thread that committed it (this one, when no commit was running), with
   // no lock of the queue held. A change gets a serial after every change
-  // queued before it.
+  // queued before it. `done` may call CommitThen, not Commit: the thread
+  // running it leads the queue, and Commit would wait for itself.
   void CommitThen(StateChange change, Done done);
 
   // Calls `read` with the snapshot, under the queue's lock: keep it short,
