@@ -276,6 +276,31 @@ TEST_F(ApplyCliTest, KillAtEveryCommitThenConverge) {
   }
 }
 
+// The same at the default parallelism, where one transaction carries the
+// intents and results of several app instances: killed before or after
+// any of its commits, the apply converges on the rerun.
+TEST_F(ApplyCliTest, KillDuringAParallelApplyThenConverge) {
+  // db, then manager, then four apps: at least eight commits (the counts,
+  // two each for db and manager, one or more for the apps' intents and for
+  // their results, the closing event).
+  for (const char* when : {"AFTER", "BEFORE"}) {
+    for (int k = 1; k <= 8; ++k) {
+      SCOPED_TRACE(std::string("crash ") + when + " commit " + std::to_string(k));
+      ASSERT_EQ(0, Occam("scale app 4 -f infra.yaml").exit_code);
+      CommandResult crashed = Occam(
+          "apply -f infra.yaml --auto-approve",
+          std::string("OCCAM_CRASH_") + when + "_COMMIT=" + std::to_string(k));
+      EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
+      ForceUnlockIfStale();
+      CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
+      ASSERT_EQ(0, rerun.exit_code) << rerun.out;
+      ExpectConverged(6);
+      ASSERT_EQ(0, Occam("destroy --auto-approve").exit_code);
+      EXPECT_TRUE(ProcessesOf(Lineage()).empty());
+    }
+  }
+}
+
 TEST_F(ApplyCliTest, KillDuringScaleDownThenConverge) {
   ASSERT_EQ(0, Occam("scale app 4 -f infra.yaml").exit_code);
   ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
