@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "planner/compiler.h"
-#include "planner/yaml_reader.h"
+#include "descriptor/compiler.h"
+#include "descriptor/yaml_reader.h"
 
 namespace occam {
 namespace {

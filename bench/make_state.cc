@@ -8,7 +8,7 @@
 #include <iostream>
 #include <string>
 
-#include "planner/compiler.h"
+#include "descriptor/compiler.h"
 #include "planner/planner.h"
 #include "state/sqlite_state_store.h"
 

@@ -13,7 +13,7 @@
 #include "cli/descriptor_options.h"
 #include "cli/plan_render.h"
 #include "cli/state_options.h"
-#include "planner/apply.h"
+#include "apply/apply.h"
 #include "planner/plan_file.h"
 #include "planner/planner.h"
 #include "planner/refresh.h"

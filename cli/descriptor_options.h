@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iosfwd>
 
-#include "planner/compiler.h"
+#include "descriptor/compiler.h"
 
 namespace occam {
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "planner/descriptor.h"
-#include "planner/node_graph.h"
+#include "descriptor/descriptor.h"
+#include "descriptor/node_graph.h"
 
 namespace occam {
 

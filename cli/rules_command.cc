@@ -7,7 +7,7 @@
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
 #include "cli/state_options.h"
-#include "planner/alert_rules.h"
+#include "autoscale/alert_rules.h"
 
 namespace occam {
 namespace {

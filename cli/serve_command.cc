@@ -3,7 +3,6 @@
 // re-plans and applies them; SIGTERM or SIGINT finish the running apply and
 // exit 0.
 #include <fcntl.h>
-#include <httplib.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,8 +15,8 @@
 #include "base/uuid.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
-#include "cli/serve_daemon.h"
-#include "cli/serve_http.h"
+#include "autoscale/serve_daemon.h"
+#include "autoscale/serve_http.h"
 #include "cli/state_options.h"
 
 namespace occam {
@@ -114,14 +113,8 @@ int RunServe(const ServeOptions& o) {
                      std::move(applies), &providers, &health, &metrics,
                      options);
 
-  httplib::Server server;
-  AddServeRoutes(&server, &daemon, &metrics, token);
-  if (port == 0) {
-    port = server.bind_to_any_port(host);
-  } else if (!server.bind_to_port(host, port)) {
-    port = -1;
-  }
-  if (port < 0) {
+  ServeHttp server(&daemon, &metrics, token);
+  if (!server.Bind(host, port, &port).ok()) {
     return ReportError(Status::Unavailable("cannot listen on " + o.listen +
                                            "; is the port taken?"),
                        std::cerr);
@@ -134,11 +127,11 @@ int RunServe(const ServeOptions& o) {
             << " listening on http://" << host << ":" << port
             << (token.empty() ? " (no authentication)" : "") << std::endl;
 
-  std::thread http([&] { server.listen_after_bind(); });
+  std::thread http([&] { server.Run(); });
   std::thread loop([&] { daemon.Run(); });
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::cout << "occam serve: stopping after the running apply" << std::endl;
-  server.stop();
+  server.Stop();
   daemon.Stop();
   http.join();
   loop.join();

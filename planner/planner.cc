@@ -5,9 +5,9 @@
 #include <set>
 
 #include "base/sha256.h"
-#include "planner/instance_config.h"
-#include "planner/instance_scope.h"
-#include "planner/value_json.h"
+#include "descriptor/instance_config.h"
+#include "descriptor/instance_scope.h"
+#include "descriptor/value_json.h"
 #include "providers/resource_schema.h"
 
 namespace occam {

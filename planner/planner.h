@@ -5,8 +5,8 @@
 #pragma once
 
 #include "base/diagnostic.h"
-#include "planner/descriptor.h"
-#include "planner/node_graph.h"
+#include "descriptor/descriptor.h"
+#include "descriptor/node_graph.h"
 #include "planner/plan.h"
 #include "state/state_snapshot.h"
 

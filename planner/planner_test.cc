@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "planner/compiler.h"
+#include "descriptor/compiler.h"
 #include "tests/temp_dir.h"
 
 namespace occam {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "planner/descriptor.h"
+#include "descriptor/descriptor.h"
 #include "state/state_snapshot.h"
 
 namespace occam {

@@ -1,0 +1,652 @@
+#include "apply/apply.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "descriptor/instance_config.h"
+#include "descriptor/instance_scope.h"
+#include "state/commit_queue.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct Job {
+  // kDeleteDeposed deletes the object a create-before-destroy replaced:
+  // after the successor is ready, or as the plan's deposed change.
+  enum class Kind { kCreate, kUpdate, kDelete, kDeleteDeposed };
+  enum class Outcome { kPending, kRunning, kDone, kFailed, kSkipped };
+  Kind kind = Kind::kCreate;
+  const ResourceChange* change = nullptr;
+  std::vector<int> dependents;
+  int waiting = 0;  // unfinished jobs this one waits for
+  Outcome outcome = Outcome::kPending;
+  std::string blocked_by;  // the failed job that made this one skip
+};
+
+const char* OperationName(Job::Kind kind) {
+  switch (kind) {
+    case Job::Kind::kCreate:
+      return "create";
+    case Job::Kind::kUpdate:
+      return "update";
+    case Job::Kind::kDelete:
+    case Job::Kind::kDeleteDeposed:
+      return "delete";
+  }
+  return "";
+}
+
+// How a job ends: with `status`, once `record` is committed (when it is
+// not empty).
+struct JobEnd {
+  JobEnd() = default;
+  JobEnd(Status s) : status(std::move(s)) {}  // NOLINT: ends with no record
+  Status status;
+  StateChange record;
+};
+
+// How progress lines name the job's object.
+std::string JobAddress(const Job& job) {
+  return job.kind == Job::Kind::kDeleteDeposed
+             ? job.change->address + " (deposed)"
+             : job.change->address;
+}
+
+// getip() and friends during apply: the addresses instances have now.
+class LiveAddressBook : public AddressBook {
+ public:
+  explicit LiveAddressBook(const StateSnapshot& state) : state_(state) {}
+
+  TemplateValue Ip(const std::string& node, bool private_ip) const override {
+    for (const ResourceInstance* r : state_.InstancesOf(node)) {
+      if (r->status != InstanceStatus::kReady) continue;
+      const json& out = r->outputs.value();
+      std::string key = private_ip && out.contains("private_ip") ? "private_ip" : "ip";
+      return TemplateValue::Text(out.value(key, ""));
+    }
+    return TemplateValue::Unknown();
+  }
+
+  TemplateValue AllIps(const std::string& node) const override {
+    std::string list = "[";
+    for (const ResourceInstance* r : state_.InstancesOf(node)) {
+      if (r->status != InstanceStatus::kReady) continue;
+      list += (list.size() > 1 ? ", '" : "'") +
+              r->outputs.value().value("ip", "") + "'";
+    }
+    return TemplateValue::Text(list + "]");
+  }
+
+ private:
+  const StateSnapshot& state_;
+};
+
+class Applier {
+ public:
+  Applier(const Descriptor& descriptor, const Plan& plan, StateStore* store,
+          ProviderRegistry* providers, HealthChecker* health,
+          ApplyObserver* observer, const ApplyOptions& options)
+      : descriptor_(descriptor), plan_(plan), store_(store),
+        providers_(providers), health_(health), observer_(observer),
+        options_(options) {}
+
+  Status Run(ApplyResult* result);
+
+ private:
+  // Scheduling.
+  void BuildJobs();
+  void Worker();
+  int NextJob();  // -1: no more work for this worker
+  void RunJob(int job);
+  // Reports how `job` ended and releases or skips its dependents.
+  void Complete(int job, Clock::time_point start, const Status& status);
+  bool Stopping() const;
+  void Finish(int job, bool ok, const std::string& error);
+  void SkipDependents(int job);
+
+  // One job each.
+  JobEnd Create(const ResourceChange& c);
+  JobEnd Update(const ResourceChange& c);
+  JobEnd Delete(const ResourceChange& c);
+  JobEnd DeleteDeposed(const ResourceChange& c);
+  Status Configure(const ResourceChange& c, InstanceConfig* config);
+  Provider* ProviderFor(const ResourceChange& c, Status* error);
+  ResourceInstance Record(const ResourceChange& c, const InstanceConfig& config,
+                          InstanceStatus status);
+  // The instance at `address` as committed so far; false when none.
+  bool Committed(const std::string& address, ResourceInstance* out) const;
+
+  // Commits `change` and waits for it. A job's last commit does not wait:
+  // RunJob queues it, and the job completes once it is committed.
+  Status Commit(StateChange change);
+  // Stops the apply when the state cannot be written.
+  Status StateFailed(const Status& s);
+  void Emit(ApplyEvent event);
+
+  const Descriptor& descriptor_;
+  const Plan& plan_;
+  StateStore* store_;
+  ProviderRegistry* providers_;
+  HealthChecker* health_;
+  ApplyObserver* observer_;
+  ApplyOptions options_;
+
+  // Scheduler state.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Job> jobs_;
+  std::deque<int> ready_;
+  int unfinished_ = 0;
+  Status state_error_;
+  ApplyResult* result_ = nullptr;
+
+  // Commits, batched across workers, and the state they made.
+  std::unique_ptr<CommitQueue> queue_;
+  std::mutex observer_mu_;
+};
+
+Status Applier::Run(ApplyResult* result) {
+  result_ = result;
+  StateSnapshot state;
+  Status s = store_->Load(&state);
+  if (!s.ok()) return s;
+  // The counts the plan makes are the user's intent: record them first —
+  // unless the state changed since the plan was made (occam serve decided
+  // a new count meanwhile): that newer decision stands, and the next plan
+  // carries it out.
+  StateChange counts;
+  if (options_.record_counts && state.serial == plan_.serial) {
+    counts.set_desired = plan_.desired_counts;
+    for (const auto& [node, count] : state.desired_counts) {
+      if (!plan_.desired_counts.count(node)) {
+        counts.clear_desired.push_back(node);
+      }
+    }
+  }
+  queue_ = std::make_unique<CommitQueue>(store_, std::move(state));
+  queue_->set_hook([this](int n, bool written) {
+    if (n == (written ? options_.crash_after_commit
+                      : options_.crash_before_commit)) {
+      kill(getpid(), SIGKILL);
+    }
+  });
+  if (!counts.empty()) {
+    s = Commit(std::move(counts));
+    if (!s.ok()) return s;
+  }
+
+  BuildJobs();
+  int threads = std::max(1, std::min<int>(options_.parallelism,
+                                          static_cast<int>(jobs_.size())));
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads && !jobs_.empty(); ++i) {
+    workers.emplace_back([this] { Worker(); });
+  }
+  for (std::thread& t : workers) t.join();
+
+  for (Job& job : jobs_) {
+    if (job.outcome == Job::Outcome::kPending) {
+      job.outcome = Job::Outcome::kSkipped;
+      result->skipped.push_back(job.change->address);
+      Emit({ApplyEvent::Kind::kSkip, job.change->address,
+            OperationName(job.kind), "", 0,
+            job.blocked_by.empty() ? "not started: occam was interrupted"
+                                   : "not started: it depends on " +
+                                         job.blocked_by + ", which failed"});
+    }
+  }
+  result->interrupted = options_.interrupted && options_.interrupted->load();
+  Event event;
+  event.kind = "apply";
+  event.message = "apply: " + std::to_string(result->added) + " added, " +
+                  std::to_string(result->changed) + " changed, " +
+                  std::to_string(result->destroyed) + " destroyed" +
+                  (result->ok() ? "" : ", " + std::to_string(result->failed.size()) +
+                                           " failed");
+  event.detail = {{"failed", result->failed}, {"skipped", result->skipped}};
+  StateChange done;
+  done.events.push_back(event);
+  Status last = Commit(std::move(done));
+  return state_error_.ok() ? last : state_error_;
+}
+
+void Applier::BuildJobs() {
+  // Jobs by node type, to wire dependencies without quadratic scans.
+  std::map<std::string, std::vector<int>> creates, deletes;
+  std::map<std::string, int> delete_of;   // address -> its delete job
+  std::map<std::string, int> deposed_of;  // address -> the plan's deposed job
+  std::map<std::string, int> cbd_create_of;  // address -> create-before-destroy
+  for (const ResourceChange& c : plan_.changes) {
+    auto add = [&](Job::Kind kind) {
+      Job job;
+      job.kind = kind;
+      job.change = &c;
+      jobs_.push_back(job);
+      int id = static_cast<int>(jobs_.size()) - 1;
+      (kind == Job::Kind::kCreate || kind == Job::Kind::kUpdate ? creates
+                                                                : deletes)[c.node]
+          .push_back(id);
+      if (kind == Job::Kind::kDelete) delete_of[c.address] = id;
+      if (kind == Job::Kind::kDeleteDeposed && !c.deposed.empty()) {
+        deposed_of[c.address] = id;
+      }
+      if (kind == Job::Kind::kCreate && c.create_before_destroy) {
+        cbd_create_of[c.address] = id;
+      }
+    };
+    switch (c.action) {
+      case ChangeAction::kNoOp:
+        break;
+      case ChangeAction::kCreate:
+        add(Job::Kind::kCreate);
+        break;
+      case ChangeAction::kUpdate:
+        add(Job::Kind::kUpdate);
+        break;
+      case ChangeAction::kDelete:
+        add(c.deposed.empty() ? Job::Kind::kDelete : Job::Kind::kDeleteDeposed);
+        break;
+      case ChangeAction::kReplace:
+        if (c.create_before_destroy) {
+          add(Job::Kind::kCreate);
+          add(Job::Kind::kDeleteDeposed);
+        } else {
+          add(Job::Kind::kDelete);
+          add(Job::Kind::kCreate);
+        }
+        break;
+    }
+  }
+  auto wait = [&](int job, int on) {
+    jobs_[on].dependents.push_back(job);
+    ++jobs_[job].waiting;
+  };
+  // An old object a create-before-destroy replaces goes after its successor
+  // and after the instances that depend on it are built or updated.
+  auto after_successor = [&](int job, int successor) {
+    wait(job, successor);
+    const std::string& node = jobs_[successor].change->node;
+    for (const auto& [dependent, ids] : creates) {
+      for (int other : ids) {
+        const auto& deps = jobs_[other].change->dependencies;
+        if (std::find(deps.begin(), deps.end(), node) != deps.end()) {
+          wait(job, other);
+        }
+      }
+    }
+  };
+  for (int j = 0; j < static_cast<int>(jobs_.size()); ++j) {
+    const ResourceChange& c = *jobs_[j].change;
+    auto cbd = cbd_create_of.find(c.address);
+    auto deposed = deposed_of.find(c.address);
+    if (jobs_[j].kind == Job::Kind::kDeleteDeposed) {
+      if (cbd != cbd_create_of.end()) after_successor(j, cbd->second);
+      // Two deletions of deposed objects at one address: one after the other.
+      if (deposed != deposed_of.end() && deposed->second != j) {
+        wait(j, deposed->second);
+      }
+    } else if (deposed != deposed_of.end() && cbd == cbd_create_of.end()) {
+      // A deposed object left by an earlier apply goes first.
+      wait(j, deposed->second);
+    }
+    if (jobs_[j].kind == Job::Kind::kDelete ||
+        jobs_[j].kind == Job::Kind::kDeleteDeposed) {
+      // Dependents go first: every delete of a node type built after this.
+      for (const auto& [node, ids] : deletes) {
+        for (int other : ids) {
+          const auto& deps = jobs_[other].change->dependencies;
+          if (other != j && std::find(deps.begin(), deps.end(), c.node) != deps.end()) {
+            wait(j, other);
+          }
+        }
+      }
+      continue;
+    }
+    // The replaced object goes before its successor.
+    auto self = delete_of.find(c.address);
+    if (self != delete_of.end()) wait(j, self->second);
+    for (const std::string& dep : c.dependencies) {
+      for (int other : creates[dep]) wait(j, other);
+    }
+  }
+  unfinished_ = static_cast<int>(jobs_.size());
+  for (int j = 0; j < static_cast<int>(jobs_.size()); ++j) {
+    if (jobs_[j].waiting == 0) ready_.push_back(j);
+  }
+}
+
+bool Applier::Stopping() const {
+  return !state_error_.ok() ||
+         (options_.interrupted && options_.interrupted->load());
+}
+
+void Applier::Worker() {
+  for (int id = NextJob(); id >= 0; id = NextJob()) RunJob(id);
+}
+
+int Applier::NextJob() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] {
+    return !ready_.empty() || unfinished_ == 0 || Stopping();
+  });
+  if (unfinished_ == 0 || Stopping() || ready_.empty()) {
+    cv_.notify_all();
+    return -1;
+  }
+  int id = ready_.front();
+  ready_.pop_front();
+  jobs_[id].outcome = Job::Outcome::kRunning;
+  return id;
+}
+
+void Applier::RunJob(int id) {
+  const Job& job = jobs_[id];
+  const ResourceChange& c = *job.change;
+  Emit({ApplyEvent::Kind::kStart, JobAddress(job), OperationName(job.kind),
+        "", 0, ""});
+  auto start = Clock::now();
+  JobEnd end = job.kind == Job::Kind::kCreate   ? Create(c)
+               : job.kind == Job::Kind::kUpdate ? Update(c)
+               : job.kind == Job::Kind::kDelete ? Delete(c)
+                                                : DeleteDeposed(c);
+  if (end.record.empty()) {
+    Complete(id, start, end.status);
+    return;
+  }
+  // Not waiting for the commit lets this worker start its next job, and
+  // lets that job's intent share a transaction with this record.
+  queue_->CommitThen(std::move(end.record),
+                     [this, id, start, status = end.status](const Status& s) {
+                       Complete(id, start, s.ok() ? status : StateFailed(s));
+                     });
+}
+
+void Applier::Complete(int id, Clock::time_point start, const Status& s) {
+  const Job& job = jobs_[id];
+  std::string address = JobAddress(job);
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::string object_id = queue_->Inspect([&](const StateSnapshot& state) {
+    auto it = state.instances.find(job.change->address);
+    return it == state.instances.end() ? std::string() : it->second.provider_id;
+  });
+  Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail,
+        address, OperationName(job.kind), object_id, seconds,
+        s.ok() ? "" : s.message()});
+  std::lock_guard<std::mutex> lock(mu_);
+  Finish(id, s.ok(), address + ": " + s.message());
+}
+
+void Applier::Finish(int id, bool ok, const std::string& error) {
+  Job& job = jobs_[id];
+  job.outcome = ok ? Job::Outcome::kDone : Job::Outcome::kFailed;
+  --unfinished_;
+  if (ok) {
+    switch (job.kind) {
+      case Job::Kind::kCreate:
+        ++result_->added;
+        break;
+      case Job::Kind::kUpdate:
+        ++result_->changed;
+        break;
+      case Job::Kind::kDelete:
+      case Job::Kind::kDeleteDeposed:
+        ++result_->destroyed;
+        break;
+    }
+    for (int d : job.dependents) {
+      if (--jobs_[d].waiting == 0 &&
+          jobs_[d].outcome == Job::Outcome::kPending) {
+        ready_.push_back(d);
+        cv_.notify_one();  // one sleeping worker per new job, no stampede
+      }
+    }
+  } else {
+    result_->failed.push_back(error);
+    SkipDependents(id);
+  }
+  if (unfinished_ == 0 || Stopping()) cv_.notify_all();
+}
+
+// Everything that waits, directly or not, on a failed job is not started;
+// it is reported when the apply ends.
+void Applier::SkipDependents(int id) {
+  std::vector<int> stack = jobs_[id].dependents;
+  while (!stack.empty()) {
+    int d = stack.back();
+    stack.pop_back();
+    if (!jobs_[d].blocked_by.empty()) continue;
+    jobs_[d].blocked_by = jobs_[id].change->address;
+    --unfinished_;
+    for (int next : jobs_[d].dependents) stack.push_back(next);
+  }
+}
+
+Provider* Applier::ProviderFor(const ResourceChange& c, Status* error) {
+  std::string why;
+  Provider* p = providers_->Find(c.provider, &why);
+  if (!p) *error = Status::InvalidArgument(why);
+  return p;
+}
+
+// The configuration to give the provider: the plan's, with what it left
+// unknown rendered now that the instances it names exist.
+Status Applier::Configure(const ResourceChange& c, InstanceConfig* config) {
+  if (c.after_unknown->empty()) {
+    config->value = *c.after;
+    config->sensitive = *c.after_sensitive;
+    return Status::Ok();
+  }
+  int index = descriptor_.FindNode(c.node);
+  if (index < 0) return Status::Internal("no node " + c.node);
+  const NodeSpec& node = descriptor_.nodes[index];
+  InfraIdentity infra{plan_.infra_id, descriptor_.infra_name, descriptor_.user_id};
+  Diagnostics diags;
+  queue_->Inspect([&](const StateSnapshot& state) {
+    LiveAddressBook book(state);
+    RenderInstanceConfig(node, InstanceScope(infra, node, c.index, book),
+                         config, &diags);
+  });
+  auto count = plan_.desired_counts.find(c.node);
+  if (count != plan_.desired_counts.end()) {
+    SetCountAttribute(node, count->second, &config->value);
+  }
+  if (!diags.empty()) return Status::InvalidArgument(diags.ToString());
+  if (!config->unknown.empty()) {
+    return Status::Unavailable("values are still unknown after the instances "
+                               "it depends on were created: " +
+                               config->unknown.dump());
+  }
+  return Status::Ok();
+}
+
+ResourceInstance Applier::Record(const ResourceChange& c,
+                                 const InstanceConfig& config,
+                                 InstanceStatus status) {
+  ResourceInstance r;
+  r.address = c.address;
+  r.node = c.node;
+  r.index = c.index;
+  r.provider = c.provider;
+  r.status = status;
+  r.attributes = StoredJson(config.value);
+  r.sensitive = StoredJson(config.sensitive);
+  r.tags = MakeOwnershipTags(plan_.lineage, c.address);
+  r.dependencies = c.dependencies;
+  r.created_serial = -1;  // the serial of the commit that records it
+  return r;
+}
+
+bool Applier::Committed(const std::string& address,
+                        ResourceInstance* out) const {
+  return queue_->Inspect([&](const StateSnapshot& state) {
+    auto it = state.instances.find(address);
+    if (it == state.instances.end()) return false;
+    *out = it->second;
+    return true;
+  });
+}
+
+JobEnd Applier::Create(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  InstanceConfig config;
+  if (provider) s = Configure(c, &config);
+  if (!s.ok()) return {s};
+  ResourceInstance r = Record(c, config, InstanceStatus::kCreating);
+  ResourceInstance old;
+  if (c.create_before_destroy && Committed(c.address, &old)) {
+    // The old object stays until its successor is ready; the state keeps
+    // its id so that no crash can orphan it.
+    r.deposed = old.provider_id.empty() ? old.deposed : old.provider_id;
+  }
+  StateChange intent;
+  intent.put.push_back(r);
+  s = Commit(std::move(intent));
+  if (!s.ok()) return {s};
+
+  ResourceRequest request{c.address, config.value, r.tags};
+  ResourceObject object;
+  Status created = provider->Create(request, &object);
+  if (created.ok()) {
+    r.provider_id = object.id;
+    r.outputs = StoredJson(object.outputs);
+    created = health_->WaitReady(
+        HealthCheckSpec::FromConfig(config.value.value("health_check", json())),
+        object.outputs, options_.interrupted);
+  }
+  // A failed create, or one that never became healthy, is tainted: the next
+  // plan replaces it.
+  r.status = created.ok() ? InstanceStatus::kReady : InstanceStatus::kTainted;
+  r.created_serial = -1;
+  JobEnd end{created};
+  end.record.put.push_back(std::move(r));
+  return end;
+}
+
+JobEnd Applier::Update(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  InstanceConfig config;
+  if (provider) s = Configure(c, &config);
+  if (!s.ok()) return {s};
+  ResourceInstance r;
+  if (!Committed(c.address, &r)) {
+    return {Status::Internal("no state for " + c.address)};
+  }
+  ResourceObject object;
+  s = provider->Update(r.provider_id,
+                       {c.address, config.value,
+                        MakeOwnershipTags(plan_.lineage, c.address)},
+                       &object);
+  if (!s.ok()) return {s};
+  r.attributes = StoredJson(config.value);
+  r.sensitive = StoredJson(config.sensitive);
+  r.outputs = StoredJson(object.outputs);
+  JobEnd end;
+  end.record.put.push_back(std::move(r));
+  return end;
+}
+
+JobEnd Applier::Delete(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  if (!provider) return {s};
+  ResourceInstance r;
+  if (!Committed(c.address, &r)) return {};
+  r.status = InstanceStatus::kDeleting;
+  StateChange intent;
+  intent.put.push_back(r);
+  s = Commit(std::move(intent));
+  if (!s.ok()) return {s};
+  if (!r.provider_id.empty()) s = provider->Delete(r.provider_id);
+  if (s.ok() && !r.deposed.empty()) s = provider->Delete(r.deposed);
+  // Objects an interrupted create left behind carry the same tags.
+  std::vector<ResourceObject> leftovers;
+  if (s.ok()) {
+    s = provider->FindByTags(MakeOwnershipTags(plan_.lineage, c.address),
+                             &leftovers);
+  }
+  for (const ResourceObject& o : leftovers) {
+    if (s.ok()) s = provider->Delete(o.id);
+  }
+  if (!s.ok()) return {s};
+  JobEnd end;
+  end.record.remove.push_back(c.address);
+  return end;
+}
+
+JobEnd Applier::DeleteDeposed(const ResourceChange& c) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  if (!provider) return {s};
+  ResourceInstance r;
+  if (!Committed(c.address, &r)) return {};
+  // The object the plan saw deposed, and the one the state names now
+  // (a create-before-destroy of this apply may have deposed another).
+  std::vector<std::string> ids;
+  for (const std::string& id : {c.deposed, r.deposed}) {
+    if (!id.empty() && id != r.provider_id &&
+        std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      ids.push_back(id);
+    }
+  }
+  for (const std::string& id : ids) {
+    if (s.ok()) s = provider->Delete(id);
+  }
+  // A crash during an earlier create-before-destroy may have left another
+  // object with the instance's tags: all but the instance's own go.
+  std::vector<ResourceObject> leftovers;
+  if (s.ok()) {
+    s = provider->FindByTags(MakeOwnershipTags(plan_.lineage, c.address),
+                             &leftovers);
+  }
+  for (const ResourceObject& o : leftovers) {
+    if (s.ok() && o.id != r.provider_id) s = provider->Delete(o.id);
+  }
+  if (!s.ok() || r.deposed.empty()) return {s};
+  r.deposed.clear();
+  JobEnd end;
+  end.record.put.push_back(std::move(r));
+  return end;
+}
+
+Status Applier::Commit(StateChange change) {
+  Status s = queue_->Commit(std::move(change));
+  return s.ok() ? s : StateFailed(s);
+}
+
+Status Applier::StateFailed(const Status& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_error_.ok()) state_error_ = s;
+  cv_.notify_all();
+  return s;
+}
+
+void Applier::Emit(ApplyEvent event) {
+  if (!observer_) return;
+  std::lock_guard<std::mutex> lock(observer_mu_);
+  observer_->OnEvent(event);
+}
+
+}  // namespace
+
+Status ApplyPlan(const Descriptor& descriptor, const Plan& plan,
+                 StateStore* store, ProviderRegistry* providers,
+                 HealthChecker* health, ApplyObserver* observer,
+                 const ApplyOptions& options, ApplyResult* result) {
+  *result = ApplyResult();
+  return Applier(descriptor, plan, store, providers, health, observer, options)
+      .Run(result);
+}
+
+}  // namespace occam

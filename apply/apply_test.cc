@@ -1,0 +1,463 @@
+#include "apply/apply.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "descriptor/compiler.h"
+#include "planner/planner.h"
+#include "providers/dummy_provider.h"
+#include "state/memory_state_store.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+// A dummy provider that records every call, checks that the intent was
+// committed before each create, and measures concurrency.
+class RecordingProvider : public Provider {
+ public:
+  explicit RecordingProvider(StateStore* store) : store_(store) {}
+
+  Status Create(const ResourceRequest& r, ResourceObject* out) override {
+    Enter();
+    StateSnapshot s;
+    store_->Load(&s);
+    bool intent = s.instances.count(r.address) &&
+                  s.instances.at(r.address).status == InstanceStatus::kCreating;
+    Record("create " + r.address + (intent ? "" : " WITHOUT INTENT"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    Status st = inner_.Create(r, out);
+    if (st.ok()) out->outputs["ip"] = "10.0.0." + std::to_string(++next_ip_);
+    Leave();
+    return st;
+  }
+  Status Read(const std::string& id, ResourceObject* out) override {
+    return inner_.Read(id, out);
+  }
+  Status Update(const std::string& id, const ResourceRequest& r,
+                ResourceObject* out) override {
+    Record("update " + r.address);
+    return inner_.Update(id, r, out);
+  }
+  Status Delete(const std::string& id) override {
+    Enter();
+    Record("delete " + id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    Leave();
+    return inner_.Delete(id);
+  }
+  Status FindByTags(const OwnershipTags& tags,
+                    std::vector<ResourceObject>* out) override {
+    return inner_.FindByTags(tags, out);
+  }
+
+  std::vector<std::string> calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  int max_concurrent() const { return max_concurrent_; }
+
+ private:
+  void Record(const std::string& call) {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back(call);
+  }
+  void Enter() {
+    int now = ++in_flight_;
+    int seen = max_concurrent_;
+    while (now > seen && !max_concurrent_.compare_exchange_weak(seen, now)) {
+    }
+  }
+  void Leave() { --in_flight_; }
+
+  StateStore* store_;
+  DummyProvider inner_;
+  std::mutex mu_;
+  std::vector<std::string> calls_;
+  std::atomic<int> in_flight_{0}, max_concurrent_{0}, next_ip_{0};
+};
+
+// The in-memory store, made to fail every commit from the Nth on (a full
+// disk, a state file gone read-only).
+class FailingStore : public MemoryStateStore {
+ public:
+  using MemoryStateStore::MemoryStateStore;
+  Status Commit(const StateChange& change, int64_t* serial) override {
+    if (fail_from_ > 0 && ++commits_ >= fail_from_) {
+      return Status::Internal("disk full");
+    }
+    return MemoryStateStore::Commit(change, serial);
+  }
+  void FailFromCommit(int n) {
+    commits_ = 0;
+    fail_from_ = n;
+  }
+
+ private:
+  std::atomic<int> commits_{0}, fail_from_{0};
+};
+
+class FakeHealth : public HealthChecker {
+ public:
+  Status WaitReady(const HealthCheckSpec& spec, const json&,
+                   const std::atomic<bool>*) override {
+    if (!spec.ports.empty()) return Status::Unavailable("port closed");
+    return Status::Ok();
+  }
+};
+
+const char kNodes[] = R"(
+'node_def:db': [{resource: {type: dummy}}]
+'node_def:app':
+  - resource: {type: dummy, attributes: {db: "{{ getip('db') }}"}}
+'node_def:broken': [{resource: {type: dummy, fail: true}}]
+'node_def:doomed': [{resource: {type: dummy, name: doomed, fail: true}}]
+'node_def:sick':
+  - resource: {type: dummy}
+    health_check: {ports: [9]}
+)";
+
+class ApplyTest : public ::testing::Test {
+ protected:
+  ApplyTest() : store_("lineage-1", "infra-1"), providers_({}) {
+    auto recording = std::make_unique<RecordingProvider>(&store_);
+    provider_ = recording.get();
+    providers_.Set("dummy", std::move(recording));
+  }
+
+  void Compile(const std::string& infra) {
+    CompileOptions options;
+    options.infra_path = dir_.Write("infra.yaml", infra);
+    dir_.Write("nodes/node_definitions.yaml", kNodes);
+    Diagnostics diags;
+    descriptor_ = Descriptor();
+    ASSERT_TRUE(CompileDescriptor(options, &descriptor_, &graph_, &diags))
+        << diags.ToString();
+  }
+
+  ApplyResult PlanAndApply(int parallelism = 10, bool destroy = false) {
+    StateSnapshot state;
+    EXPECT_TRUE(store_.Load(&state).ok());
+    Plan plan;
+    Diagnostics diags;
+    if (destroy) {
+      plan = MakeDestroyPlan(state);
+    } else {
+      EXPECT_TRUE(MakePlan(descriptor_, graph_, state, &plan, &diags))
+          << diags.ToString();
+    }
+    ApplyOptions options;
+    options.parallelism = parallelism;
+    ApplyResult result;
+    Status s = ApplyPlan(descriptor_, plan, &store_, &providers_, &health_,
+                         nullptr, options, &result);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return result;
+  }
+
+  StateSnapshot State() {
+    StateSnapshot s;
+    store_.Load(&s);
+    return s;
+  }
+
+  // Index of the first call starting with `prefix`.
+  size_t CallIndex(const std::string& prefix) {
+    auto calls = provider_->calls();
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (calls[i].rfind(prefix, 0) == 0) return i;
+    }
+    ADD_FAILURE() << "no call " << prefix;
+    return calls.size();
+  }
+
+  testing::TempDir dir_;
+  FailingStore store_;
+  ProviderRegistry providers_;
+  RecordingProvider* provider_;
+  FakeHealth health_;
+  Descriptor descriptor_;
+  NodeGraph graph_;
+};
+
+TEST_F(ApplyTest, CreatesDependenciesFirstAndRendersTheirAddresses) {
+  Compile("infra_name: s\nnodes: [{name: app, type: app, scaling: {min: 3}}, "
+          "{name: db, type: db}]\n");
+  ApplyResult result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(4, result.added);
+  size_t db = CallIndex("create db[0]");
+  for (const char* app : {"create app[0]", "create app[1]", "create app[2]"}) {
+    EXPECT_LT(db, CallIndex(app));
+  }
+  for (const std::string& call : provider_->calls()) {
+    EXPECT_EQ(std::string::npos, call.find("WITHOUT INTENT")) << call;
+  }
+  StateSnapshot s = State();
+  ASSERT_EQ(4u, s.instances.size());
+  std::string db_ip = s.instances.at("db[0]").outputs.value()["ip"];
+  EXPECT_EQ(db_ip,
+            s.instances.at("app[1]").attributes.value()["resource"]["attributes"]["db"]);
+  EXPECT_EQ(InstanceStatus::kReady, s.instances.at("app[1]").status);
+  EXPECT_EQ("app[1]", s.instances.at("app[1]").tags.at(kAddressTag));
+  EXPECT_EQ(3, s.desired_counts.at("app"));
+}
+
+TEST_F(ApplyTest, IndependentWorkRunsInParallelUpToTheLimit) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 8}}]\n");
+  EXPECT_TRUE(PlanAndApply(/*parallelism=*/3).ok());
+  EXPECT_EQ(3, provider_->max_concurrent());
+}
+
+TEST_F(ApplyTest, DestroyDeletesDependentsFirst) {
+  Compile("infra_name: s\nnodes: [{name: app, type: app, scaling: {min: 2}}, "
+          "{name: db, type: db}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  StateSnapshot before = State();
+  ApplyResult result = PlanAndApply(10, /*destroy=*/true);
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(3, result.destroyed);
+  size_t db = CallIndex("delete " + before.instances.at("db[0]").provider_id);
+  EXPECT_GT(db, CallIndex("delete " + before.instances.at("app[0]").provider_id));
+  EXPECT_GT(db, CallIndex("delete " + before.instances.at("app[1]").provider_id));
+  EXPECT_TRUE(State().instances.empty());
+  EXPECT_TRUE(State().desired_counts.empty());
+}
+
+TEST_F(ApplyTest, FailedCreateIsTaintedAndItsDependentsSkipped) {
+  Compile("infra_name: s\nnodes: [{name: db, type: broken}, "
+          "{name: app, type: app}, {name: other, type: db}]\n"
+          "dependencies: [[app, db]]\n");
+  ApplyResult result = PlanAndApply();
+  EXPECT_FALSE(result.ok());
+  ASSERT_EQ(1u, result.failed.size());
+  EXPECT_EQ("db[0]: dummy: creating db[0] failed, as configured (fail: true)",
+            result.failed[0]);
+  EXPECT_EQ((std::vector<std::string>{"app[0]"}), result.skipped);
+  StateSnapshot s = State();
+  EXPECT_EQ(InstanceStatus::kTainted, s.instances.at("db[0]").status);
+  EXPECT_EQ(0u, s.instances.count("app[0]"));
+  // What succeeded stays recorded.
+  EXPECT_EQ(InstanceStatus::kReady, s.instances.at("other[0]").status);
+}
+
+TEST_F(ApplyTest, UnhealthyInstanceIsTainted) {
+  Compile("infra_name: s\nnodes: [{name: web, type: sick}]\n");
+  ApplyResult result = PlanAndApply();
+  ASSERT_EQ(1u, result.failed.size());
+  EXPECT_EQ("web[0]: port closed", result.failed[0]);
+  EXPECT_EQ(InstanceStatus::kTainted, State().instances.at("web[0]").status);
+}
+
+TEST_F(ApplyTest, TaintedInstanceIsReplacedAndDependentsFollow) {
+  Compile("infra_name: s\nnodes: [{name: app, type: app}, {name: db, type: db}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  StateSnapshot s = State();
+  std::string old_db = s.instances.at("db[0]").provider_id;
+  StateChange taint;
+  ResourceInstance db = s.instances.at("db[0]");
+  db.status = InstanceStatus::kTainted;
+  taint.put.push_back(db);
+  int64_t serial;
+  ASSERT_TRUE(store_.Commit(taint, &serial).ok());
+  ApplyResult result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  // db is replaced; app renders db's address in an attribute the dummy
+  // provider updates in place.
+  EXPECT_EQ(1, result.added);
+  EXPECT_EQ(1, result.changed);
+  EXPECT_EQ(1, result.destroyed);
+  StateSnapshot after = State();
+  EXPECT_NE(old_db, after.instances.at("db[0]").provider_id);
+  EXPECT_EQ(after.instances.at("db[0]").outputs.value()["ip"],
+            after.instances.at("app[0]").attributes.value()["resource"]
+                                                            ["attributes"]["db"]);
+}
+
+// Replaces db[0] of `infra` by tainting it; returns its old provider id.
+std::string TaintDb(MemoryStateStore* store) {
+  StateSnapshot s;
+  store->Load(&s);
+  ResourceInstance db = s.instances.at("db[0]");
+  db.status = InstanceStatus::kTainted;
+  StateChange taint;
+  taint.put.push_back(db);
+  int64_t serial;
+  EXPECT_TRUE(store->Commit(taint, &serial).ok());
+  return db.provider_id;
+}
+
+TEST_F(ApplyTest, CreateBeforeDestroyDeletesTheOldObjectAfterItsSuccessor) {
+  Compile("infra_name: s\nnodes: [{name: app, type: app}, "
+          "{name: db, type: db, lifecycle: {create_before_destroy: true}}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  std::string old_db = TaintDb(&store_);
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  ASSERT_EQ(ChangeAction::kReplace, plan.changes[1].action);
+  EXPECT_TRUE(plan.changes[1].create_before_destroy);
+  ApplyResult result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(1, result.added);
+  EXPECT_EQ(1, result.destroyed);
+  EXPECT_LT(CallIndex("create db[0]"), CallIndex("delete " + old_db));
+  // app renders db's new address before the old db goes.
+  EXPECT_LT(CallIndex("update app[0]"), CallIndex("delete " + old_db));
+  StateSnapshot after = State();
+  EXPECT_NE(old_db, after.instances.at("db[0]").provider_id);
+  EXPECT_EQ("", after.instances.at("db[0]").deposed);
+  EXPECT_FALSE(PlanAndApply().added + PlanAndApply().destroyed);
+}
+
+TEST_F(ApplyTest, CreateBeforeDestroyKeepsTheOldObjectWhenTheSuccessorFails) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  std::string old_db = State().instances.at("db[0]").provider_id;
+  // The new definition cannot be created.
+  Compile("infra_name: s\nnodes: [{name: db, type: doomed, "
+          "lifecycle: {create_before_destroy: true}}]\n");
+  ApplyResult result = PlanAndApply();
+  EXPECT_EQ(1u, result.failed.size());
+  for (const std::string& call : provider_->calls()) {
+    EXPECT_NE("delete " + old_db, call) << "the working object was deleted";
+  }
+  ResourceInstance db = State().instances.at("db[0]");
+  EXPECT_EQ(InstanceStatus::kTainted, db.status);
+  EXPECT_EQ(old_db, db.deposed);  // still recorded: never orphaned
+
+  // Fixed: the old object goes only once its successor is ready.
+  Compile("infra_name: s\nnodes: [{name: db, type: db, "
+          "lifecycle: {create_before_destroy: true}}]\n");
+  size_t calls_before = provider_->calls().size();
+  result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  auto calls = provider_->calls();
+  std::vector<std::string> now(calls.begin() + calls_before, calls.end());
+  EXPECT_EQ((std::vector<std::string>{"create db[0]", "delete " + old_db}), now);
+  db = State().instances.at("db[0]");
+  EXPECT_EQ(InstanceStatus::kReady, db.status);
+  EXPECT_EQ("", db.deposed);
+}
+
+TEST_F(ApplyTest, ADeposedObjectLeftByACrashIsPlannedAndDeleted) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, "
+          "lifecycle: {create_before_destroy: true}}]\n");
+  ASSERT_TRUE(PlanAndApply().ok());
+  // As a crash between the successor's create and the old object's delete
+  // leaves it: the old object runs, the state names it deposed.
+  ResourceObject old_object;
+  ASSERT_TRUE(provider_->Create({"db[0]", json{{"resource", {{"type", "dummy"}}}},
+                            MakeOwnershipTags("lineage-1", "db[0]")},
+                           &old_object)
+                  .ok());
+  ResourceInstance db = State().instances.at("db[0]");
+  db.deposed = old_object.id;
+  StateChange crash;
+  crash.put.push_back(db);
+  int64_t serial;
+  ASSERT_TRUE(store_.Commit(crash, &serial).ok());
+
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  ASSERT_EQ(2u, plan.changes.size());
+  EXPECT_EQ(ChangeAction::kDelete, plan.changes[0].action);
+  EXPECT_EQ(ChangeReason::kDeposed, plan.changes[0].reason);
+  EXPECT_EQ(old_object.id, plan.changes[0].deposed);
+  EXPECT_EQ(ChangeAction::kNoOp, plan.changes[1].action);
+  EXPECT_EQ("Plan: 0 to add, 0 to change, 1 to destroy.", plan.Summary());
+
+  ApplyResult result = PlanAndApply();
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(1, result.destroyed);
+  CallIndex("delete " + old_object.id);
+  EXPECT_EQ("", State().instances.at("db[0]").deposed);
+  EXPECT_EQ(db.provider_id, State().instances.at("db[0]").provider_id);
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  EXPECT_FALSE(plan.HasChanges());
+}
+
+TEST_F(ApplyTest, ACountDecidedAfterThePlanIsNotOverwritten) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 1, max: 5}}]\n");
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  // occam serve records a decision while the user reads the plan.
+  StateChange decision;
+  decision.set_desired["db"] = 3;
+  int64_t serial;
+  ASSERT_TRUE(store_.Commit(decision, &serial).ok());
+  ApplyResult result;
+  ASSERT_TRUE(ApplyPlan(descriptor_, plan, &store_, &providers_, &health_,
+                        nullptr, ApplyOptions(), &result)
+                  .ok());
+  EXPECT_EQ(1, result.added);
+  EXPECT_EQ(3, State().desired_counts.at("db"));
+  // Without a decision in between, the plan's counts are recorded.
+  EXPECT_TRUE(PlanAndApply().ok());
+  EXPECT_EQ(3u, State().instances.size());
+  EXPECT_EQ(3, State().desired_counts.at("db"));
+}
+
+TEST_F(ApplyTest, InterruptedApplyStartsNothing) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 4}}]\n");
+  StateSnapshot state = State();
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, state, &plan, &diags));
+  std::atomic<bool> interrupted{true};
+  ApplyOptions options;
+  options.interrupted = &interrupted;
+  ApplyResult result;
+  ASSERT_TRUE(ApplyPlan(descriptor_, plan, &store_, &providers_, &health_,
+                        nullptr, options, &result)
+                  .ok());
+  EXPECT_TRUE(result.interrupted);
+  EXPECT_EQ(4u, result.skipped.size());
+  EXPECT_TRUE(provider_->calls().empty());
+}
+
+// When the state stops taking commits, the apply stops: no provider call
+// without its intent recorded, no hang, the store's error returned.
+TEST_F(ApplyTest, AStateThatCannotBeWrittenStopsTheApply) {
+  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 8}}]\n");
+  for (int fail_from : {1, 2, 3, 4, 5, 8}) {
+    SCOPED_TRACE("failing from commit " + std::to_string(fail_from));
+    ASSERT_TRUE(PlanAndApply(3, /*destroy=*/true).ok());
+    StateSnapshot state = State();
+    Plan plan;
+    Diagnostics diags;
+    ASSERT_TRUE(MakePlan(descriptor_, graph_, state, &plan, &diags));
+    size_t calls_before = provider_->calls().size();
+    store_.FailFromCommit(fail_from);
+    ApplyOptions options;
+    options.parallelism = 3;
+    ApplyResult result;
+    Status s = ApplyPlan(descriptor_, plan, &store_, &providers_, &health_,
+                         nullptr, options, &result);
+    store_.FailFromCommit(0);
+    EXPECT_EQ("disk full", s.message());
+    EXPECT_LT(result.added, 8);
+    // Every object created has its intent (or result) in the state: the
+    // next apply finds it by its tags.
+    StateSnapshot after = State();
+    std::vector<std::string> calls = provider_->calls();
+    for (size_t i = calls_before; i < calls.size(); ++i) {
+      EXPECT_EQ(std::string::npos, calls[i].find("WITHOUT INTENT")) << calls[i];
+      std::string address = calls[i].substr(calls[i].find(' ') + 1);
+      EXPECT_EQ(1u, after.instances.count(address)) << calls[i];
+    }
+  }
+  // And once it can, the next apply converges.
+  EXPECT_TRUE(PlanAndApply(3).ok());
+  EXPECT_EQ(8u, State().instances.size());
+}
+
+}  // namespace
+}  // namespace occam

@@ -1,0 +1,141 @@
+#include "autoscale/autoscaler.h"
+
+#include "planner/scaling.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+std::string Label(const json& labels, const char* key) {
+  auto it = labels.find(key);
+  return it != labels.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// An alert as Alertmanager notifies it again: same fingerprint and start.
+std::string AlertKey(const std::string& fingerprint, const std::string& starts_at) {
+  return fingerprint + "@" + starts_at;
+}
+
+}  // namespace
+
+Status ParseAlertmanagerPayload(const std::string& body,
+                                std::vector<Alert>* out) {
+  json payload = json::parse(body, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object()) {
+    return Status::InvalidArgument(
+        "the body is not a JSON object (an Alertmanager webhook payload)");
+  }
+  if (payload.contains("version") && payload["version"] != "4") {
+    return Status::InvalidArgument("webhook payload version " +
+                                   payload["version"].dump() +
+                                   " is not 4, the one occam reads");
+  }
+  if (!payload.contains("alerts") || !payload["alerts"].is_array()) {
+    return Status::InvalidArgument("the payload has no 'alerts' list");
+  }
+  out->clear();
+  for (const json& a : payload["alerts"]) {
+    if (!a.is_object()) {
+      return Status::InvalidArgument("an alert is not a JSON object");
+    }
+    Alert alert;
+    alert.status = a.value("status", "");
+    alert.fingerprint = a.value("fingerprint", "");
+    alert.starts_at = a.value("startsAt", "");
+    if (a.contains("labels") && a["labels"].is_object()) {
+      alert.labels = a["labels"];
+    }
+    out->push_back(std::move(alert));
+  }
+  return Status::Ok();
+}
+
+AlertDecision Autoscaler::Decide(const Alert& alert,
+                                 const Descriptor& descriptor,
+                                 const StateSnapshot& state,
+                                 Clock::time_point now) {
+  AlertDecision d;
+  d.node = Label(alert.labels, "node");
+  std::string direction = Label(alert.labels, "alert");
+  std::string key = AlertKey(alert.fingerprint, alert.starts_at);
+  int index = descriptor.FindNode(d.node);
+  Event event;
+  event.kind = "alert";
+  event.node = d.node;
+  event.detail = {{"cause", "alert"},
+                  {"alertname", Label(alert.labels, "alertname")},
+                  {"fingerprint", alert.fingerprint},
+                  {"startsAt", alert.starts_at},
+                  {"status", alert.status},
+                  {"labels", alert.labels}};
+  auto refuse = [&](std::string outcome, std::string why) {
+    d.outcome = std::move(outcome);
+    event.message = "alert " + Label(alert.labels, "alertname") + ": " + why;
+    event.detail["outcome"] = d.outcome;
+    d.change.events.push_back(event);
+    return d;
+  };
+  if (direction != "overloaded" && direction != "underloaded") {
+    return refuse("not_occams", "no label alert: overloaded|underloaded");
+  }
+  if (Label(alert.labels, "infra_id") != state.infra_id) {
+    return refuse("other_infrastructure",
+                  "for infrastructure '" + Label(alert.labels, "infra_id") +
+                      "', not this one (" + state.infra_id + ")");
+  }
+  if (index < 0) return refuse("unknown_node", "no node '" + d.node + "'");
+  if (alert.status != "firing") return refuse("resolved", "resolved; no change");
+  const NodeSpec& node = descriptor.nodes[index];
+  auto cooldown = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(node.scaling.policy.cooldown_seconds));
+  auto same = alert_scaled_.find(key);
+  if (same != alert_scaled_.end() && now - same->second < cooldown) {
+    return refuse("duplicate", "already acted on this alert");
+  }
+  auto last = last_scaled_.find(d.node);
+  if (last != last_scaled_.end() && now - last->second < cooldown) {
+    return refuse("cooldown", d.node + " is cooling down");
+  }
+  ScaleRequest request;
+  request.node = d.node;
+  request.amount = direction == "overloaded" ? 1 : -1;
+  request.cause = "alert";
+  request.cause_detail = event.detail;
+  ScaleDecision decision;
+  Status s = DecideScale(descriptor, state, request, &decision);
+  if (!s.ok()) return refuse("error", s.message());
+  if (decision.from == decision.to) {
+    return refuse("clamped", decision.message);
+  }
+  d.outcome = "scaled";
+  decision.change.events.back().detail["outcome"] = d.outcome;
+  d.change = std::move(decision.change);
+  last_scaled_[d.node] = now;
+  alert_scaled_[AlertKey(alert.fingerprint, alert.starts_at)] = now;
+  // Forget alerts whose cooldown is long over.
+  for (auto it = alert_scaled_.begin(); it != alert_scaled_.end();) {
+    it = now - it->second > 10 * cooldown ? alert_scaled_.erase(it) : ++it;
+  }
+  return d;
+}
+
+void Autoscaler::Restore(const std::vector<Event>& events, int64_t now_ms,
+                         Clock::time_point now) {
+  for (const Event& e : events) {
+    if (e.kind != "scale" || e.detail.value("cause", "") != "alert" ||
+        e.detail.value("outcome", "") != "scaled") {
+      continue;
+    }
+    auto at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.time_ms));
+    const json& source = e.detail.value("source", json::object());
+    auto remember = [at](Clock::time_point* slot) { *slot = std::max(*slot, at); };
+    auto node = last_scaled_.try_emplace(e.node, at).first;
+    remember(&node->second);
+    auto alert = alert_scaled_.try_emplace(
+        AlertKey(source.value("fingerprint", ""), source.value("startsAt", "")), at).first;
+    remember(&alert->second);
+  }
+}
+
+}  // namespace occam

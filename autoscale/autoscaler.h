@@ -1,0 +1,61 @@
+// The Autoscaler turns Alertmanager notifications into scaling decisions:
+// a firing alert labelled with this infrastructure's infra_id, an existing
+// node and alert: overloaded|underloaded scales that node one step, clamped
+// to its range, unless the node is cooling down or the same alert
+// (fingerprint and startsAt) already scaled it within the cooldown.
+// Every decision, taken or refused, comes with an event saying why.
+//
+// Not thread-safe: the server calls it under one mutex, with the state it
+// has just loaded, and commits the change before answering.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "descriptor/descriptor.h"
+#include "state/state_snapshot.h"
+
+namespace occam {
+
+struct Alert {
+  std::string status;       // "firing" or "resolved"
+  std::string fingerprint;
+  std::string starts_at;
+  nlohmann::json labels = nlohmann::json::object();
+};
+
+// The alerts of an Alertmanager webhook body (payload version 4).
+Status ParseAlertmanagerPayload(const std::string& body,
+                                std::vector<Alert>* out);
+
+struct AlertDecision {
+  std::string node;     // as labelled ("" when not)
+  std::string outcome;  // scaled, clamped, cooldown, duplicate, resolved,
+                        // other_infrastructure, unknown_node, not_occams
+  bool scaled() const { return outcome == "scaled"; }
+  StateChange change;   // the event, and the new count when scaled
+};
+
+class Autoscaler {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  AlertDecision Decide(const Alert& alert, const Descriptor& descriptor,
+                       const StateSnapshot& state, Clock::time_point now);
+
+  // Remembers the alert decisions that scaled, from the event log (any
+  // order), so a restarted daemon keeps their cooldowns and does not act on
+  // the same alert twice. `now_ms` is the wall clock `now` stands for.
+  void Restore(const std::vector<Event>& events, int64_t now_ms,
+               Clock::time_point now);
+
+ private:
+  std::map<std::string, Clock::time_point> last_scaled_;  // by node
+  std::map<std::string, Clock::time_point> alert_scaled_;  // by fingerprint@startsAt
+};
+
+}  // namespace occam

@@ -1,0 +1,68 @@
+#include "autoscale/file_sd.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+std::string Target(const json& outputs) {
+  std::string ip = outputs.value("ip", "");
+  if (ip.empty()) return "";
+  const json& port = outputs.value("port", json());
+  if (port.is_number_integer()) return ip + ":" + std::to_string(port.get<int>());
+  if (port.is_string() && !port.get<std::string>().empty()) {
+    return ip + ":" + port.get<std::string>();
+  }
+  return ip;
+}
+
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + tmp);
+  bool ok = write(fd, text.data(), text.size()) ==
+                static_cast<ssize_t>(text.size()) &&
+            fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::IOError("cannot write " + path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteFileSdTargets(const Descriptor& descriptor,
+                          const StateSnapshot& state, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  for (const NodeSpec& node : descriptor.nodes) {
+    json groups = json::array();
+    for (const ResourceInstance* r : state.InstancesOf(node.name)) {
+      if (r->status != InstanceStatus::kReady) continue;
+      std::string target = Target(r->outputs.value());
+      if (target.empty()) continue;
+      groups.push_back({{"targets", {target}},
+                        {"labels",
+                         {{"infra_id", state.infra_id},
+                          {"node", node.name},
+                          {"instance", r->address}}}});
+    }
+    Status s = WriteAtomically(
+        (std::filesystem::path(dir) / (node.name + ".json")).string(),
+        groups.dump(2) + "\n");
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace occam

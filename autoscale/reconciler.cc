@@ -1,0 +1,96 @@
+#include "autoscale/reconciler.h"
+
+#include <chrono>
+
+#include "autoscale/file_sd.h"
+#include "descriptor/instance_config.h"
+#include "planner/planner.h"
+#include "planner/refresh.h"
+#include "state/state_lock.h"
+
+namespace occam {
+
+std::map<std::string, int> ActualCounts(const Descriptor& descriptor,
+                                        const StateSnapshot& state) {
+  std::map<std::string, int> out;
+  for (const NodeSpec& node : descriptor.nodes) {
+    int count = 0;
+    for (const ResourceInstance* r : state.InstancesOf(node.name)) {
+      if (r->status != InstanceStatus::kReady) continue;
+      count += CountIsAttribute(node)
+                   ? r->attributes.value()["resource"].value("replicas", 1)
+                   : 1;
+    }
+    out[node.name] = count;
+  }
+  return out;
+}
+
+namespace {
+
+// A no-op observer: the daemon reports through its metrics and the events.
+class QuietObserver : public ApplyObserver {
+ public:
+  void OnEvent(const ApplyEvent&) override {}
+};
+
+Status LogTakeover(StateStore* store, const LockInfo& stale) {
+  Event event;
+  event.kind = "lock";
+  event.message = "serve took over the stale lock of process " +
+                  std::to_string(stale.pid) + " (" + stale.operation +
+                  "), which is no longer running";
+  event.detail = {{"id", stale.id}, {"pid", stale.pid},
+                  {"operation", stale.operation}, {"who", stale.who}};
+  StateChange change;
+  change.events.push_back(event);
+  int64_t serial = 0;
+  return store->Commit(change, &serial);
+}
+
+}  // namespace
+
+Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
+                 StateStore* store, ProviderRegistry* providers,
+                 HealthChecker* health, const ReconcileOptions& options,
+                 ReconcileOutcome* outcome) {
+  *outcome = ReconcileOutcome();
+  std::unique_ptr<StateLock> lock;
+  LockInfo stale;
+  // Unattended: a lock left by a dead occam of this host (this daemon
+  // before a crash, say) is taken over, and the takeover logged.
+  Status s = StateLock::AcquireTakingOverStale(store, options.state_name,
+                                               "serve", &lock, &stale);
+  if (s.ok() && !stale.id.empty()) s = LogTakeover(store, stale);
+  StateSnapshot state;
+  if (s.ok()) s = store->Load(&state);
+  if (s.ok()) s = RefreshState(providers, &state, nullptr);
+  Plan plan;
+  Diagnostics diags;
+  if (s.ok() && !MakePlan(descriptor, graph, state, &plan, &diags)) {
+    s = Status::InvalidArgument(diags.ToString());
+  }
+  if (s.ok() && plan.HasChanges()) {
+    ApplyOptions apply;
+    apply.parallelism = options.parallelism;
+    apply.interrupted = options.interrupted;
+    apply.record_counts = false;
+    QuietObserver quiet;
+    auto start = std::chrono::steady_clock::now();
+    s = ApplyPlan(descriptor, plan, store, providers, health, &quiet, apply,
+                  &outcome->result);
+    outcome->seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    outcome->applied = true;
+    if (s.ok()) s = store->Load(&state);
+  }
+  if (s.ok() && !options.targets_dir.empty()) {
+    s = WriteFileSdTargets(descriptor, state, options.targets_dir);
+  }
+  outcome->desired = plan.desired_counts;
+  outcome->actual = ActualCounts(descriptor, state);
+  return s;
+}
+
+}  // namespace occam

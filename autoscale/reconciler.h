@@ -1,0 +1,45 @@
+// One round of occam serve's loop: take the state lock (a CLI apply holding
+// it makes the round Busy, to be retried), refresh every instance, plan,
+// apply what the plan changes, and rewrite the Prometheus file_sd targets.
+// Dead instances are recreated this way (self-healing, as Occopus's health
+// loop does) and recorded counts are acted on, whoever recorded them.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <string>
+
+#include "apply/apply.h"
+#include "descriptor/descriptor.h"
+#include "descriptor/node_graph.h"
+#include "providers/health_check.h"
+#include "providers/provider.h"
+#include "state/state_store.h"
+
+namespace occam {
+
+struct ReconcileOptions {
+  std::string state_name;   // the state's path, for the lock's messages
+  std::string targets_dir;  // file_sd files; "" writes none
+  int parallelism = 10;
+  const std::atomic<bool>* interrupted = nullptr;
+};
+
+struct ReconcileOutcome {
+  bool applied = false;  // the plan had changes and apply ran
+  ApplyResult result;
+  double seconds = 0;  // of the apply
+  std::map<std::string, int> desired;  // by node type, after the round
+  std::map<std::string, int> actual;   // ready instances (replicas)
+};
+
+Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
+                 StateStore* store, ProviderRegistry* providers,
+                 HealthChecker* health, const ReconcileOptions& options,
+                 ReconcileOutcome* outcome);
+
+// Ready instances per node type; a replicated service counts its replicas.
+std::map<std::string, int> ActualCounts(const Descriptor& descriptor,
+                                        const StateSnapshot& state);
+
+}  // namespace occam

@@ -1,0 +1,74 @@
+// The daemon behind `occam serve`: it takes scaling decisions (alerts,
+// the Occopus REST API), commits each before acting on it, and runs one
+// reconcile loop that plans and applies after a decision and on an
+// interval. Decisions that arrive during an apply are coalesced into the
+// next round. Thread-safe: HTTP handlers call it concurrently.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "autoscale/serve_metrics.h"
+#include "autoscale/autoscaler.h"
+#include "autoscale/reconciler.h"
+#include "planner/scaling.h"
+#include "state/sqlite_state_store.h"
+
+namespace occam {
+
+struct ServeDaemonOptions {
+  std::string state_path;
+  std::string targets_dir;
+  std::chrono::milliseconds interval{30'000};
+  int parallelism = 10;
+};
+
+class ServeDaemon {
+ public:
+  // `decisions` and `applies` are two connections to the same state: one
+  // for the HTTP threads, one for the loop.
+  ServeDaemon(const Descriptor& descriptor, const NodeGraph& graph,
+              std::unique_ptr<SqliteStateStore> decisions,
+              std::unique_ptr<SqliteStateStore> applies,
+              ProviderRegistry* providers, HealthChecker* health,
+              ServeMetrics* metrics, ServeDaemonOptions options);
+
+  // The reconcile loop; returns after Stop() once the running round ends.
+  void Run();
+  void Stop();
+
+  // An Alertmanager webhook body: InvalidArgument when malformed; else the
+  // decisions taken, one per alert, in `*answer`.
+  Status OnAlerts(const std::string& body, nlohmann::json* answer);
+  // A request from the REST API or elsewhere; commits it and wakes the loop.
+  Status Scale(const ScaleRequest& request, ScaleDecision* decision);
+  // Occopus's view of the infrastructure: nodes, instances and scaling.
+  Status Describe(nlohmann::json* out);
+  const std::string& infra_id() const { return infra_id_; }
+
+ private:
+  Status Commit(const StateChange& change);
+  void Wake();
+  void Round();
+
+  const Descriptor& descriptor_;
+  const NodeGraph& graph_;
+  std::mutex decisions_mu_;  // the decisions store and the autoscaler
+  std::unique_ptr<SqliteStateStore> decisions_;
+  Autoscaler autoscaler_;
+  std::unique_ptr<SqliteStateStore> applies_;
+  ProviderRegistry* providers_;
+  HealthChecker* health_;
+  ServeMetrics* metrics_;
+  ServeDaemonOptions options_;
+  std::string infra_id_;
+
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool dirty_ = true;  // the first round acts on what was recorded before
+  bool stop_ = false;
+};
+
+}  // namespace occam

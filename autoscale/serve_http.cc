@@ -1,0 +1,237 @@
+#include "autoscale/serve_http.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "autoscale/serve_daemon.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+void Reply(httplib::Response& res, int code, const json& body) {
+  res.status = code;
+  res.set_content(body.dump() + "\n", "application/json");
+}
+
+void ReplyError(httplib::Response& res, int code, const std::string& reason) {
+  Reply(res, code, {{"status_code", code}, {"reason", reason}});
+}
+
+int HttpCode(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kNotFound:
+      return 404;
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kBusy:
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+// Compares in time independent of where the strings differ.
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i];
+  return diff == 0;
+}
+
+bool Integer(const std::string& text, int* out) {
+  if (text.empty() || text.size() > 7 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *out = std::stoi(text);
+  return true;
+}
+
+class Routes : public std::enable_shared_from_this<Routes> {
+ public:
+  Routes(ServeDaemon* daemon, ServeMetrics* metrics, std::string token)
+      : daemon_(daemon), metrics_(metrics), token_(std::move(token)) {}
+
+  void Add(httplib::Server* server) {
+    // The handlers keep the routes alive as long as the server.
+    std::shared_ptr<Routes> self = shared_from_this();
+    server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok\n", "text/plain");
+    });
+    server->Get("/metrics", [self](const httplib::Request&,
+                                   httplib::Response& res) {
+      res.set_content(self->metrics_->Render(),
+                      "text/plain; version=0.0.4; charset=utf-8");
+    });
+    server->Post("/api/v1/alerts",
+                 WithBody(Guard("alerts", [self](auto& req, auto& res) {
+                   self->Alerts(req, res);
+                 })));
+    server->Get(R"(/infrastructures/?)", [self](auto&, auto& res) {
+      Reply(res, 200, json::array({self->daemon_->infra_id()}));
+    });
+    server->Get(R"(/infrastructures/([^/]+)/?)", [self](auto& req, auto& res) {
+      self->Describe(req, res);
+    });
+    server->Post(R"(/infrastructures/([^/]+)/(scaleup|scaledown|scaleto)/([^/]+)(?:/([^/]+))?/?)",
+                 WithBody(Guard("scale", [self](auto& req, auto& res) {
+                   self->ScaleRoute(req, res);
+                 })));
+  }
+
+ private:
+  using Handler = std::function<void(const httplib::Request&,
+                                     httplib::Response&)>;
+
+  // httplib 0.11 reads a POST body up to the end of the connection when
+  // the request has neither Content-Length nor Transfer-Encoding, and
+  // answers 400 five seconds later. That is how `curl -X POST URL` sends
+  // one — how Occopus's documentation scales a node. Such a request has no
+  // body (RFC 9112, section 6.3): this reads one only when it is announced.
+  static httplib::Server::HandlerWithContentReader WithBody(Handler inner) {
+    return [inner](const httplib::Request& req, httplib::Response& res,
+                   const httplib::ContentReader& read) {
+      httplib::Request with_body = req;
+      if (req.has_header("Content-Length") ||
+          req.has_header("Transfer-Encoding")) {
+        bool ok = read([&](const char* data, size_t size) {
+          with_body.body.append(data, size);
+          return true;
+        });
+        if (!ok) {
+          // Too large (413, set by httplib) or cut short; what is left of
+          // it must not be read as the next request.
+          if (res.status == -1) res.status = 400;
+          res.set_header("Connection", "close");
+          return;
+        }
+      }
+      inner(with_body, res);
+    };
+  }
+
+  // Checks the bearer token and counts the request.
+  Handler Guard(std::string route, Handler inner) {
+    std::shared_ptr<Routes> self = shared_from_this();
+    return [self, route, inner](const httplib::Request& req,
+                                httplib::Response& res) {
+      std::string auth = req.get_header_value("Authorization");
+      if (!self->token_.empty() &&
+          !SameSecret(auth, "Bearer " + self->token_)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        ReplyError(res, 401, "a bearer token is required (Authorization: "
+                             "Bearer TOKEN, from occam serve's token file)");
+      } else {
+        inner(req, res);
+      }
+      self->metrics_->Request(route, res.status);
+    };
+  }
+
+  void Alerts(const httplib::Request& req, httplib::Response& res) {
+    json answer;
+    Status s = daemon_->OnAlerts(req.body, &answer);
+    if (!s.ok()) return ReplyError(res, HttpCode(s), s.message());
+    Reply(res, 200, answer);
+  }
+
+  bool KnownInfra(const std::string& id, httplib::Response& res) {
+    if (id == daemon_->infra_id()) return true;
+    ReplyError(res, 404, "no infrastructure '" + id + "'; this one is " +
+                             daemon_->infra_id());
+    return false;
+  }
+
+  void Describe(const httplib::Request& req, httplib::Response& res) {
+    if (!KnownInfra(req.matches[1], res)) return;
+    json out;
+    Status s = daemon_->Describe(&out);
+    if (!s.ok()) return ReplyError(res, HttpCode(s), s.message());
+    Reply(res, 200, out);
+  }
+
+  void ScaleRoute(const httplib::Request& req, httplib::Response& res) {
+    if (!KnownInfra(req.matches[1], res)) return;
+    std::string method = req.matches[2], node = req.matches[3],
+                arg = req.matches[4];
+    ScaleRequest request;
+    request.node = node;
+    request.cause = "rest";
+    request.cause_detail = {{"method", method}, {"path", req.path}};
+    int count = 1;
+    if (method == "scaleto") {
+      request.relative = false;
+      if (!Integer(arg, &count)) {
+        return ReplyError(res, 400, "scaleto needs a count, not '" + arg + "'");
+      }
+      request.amount = count;
+    } else if (method == "scaleup") {
+      if (!arg.empty() && !Integer(arg, &count)) {
+        return ReplyError(res, 400, "scaleup takes a count, not '" + arg + "'");
+      }
+      request.amount = count;
+    } else {
+      request.amount = -1;
+      if (!arg.empty()) {
+        request.instance = arg.find('[') == std::string::npos
+                               ? node + "[" + arg + "]"
+                               : arg;
+      }
+    }
+    ScaleDecision decision;
+    Status s = daemon_->Scale(request, &decision);
+    if (!s.ok()) return ReplyError(res, HttpCode(s), s.message());
+    json out = {{"method", method},
+                {"infraid", daemon_->infra_id()},
+                {"nodename", node},
+                {"from", decision.from},
+                {"to", decision.to},
+                {"message", decision.message}};
+    if (method != "scaledown") out["count"] = count;
+    if (!request.instance.empty()) out["instance"] = request.instance;
+    Reply(res, 200, out);
+  }
+
+  ServeDaemon* daemon_;
+  ServeMetrics* metrics_;
+  std::string token_;
+};
+
+}  // namespace
+
+ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
+                     const std::string& token)
+    : server_(std::make_unique<httplib::Server>()) {
+  httplib::Server* server = server_.get();
+  std::make_shared<Routes>(daemon, metrics, token)->Add(server);
+  server->set_payload_max_length(kMaxBodyBytes);
+  // httplib's default pool (8 workers here) is filled by as many keep-alive
+  // clients, and /healthz and scrapes then queue behind them: a storm of
+  // webhook connections must not make the daemon look dead.
+  server->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  // Headers and body go out in separate writes: without TCP_NODELAY the
+  // body waits for the client's delayed ACK (40 ms per answer).
+  server->set_tcp_nodelay(true);
+}
+
+ServeHttp::~ServeHttp() = default;
+
+Status ServeHttp::Bind(const std::string& host, int port, int* bound_port) {
+  if (port == 0) {
+    port = server_->bind_to_any_port(host);
+  } else if (!server_->bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port < 0) return Status::Unavailable("cannot listen");
+  *bound_port = port;
+  return Status::Ok();
+}
+
+void ServeHttp::Run() { server_->listen_after_bind(); }
+
+void ServeHttp::Stop() { server_->stop(); }
+
+}  // namespace occam

@@ -1,0 +1,33 @@
+// The descriptor compiler: reads an Occopus infrastructure descriptor and
+// its node definitions, resolves imports, checks every rule, and links each
+// node to its chosen implementation. All problems are reported in one run.
+#pragma once
+
+#include <string>
+
+#include "base/diagnostic.h"
+#include "descriptor/descriptor.h"
+#include "descriptor/node_graph.h"
+#include "descriptor/source_loader.h"
+
+namespace occam {
+
+struct CompileOptions {
+  std::string infra_path;
+  // "" means nodes/node_definitions.yaml beside the descriptor.
+  std::string nodes_path;
+  // Imports may leave the descriptor's (and node file's) folder.
+  bool allow_outside_imports = false;
+  SourceLimits limits;
+};
+
+// The node definition file that `options` names.
+std::string NodeDefinitionsPath(const CompileOptions& options);
+
+// Compiles the descriptor into `*out` and its dependency graph into
+// `*graph`. Returns false with every problem in `diags` when the descriptor
+// is invalid; the outputs are then incomplete.
+bool CompileDescriptor(const CompileOptions& options, Descriptor* out,
+                       NodeGraph* graph, Diagnostics* diags);
+
+}  // namespace occam

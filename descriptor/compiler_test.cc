@@ -1,0 +1,373 @@
+#include "descriptor/compiler.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::TempDir;
+
+const char kNodes[] = R"(
+'node_def:db':
+  - resource: {type: dummy}
+'node_def:app':
+  - resource: {type: dummy, attributes: {size: small}}
+  - resource: {type: dummy, attributes: {size: large}}
+)";
+
+class CompilerTest : public ::testing::Test {
+ protected:
+  // Compiles `infra` with `nodes` as its node definitions and returns the
+  // diagnostics with the temp folder removed from paths.
+  std::string Compile(const std::string& infra,
+                      const std::string& nodes = kNodes) {
+    CompileOptions options;
+    options.infra_path = dir_.Write("infra.yaml", infra);
+    dir_.Write("nodes/node_definitions.yaml", nodes);
+    descriptor_ = Descriptor();
+    Diagnostics diags;
+    ok_ = CompileDescriptor(options, &descriptor_, &graph_, &diags);
+    EXPECT_EQ(ok_, diags.empty());
+    return dir_.Relative(diags.ToString());
+  }
+
+  std::string Levels() {
+    std::string out;
+    for (const auto& level : graph_.Levels()) {
+      out += "[";
+      for (size_t i = 0; i < level.size(); ++i) {
+        out += (i ? ", " : "") + descriptor_.nodes[level[i]].name;
+      }
+      out += "]";
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  Descriptor descriptor_;
+  NodeGraph graph_;
+  bool ok_ = false;
+};
+
+TEST_F(CompilerTest, CompilesNodesScalingVariablesAndDependencies) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: shop
+user_id: me
+variables: {region: eu, db: {port: 5432, user: app}}
+nodes:
+  - &DB {name: db, type: db}
+  - &APP
+    name: app
+    type: app
+    scaling: {min: 2, max: 5}
+    variables: {db: {user: shop}}
+dependencies:
+  - connection: [*APP, *DB]
+)"));
+  ASSERT_TRUE(ok_);
+  EXPECT_EQ("shop", descriptor_.infra_name);
+  const NodeSpec& app = descriptor_.nodes[1];
+  EXPECT_EQ(2, app.scaling.min);
+  EXPECT_EQ(5, app.scaling.max);
+  EXPECT_EQ("shop", app.variables.Find("db")->Find("user")->text());
+  EXPECT_EQ("5432", app.variables.Find("db")->Find("port")->text());
+  EXPECT_EQ("eu", app.variables.Find("region")->text());
+  EXPECT_EQ("[db][app]", Levels());
+  EXPECT_EQ(3, descriptor_.MinimumInstances());
+}
+
+TEST_F(CompilerTest, ScalingDefaultsFollowOccopus) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes:
+  - {name: a, type: db}
+  - {name: b, type: db, scaling: {min: 3}}
+  - {name: c, type: db, scaling: {min: 0, max: 4}}
+  - {name: d, type: db, scaling: {max: 2}}
+)"));
+  auto range = [&](int i) {
+    const ScalingRange& s = descriptor_.nodes[i].scaling;
+    return std::to_string(s.min) + ".." + std::to_string(s.max);
+  };
+  EXPECT_EQ("1..1", range(0));
+  EXPECT_EQ("3..3", range(1));
+  EXPECT_EQ("1..4", range(2));
+  EXPECT_EQ("1..2", range(3));
+}
+
+TEST_F(CompilerTest, PlainNameDependenciesAreAccepted) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes: [{name: db, type: db}, {name: app, type: app}]
+dependencies:
+  - [app, db]
+)"));
+  EXPECT_EQ("[db][app]", Levels());
+}
+
+TEST_F(CompilerTest, FilterChoosesFirstMatchingImplementation) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes:
+  - {name: a, type: app}
+  - {name: b, type: app, filter: {attributes: {size: large}}}
+)"));
+  EXPECT_EQ(0, descriptor_.nodes[0].implementation_index);
+  EXPECT_EQ(1, descriptor_.nodes[1].implementation_index);
+  EXPECT_EQ(2, descriptor_.nodes[1].implementation_count);
+}
+
+TEST_F(CompilerTest, FilterMatchingNothingIsAnError) {
+  EXPECT_EQ(
+      "infra.yaml:3:38: error: no implementation of 'node_def:app' matches "
+      "the filter of node 'b' (2 tried); change the filter or add an "
+      "implementation\n",
+      Compile(R"(
+infra_name: s
+nodes: [{name: b, type: app, filter: {type: ec2}}]
+)"));
+}
+
+TEST_F(CompilerTest, ReportsEveryErrorOfTheRun) {
+  EXPECT_EQ(
+      "infra.yaml:2:1: error: unknown key 'infra_nam' in the infrastructure "
+      "descriptor; did you mean 'infra_name'?\n"
+      "infra.yaml:2:1: error: missing key 'infra_name' in the infrastructure "
+      "descriptor; add it\n"
+      "infra.yaml:5:5: error: unknown key 'scalling' in node 'app'; did you "
+      "mean 'scaling'?\n"
+      "infra.yaml:7:12: error: node name 'Web_1' is not a valid hostname; use "
+      "1-63 lowercase letters, digits and '-', not starting or ending with "
+      "'-'\n",
+      Compile(R"(
+infra_nam: s
+nodes:
+  - name: app
+    scalling: {min: 1}
+    type: app
+  - {name: Web_1, type: db}
+)"));
+}
+
+TEST_F(CompilerTest, MinAboveMaxIsAnError) {
+  EXPECT_EQ(
+      "infra.yaml:3:55: error: 'min' (5) is greater than 'max' (2) in the "
+      "scaling of node 'app'; raise max or lower min\n",
+      Compile(R"(
+infra_name: s
+nodes: [{name: app, type: app, scaling: {min: 5, max: 2}}]
+)"));
+}
+
+TEST_F(CompilerTest, NegativeCountIsAnError) {
+  EXPECT_EQ(
+      "infra.yaml:3:47: error: 'min' in the scaling of node 'app' is -1; a "
+      "count must be from 0 to 1000000\n"
+      "infra.yaml:4:53: error: 'max' in the scaling of node 'db' must be a "
+      "whole number, not a scalar 'many'\n",
+      Compile(R"(
+infra_name: s
+nodes: [{name: app, type: app, scaling: {min: -1}},
+        {name: db, type: db, scaling: {min: 1, max: many}}]
+)"));
+}
+
+TEST_F(CompilerTest, MissingNodeDefinitionIsAnError) {
+  EXPECT_EQ(
+      "infra.yaml:3:9: error: node 'web' has type 'ap', but "
+      "nodes/node_definitions.yaml has no 'node_def:ap'; did you mean "
+      "'app'?\n",
+      Compile(R"(
+infra_name: s
+nodes: [{name: web, type: ap}]
+)"));
+}
+
+TEST_F(CompilerTest, DependencyOnUnknownNodeIsAnError) {
+  EXPECT_EQ(
+      "infra.yaml:4:22: error: dependency on unknown node 'dbb'; did you "
+      "mean 'db'?\n",
+      Compile(R"(
+infra_name: s
+nodes: [{name: db, type: db}, {name: app, type: app}]
+dependencies: [[app, dbb]]
+)"));
+}
+
+TEST_F(CompilerTest, DuplicateNodeNameIsAnError) {
+  EXPECT_EQ(
+      "infra.yaml:5:12: error: duplicate node name 'db' (first at "
+      "infra.yaml:4:5); node names must be unique\n",
+      Compile(R"(
+infra_name: s
+nodes:
+  - {name: db, type: db}
+  - {name: db, type: app}
+)"));
+}
+
+TEST_F(CompilerTest, DependencyCycleIsAnError) {
+  EXPECT_EQ(
+      "infra.yaml:6:5: error: dependency cycle: app -> lb -> app; remove one "
+      "of these dependencies\n",
+      Compile(R"(
+infra_name: s
+nodes: [{name: lb, type: db}, {name: app, type: app}]
+dependencies:
+  - [lb, app]
+  - [app, lb]
+)"));
+}
+
+TEST_F(CompilerTest, NodeDefinitionErrors) {
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:3:22: error: unknown resource type 'ec3' "
+      "in the resource of implementation 1 of 'node_def:db'; did you mean "
+      "'ec2'?\n"
+      "nodes/node_definitions.yaml:6:7: error: missing key 'regionname' in "
+      "the resource of implementation 1 of 'node_def:app' (type ec2); add "
+      "it\n"
+      "nodes/node_definitions.yaml:11:7: error: unknown key 'pong' in the "
+      "health_check of implementation 1 of 'node_def:app'; did you mean "
+      "'ping'?\n"
+      "nodes/node_definitions.yaml:12:15: error: a port in the health_check "
+      "of implementation 1 of 'node_def:app' must be a number from 1 to "
+      "65535\n"
+      "nodes/node_definitions.yaml:14:13: error: unknown type 'cloudint' in "
+      "the contextualisation of implementation 1 of 'node_def:app'; did you "
+      "mean 'cloudinit'?\n",
+      Compile("infra_name: s\nnodes: [{name: a, type: app}]\n", R"(
+'node_def:db':
+  - resource: {type: ec3}
+'node_def:app':
+  - resource:
+      type: ec2
+      endpoint: e
+      image_id: i
+      instance_type: t
+    health_check:
+      pong: true
+      ports: [0]
+    contextualisation:
+      type: cloudint
+)"));
+}
+
+TEST_F(CompilerTest, RemovedOcciTypeSaysWhatToUse) {
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:1:36: error: resource type 'occi' in the "
+      "resource of implementation 1 of 'node_def:app': OCCI support was "
+      "removed from Occopus in 2020; use ec2 or nova for the same cloud\n",
+      Compile("infra_name: s\nnodes: [{name: a, type: app}]\n",
+              "'node_def:app': [{resource: {type: occi}}]\n"));
+}
+
+TEST_F(CompilerTest, AzurePasswordOrKeyIsRequired) {
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:1:29: error: missing key in the resource "
+      "of implementation 1 of 'node_def:app' (type azure_vm): set password "
+      "or ssh_key_data\n",
+      Compile("infra_name: s\nnodes: [{name: a, type: app}]\n",
+              "'node_def:app': [{resource: {type: azure_vm, endpoint: e, "
+              "resource_group: g, location: l, vm_size: s, publisher: p, "
+              "offer: o, sku: k, version: v, username: u}}]\n"));
+}
+
+TEST_F(CompilerTest, SyntaxErrorsInBothFilesAreReported) {
+  std::string errors = Compile("infra_name: [s\n", "'node_def:a': [\n");
+  EXPECT_FALSE(ok_);
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("nodes/node_definitions.yaml:"))
+      << errors;
+}
+
+TEST_F(CompilerTest, MissingNodeDefinitionsFileNamesIt) {
+  CompileOptions options;
+  options.infra_path =
+      dir_.Write("infra.yaml", "infra_name: s\nnodes: [{name: a, type: x}]\n");
+  Diagnostics diags;
+  EXPECT_FALSE(CompileDescriptor(options, &descriptor_, &graph_, &diags));
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml: error: cannot read "
+      "'nodes/node_definitions.yaml': No such file or directory\n",
+      dir_.Relative(diags.ToString()));
+}
+
+TEST_F(CompilerTest, NodesOptionChoosesTheDefinitionFile) {
+  CompileOptions options;
+  options.infra_path =
+      dir_.Write("infra.yaml", "infra_name: s\nnodes: [{name: a, type: x}]\n");
+  options.nodes_path =
+      dir_.Write("defs/my.yaml", "'node_def:x': [{resource: {type: dummy}}]\n");
+  Diagnostics diags;
+  EXPECT_TRUE(CompileDescriptor(options, &descriptor_, &graph_, &diags))
+      << diags.ToString();
+  EXPECT_EQ("dummy", descriptor_.nodes[0].implementation.resource_type);
+}
+
+TEST_F(CompilerTest, TemplateReferenceIsADependency) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes: [{name: app, type: web}, {name: db, type: db}]
+)", R"(
+'node_def:db': [{resource: {type: dummy}}]
+'node_def:web':
+  - resource:
+      type: dummy
+      attributes: {db: "{{ getip('db') }}"}
+)"));
+  EXPECT_EQ("[db][app]", Levels());
+}
+
+TEST_F(CompilerTest, TemplateErrorsAreReportedWhereWritten) {
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:7:12: error: cannot render "
+      "resource.attributes.a of node 'app': undefined variable "
+      "'variables.mesage'; define it under variables\n"
+      "nodes/node_definitions.yaml:8:12: error: cannot render "
+      "resource.attributes.b of node 'app': no node named 'dbb'; did you mean "
+      "'db'?\n"
+      "nodes/node_definitions.yaml:9:12: error: cannot render "
+      "resource.attributes.c of node 'app': unsupported template statement "
+      "'{% for x in y %}'; occam renders {{ expressions }} and {% raw %} "
+      "blocks\n",
+      Compile(R"(
+infra_name: s
+variables: {message: hi}
+nodes: [{name: app, type: web}, {name: db, type: db}]
+)", R"(
+'node_def:db': [{resource: {type: dummy}}]
+'node_def:web':
+  - resource:
+      type: dummy
+      attributes:
+        a: "{{ variables.mesage }}"
+        b: "{{ getip('dbb') }}"
+        c: "{% for x in y %}{% endfor %}"
+)"));
+}
+
+TEST_F(CompilerTest, WrongKindsAreReported) {
+  EXPECT_EQ(
+      "infra.yaml:2:8: error: nodes must be a list, not a mapping\n"
+      "infra.yaml:3:12: error: variables must be a mapping, not a list\n",
+      Compile("infra_name: s\nnodes: {a: 1}\nvariables: [1]\n"));
+}
+
+TEST_F(CompilerTest, LifecycleIsChecked) {
+  EXPECT_EQ("", Compile("infra_name: s\nnodes: [{name: app, type: app, "
+                        "lifecycle: {create_before_destroy: true}}]\n"));
+  std::string errors = Compile(
+      "infra_name: s\nnodes:\n"
+      "  - {name: app, type: app, lifecycle: {create_before_destroy: maybe}}\n"
+      "  - {name: db, type: db, lifecycle: {prevent_destroy: true}}\n");
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:3:")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("true or false")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:4:")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("prevent_destroy")) << errors;
+}
+
+}  // namespace
+}  // namespace occam

@@ -1,0 +1,91 @@
+// Descriptor is a compiled Occopus infrastructure: every node type with its
+// chosen implementation, scaling range and merged variables, and the
+// dependencies between node types. It is what the rest of the planner reads;
+// nothing in it refers back to YAML files except source marks for messages.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/diagnostic.h"
+#include "descriptor/value.h"
+
+namespace occam {
+
+// How many instances of a node type may exist: desired counts are clamped to
+// [min, max]. Occopus defaults: min 1, max = min.
+// occam's extension of Occopus's scaling: when to scale on metrics.
+// `occam rules` turns it into Prometheus alerting rules; `occam serve`
+// scales on the alerts they fire.
+struct ScalingPolicy {
+  bool set = false;
+  std::string query;  // PromQL whose value is the node type's load
+  double overloaded_above = 0;
+  double underloaded_below = 0;
+  std::string for_up = "1m";    // how long overloaded before scaling up
+  std::string for_down = "2m";  // how long underloaded before scaling down
+  double cooldown_seconds = 60;  // between two alert-driven changes
+};
+
+struct ScalingRange {
+  int min = 1;
+  int max = 1;
+  ScalingPolicy policy;
+};
+
+// One way of building a node type: an entry of a `node_def:TYPE` list.
+struct Implementation {
+  std::string resource_type;  // resource.type: picks the provider
+  Value resource;
+  Value contextualisation;  // null when absent
+  Value config_management;  // null when absent
+  Value health_check;       // null when absent
+  SourceMark mark;
+};
+
+// A node of the infrastructure descriptor: a node type built `count` times.
+struct NodeSpec {
+  std::string name;  // hostname-safe, unique
+  std::string type;  // names `node_def:TYPE`
+  ScalingRange scaling;
+  Value variables;  // the node's own, deep-merged over the infra's
+  Value filter;     // null when absent
+  // occam's extension, as Terraform's lifecycle block: a replaced instance's
+  // successor is created (and ready) before the old object is deleted.
+  bool create_before_destroy = false;
+  // Which entry of `node_def:TYPE` was chosen (the first whose resource
+  // matches the filter), counted from 0, and how many there were.
+  int implementation_index = 0;
+  int implementation_count = 1;
+  Implementation implementation;
+  SourceMark mark;
+};
+
+// `dependent` is built after `dependency` (Occopus: connection [A, B]).
+struct DependencySpec {
+  std::string dependent;
+  std::string dependency;
+  Value mappings;  // Occopus attribute mappings; kept, not interpreted
+  SourceMark mark;
+  SourceMark dependent_mark;  // where each end was written
+  SourceMark dependency_mark;
+};
+
+struct Descriptor {
+  std::string infra_name;
+  std::string user_id;
+  Value variables;
+  std::vector<NodeSpec> nodes;  // in descriptor order
+  std::vector<DependencySpec> dependencies;
+  std::string infra_file;  // as the user named them
+  std::string nodes_file;
+
+  // Index into `nodes`, or -1.
+  int FindNode(const std::string& name) const;
+  int MinimumInstances() const;
+
+  std::map<std::string, int> node_index;  // name -> index into `nodes`
+};
+
+}  // namespace occam

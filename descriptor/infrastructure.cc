@@ -1,0 +1,281 @@
+#include "descriptor/infrastructure.h"
+
+#include <map>
+#include <optional>
+#include <regex>
+
+#include "descriptor/shape_checker.h"
+
+namespace occam {
+namespace {
+
+const char kHostnameRule[] =
+    "use 1-63 lowercase letters, digits and '-', not starting or ending "
+    "with '-'";
+
+class InfrastructureReader {
+ public:
+  InfrastructureReader(Descriptor* out, Diagnostics* diags)
+      : out_(out), check_(diags) {}
+
+  void Read(const Value& root);
+
+ private:
+  void ReadNode(const Value& v);
+  void ReadScaling(const Value& v, const std::string& what, ScalingRange* s);
+  void ReadPolicy(const Value& v, const std::string& what, ScalingPolicy* p);
+  std::optional<double> Number(const Value& v, const std::string& what);
+  std::string PromDuration(const Value& v, const std::string& what);
+  void ReadLifecycle(const Value& v, const std::string& what, NodeSpec* node);
+  void ReadDependency(const Value& v);
+  // The node name an end of a dependency refers to: a node entry (through an
+  // alias) or a plain name. "" when it is neither.
+  std::string EndpointName(const Value& v);
+
+  Descriptor* out_;
+  ShapeChecker check_;
+};
+
+void InfrastructureReader::Read(const Value& root) {
+  const std::string what = "the infrastructure descriptor";
+  if (!check_.Mapping(root, what)) return;
+  check_.Keys(root,
+              {"user_id", "infra_name", "nodes", "dependencies", "variables"},
+              {"infra_name", "nodes"}, what);
+  if (const Value* name = root.Find("infra_name")) {
+    if (check_.Scalar(*name, "infra_name")) {
+      out_->infra_name = name->text();
+      if (!IsHostname(name->text())) {
+        check_.Error(name->mark(), "infra_name '" + name->text() +
+                                       "' is not a valid hostname; " +
+                                       kHostnameRule);
+      }
+    }
+  }
+  if (const Value* user = root.Find("user_id")) {
+    if (check_.Scalar(*user, "user_id")) out_->user_id = user->text();
+  }
+  if (const Value* vars = root.Find("variables")) {
+    if (check_.OptionalMapping(*vars, "variables")) out_->variables = *vars;
+  }
+  if (const Value* nodes = root.Find("nodes")) {
+    if (check_.List(*nodes, "nodes")) {
+      if (nodes->items().empty()) {
+        check_.Error(nodes->mark(), "nodes is empty; list at least one node");
+      }
+      for (const Value& node : nodes->items()) ReadNode(node);
+    }
+  }
+  if (const Value* deps = root.Find("dependencies")) {
+    if (!deps->is_null() && check_.List(*deps, "dependencies")) {
+      for (const Value& dep : deps->items()) ReadDependency(dep);
+    }
+  }
+}
+
+void InfrastructureReader::ReadNode(const Value& v) {
+  if (!check_.Mapping(v, "a node")) return;
+  NodeSpec node;
+  node.mark = v.mark();
+  const Value* name = v.Find("name");
+  if (name && check_.Scalar(*name, "the name of a node")) {
+    node.name = name->text();
+  }
+  std::string what = node.name.empty() ? "a node" : "node '" + node.name + "'";
+  check_.Keys(v, {"name", "type", "scaling", "filter", "variables", "lifecycle"},
+              {"name", "type"}, what);
+  if (name && !node.name.empty() && !IsHostname(node.name)) {
+    check_.Error(name->mark(), "node name '" + node.name +
+                                   "' is not a valid hostname; " +
+                                   kHostnameRule);
+  }
+  if (const Value* type = v.Find("type")) {
+    if (check_.Scalar(*type, "the type of " + what)) node.type = type->text();
+  }
+  if (const Value* scaling = v.Find("scaling")) {
+    ReadScaling(*scaling, "the scaling of " + what, &node.scaling);
+  }
+  if (const Value* filter = v.Find("filter")) {
+    if (check_.Mapping(*filter, "the filter of " + what)) node.filter = *filter;
+  }
+  if (const Value* lifecycle = v.Find("lifecycle")) {
+    ReadLifecycle(*lifecycle, "the lifecycle of " + what, &node);
+  }
+  if (const Value* vars = v.Find("variables")) {
+    if (check_.OptionalMapping(*vars, "the variables of " + what)) {
+      node.variables = *vars;
+    }
+  }
+  if (node.name.empty()) return;
+  auto [it, added] = out_->node_index.emplace(
+      node.name, static_cast<int>(out_->nodes.size()));
+  if (!added) {
+    check_.Error(name->mark(),
+                 "duplicate node name '" + node.name + "' (first at " +
+                     out_->nodes[it->second].mark.ToString() +
+                     "); node names must be unique");
+    return;
+  }
+  out_->nodes.push_back(std::move(node));
+}
+
+// occam's extension: lifecycle: {create_before_destroy: BOOL}.
+void InfrastructureReader::ReadLifecycle(const Value& v, const std::string& what,
+                                         NodeSpec* node) {
+  if (!check_.Mapping(v, what)) return;
+  check_.Keys(v, {"create_before_destroy"}, {}, what);
+  if (const Value* cbd = v.Find("create_before_destroy")) {
+    std::optional<bool> on = check_.Bool(*cbd, "create_before_destroy in " + what);
+    node->create_before_destroy = on.value_or(false);
+  }
+}
+
+// Occopus: min missing or <= 0 means 1; max missing means min. occam also
+// refuses negative counts and min > max, which Occopus silently changes.
+void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
+                                       ScalingRange* s) {
+  if (!check_.Mapping(v, what)) return;
+  check_.Keys(v, {"min", "max", "policy"}, {}, what);
+  if (const Value* policy = v.Find("policy")) {
+    ReadPolicy(*policy, "the policy in " + what, &s->policy);
+  }
+  std::optional<long long> min, max;
+  const Value* min_v = v.Find("min");
+  const Value* max_v = v.Find("max");
+  if (min_v) min = check_.Int(*min_v, "'min' in " + what);
+  if (max_v) max = check_.Int(*max_v, "'max' in " + what);
+  const long long kLimit = 1'000'000;
+  for (auto [value, node, key] : {std::tuple{min, min_v, "min"},
+                                  std::tuple{max, max_v, "max"}}) {
+    if (value && (*value < 0 || *value > kLimit)) {
+      check_.Error(node->mark(), std::string("'") + key + "' in " + what +
+                                     " is " + std::to_string(*value) +
+                                     "; a count must be from 0 to 1000000");
+      return;
+    }
+  }
+  if ((min_v && !min) || (max_v && !max)) return;
+  s->min = static_cast<int>(min && *min > 0 ? *min : 1);
+  s->max = max ? static_cast<int>(*max) : s->min;
+  if (s->min > s->max) {
+    check_.Error(max_v->mark(), "'min' (" + std::to_string(s->min) +
+                                    ") is greater than 'max' (" +
+                                    std::to_string(s->max) + ") in " + what +
+                                    "; raise max or lower min");
+  }
+}
+
+namespace {
+// Seconds in a Prometheus duration already checked by PromDuration.
+double PromDurationSeconds(const std::string& text) {
+  static const std::regex kPart("([0-9]+)(ms|s|m|h|d|w|y)");
+  static const std::map<std::string, double> kUnit = {
+      {"ms", 0.001}, {"s", 1},      {"m", 60},          {"h", 3600},
+      {"d", 86400},  {"w", 604800}, {"y", 31536000}};
+  double seconds = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), kPart), end;
+       it != end; ++it) {
+    seconds += std::stod((*it)[1]) * kUnit.at((*it)[2]);
+  }
+  return seconds;
+}
+}  // namespace
+
+std::optional<double> InfrastructureReader::Number(const Value& v,
+                                                   const std::string& what) {
+  std::optional<double> n = v.is_scalar() ? v.AsNumber() : std::nullopt;
+  if (!n) check_.Error(v.mark(), what + " must be a number");
+  return n;
+}
+
+// A Prometheus duration: digits and a unit (ms, s, m, h, d, w, y).
+std::string InfrastructureReader::PromDuration(const Value& v,
+                                               const std::string& what) {
+  static const std::regex kDuration("([0-9]+(ms|s|m|h|d|w|y))+");
+  if (v.is_scalar() && std::regex_match(v.text(), kDuration)) return v.text();
+  check_.Error(v.mark(), what + " must be a Prometheus duration such as 30s, "
+                                "1m or 1h30m");
+  return "";
+}
+
+// occam's extension: policy: {query, overloaded_above, underloaded_below,
+// for_up, for_down, cooldown}.
+void InfrastructureReader::ReadPolicy(const Value& v, const std::string& what,
+                                      ScalingPolicy* p) {
+  if (!check_.Mapping(v, what)) return;
+  if (!check_.Keys(v, {"query", "overloaded_above", "underloaded_below",
+                       "for_up", "for_down", "cooldown"},
+                   {"query", "overloaded_above", "underloaded_below"}, what)) {
+    return;
+  }
+  const Value* query = v.Find("query");
+  if (check_.Scalar(*query, "'query' in " + what)) p->query = query->text();
+  auto above = Number(*v.Find("overloaded_above"), "'overloaded_above' in " + what);
+  auto below = Number(*v.Find("underloaded_below"), "'underloaded_below' in " + what);
+  if (above) p->overloaded_above = *above;
+  if (below) p->underloaded_below = *below;
+  if (above && below && *below >= *above) {
+    check_.Error(v.Find("underloaded_below")->mark(),
+                 "'underloaded_below' (" + v.Find("underloaded_below")->text() +
+                     ") must be below 'overloaded_above' (" +
+                     v.Find("overloaded_above")->text() + ") in " + what +
+                     ", or the node type would scale both ways at once");
+  }
+  if (const Value* up = v.Find("for_up")) p->for_up = PromDuration(*up, "'for_up' in " + what);
+  if (const Value* down = v.Find("for_down")) {
+    p->for_down = PromDuration(*down, "'for_down' in " + what);
+  }
+  if (const Value* cooldown = v.Find("cooldown")) {
+    std::string text = PromDuration(*cooldown, "'cooldown' in " + what);
+    p->cooldown_seconds = PromDurationSeconds(text);
+  }
+  p->set = true;
+}
+
+std::string InfrastructureReader::EndpointName(const Value& v) {
+  if (v.is_scalar()) return v.text();
+  if (v.is_mapping()) {
+    const Value* name = v.Find("name");
+    if (name && name->is_scalar()) return name->text();
+  }
+  check_.Error(v.mark(), "a dependency must name a node (an alias such as "
+                         "*App, or the node's name), not " +
+                             v.KindName());
+  return "";
+}
+
+void InfrastructureReader::ReadDependency(const Value& v) {
+  const std::string what = "a dependency";
+  const Value* connection = &v;
+  DependencySpec dep;
+  dep.mark = v.mark();
+  if (v.is_mapping()) {
+    check_.Keys(v, {"connection", "mappings"}, {"connection"}, what);
+    connection = v.Find("connection");
+    if (const Value* m = v.Find("mappings")) dep.mappings = *m;
+    if (!connection) return;
+  }
+  if (!connection->is_sequence() || connection->items().size() != 2) {
+    check_.Error(connection->mark(),
+                 "a dependency must be a pair [A, B] (A depends on B), or "
+                 "{connection: [A, B]}");
+    return;
+  }
+  dep.dependent = EndpointName(connection->items()[0]);
+  dep.dependency = EndpointName(connection->items()[1]);
+  dep.dependent_mark = connection->items()[0].mark();
+  dep.dependency_mark = connection->items()[1].mark();
+  if (dep.dependent.empty() || dep.dependency.empty()) return;
+  out_->dependencies.push_back(std::move(dep));
+}
+
+}  // namespace
+
+bool ReadInfrastructure(const Value& root, Descriptor* out,
+                        Diagnostics* diags) {
+  size_t before = diags->size();
+  InfrastructureReader(out, diags).Read(root);
+  return diags->size() == before;
+}
+
+}  // namespace occam

@@ -1,0 +1,147 @@
+#include "descriptor/instance_config.h"
+
+#include "descriptor/sensitive.h"
+#include "descriptor/value_json.h"
+#include "providers/resource_schema.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+
+// The rendering of one Value: its JSON and its two mirrors (false when the
+// value holds nothing unknown / secret).
+struct Rendered {
+  json value;
+  json unknown = false;
+  json sensitive = false;
+  bool known = true;
+};
+
+class ConfigRenderer {
+ public:
+  ConfigRenderer(const NodeSpec& node, const TemplateScope& scope,
+                 Diagnostics* diags)
+      : node_(node), scope_(scope), diags_(diags) {}
+
+  Rendered Render(const Value& v, const std::string& path, bool secret) {
+    switch (v.kind()) {
+      case Value::Kind::kSequence:
+        return RenderList(v, path, secret);
+      case Value::Kind::kMapping:
+        return RenderMap(v, path, secret, nullptr);
+      default:
+        return RenderScalar(v, path, secret);
+    }
+  }
+
+  // `schema` marks the resource's declared secrets.
+  Rendered RenderMap(const Value& v, const std::string& path, bool secret,
+                     const ResourceSchema* schema) {
+    Rendered out;
+    out.value = json::object();
+    json unknown = json::object(), sensitive = json::object();
+    for (const Value::Entry& e : v.entries()) {
+      if (schema && e.key == "type") continue;
+      const AttributeSpec* spec = schema ? schema->Find(e.key) : nullptr;
+      bool child_secret = secret || IsSensitiveName(e.key) ||
+                          (spec && spec->sensitive);
+      Rendered child = Render(e.value, path + "." + e.key, child_secret);
+      if (child.known) out.value[e.key] = std::move(child.value);
+      if (child.unknown != false) unknown[e.key] = child.unknown;
+      if (child.sensitive != false) sensitive[e.key] = child.sensitive;
+    }
+    if (!unknown.empty()) out.unknown = unknown;
+    if (!sensitive.empty()) out.sensitive = sensitive;
+    return out;
+  }
+
+ private:
+  Rendered RenderList(const Value& v, const std::string& path, bool secret) {
+    Rendered out;
+    out.value = json::array();
+    json unknown = json::array(), sensitive = json::array();
+    bool any_unknown = false, any_sensitive = false;
+    for (size_t i = 0; i < v.items().size(); ++i) {
+      Rendered child =
+          Render(v.items()[i], path + "[" + std::to_string(i) + "]", secret);
+      out.value.push_back(child.known ? std::move(child.value) : json());
+      any_unknown = any_unknown || child.unknown != false;
+      any_sensitive = any_sensitive || child.sensitive != false;
+      unknown.push_back(child.unknown);
+      sensitive.push_back(child.sensitive);
+    }
+    if (any_unknown) out.unknown = unknown;
+    if (any_sensitive) out.sensitive = sensitive;
+    return out;
+  }
+
+  Rendered RenderScalar(const Value& v, const std::string& path, bool secret) {
+    Rendered out;
+    out.sensitive = secret;
+    if (!v.is_scalar() || !HasTemplate(v.text())) {
+      out.value = ScalarToJson(v);
+      return out;
+    }
+    RenderedText text;
+    std::string error;
+    if (!RenderTemplate(v.text(), scope_, &text, &error)) {
+      diags_->Error(v.mark(), "cannot render " + path.substr(1) +
+                                  " of node '" + node_.name + "': " + error);
+      out.value = v.text();
+      return out;
+    }
+    out.value = text.text;
+    out.known = text.known;
+    if (!text.known) out.unknown = true;
+    if (text.sensitive) out.sensitive = true;
+    return out;
+  }
+
+  const NodeSpec& node_;
+  const TemplateScope& scope_;
+  Diagnostics* diags_;
+};
+
+}  // namespace
+
+bool RenderInstanceConfig(const NodeSpec& node, const TemplateScope& scope,
+                          InstanceConfig* out, Diagnostics* diags) {
+  size_t before = diags->size();
+  ConfigRenderer renderer(node, scope, diags);
+  const Implementation& impl = node.implementation;
+  *out = InstanceConfig();
+  auto add = [&](const char* name, Rendered r) {
+    if (r.known) out->value[name] = std::move(r.value);
+    if (r.unknown != false) out->unknown[name] = r.unknown;
+    if (r.sensitive != false) out->sensitive[name] = r.sensitive;
+  };
+  add("resource", renderer.RenderMap(impl.resource, ".resource", false,
+                                     FindResourceSchema(impl.resource_type)));
+  for (auto [name, section] :
+       {std::pair{"contextualisation", &impl.contextualisation},
+        std::pair{"config_management", &impl.config_management},
+        std::pair{"health_check", &impl.health_check}}) {
+    if (!section->is_null()) {
+      add(name, renderer.Render(*section, std::string(".") + name, false));
+    }
+  }
+  return diags->size() == before;
+}
+
+}  // namespace occam
+
+namespace occam {
+
+bool CountIsAttribute(const NodeSpec& node) {
+  if (node.implementation.resource_type != "docker_service") return false;
+  const Value* mode = node.implementation.resource.Find("mode");
+  return !mode || !mode->is_scalar() || mode->text() != "global";
+}
+
+void SetCountAttribute(const NodeSpec& node, int count, nlohmann::json* value) {
+  if (!CountIsAttribute(node)) return;
+  (*value)["resource"]["replicas"] = count;
+}
+
+}  // namespace occam

@@ -1,0 +1,67 @@
+// SourceLoader reads descriptor files and resolves Occopus's import tags:
+// `!yaml_import {url: file://x.yaml}` becomes the YAML document in x.yaml,
+// `!text_import {url: file://x.sh}` the text of x.sh. Relative URLs are
+// relative to the importing file. Imports must stay inside the allowed
+// folders unless the user allows otherwise; cycles, directories, devices
+// and oversized files are errors.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/diagnostic.h"
+#include "descriptor/value.h"
+#include "descriptor/yaml_reader.h"
+
+namespace occam {
+
+struct SourceLimits {
+  // Largest file read, descriptor or import.
+  uintmax_t max_file_bytes = 64ull << 20;
+  // Nodes of one top-level file with all its imports expanded.
+  size_t max_nodes = YamlLimits().max_nodes;
+};
+
+class SourceLoader {
+ public:
+  // Imports may only name files under one of `allowed_roots` unless
+  // `allow_outside` is set.
+  SourceLoader(std::vector<std::filesystem::path> allowed_roots,
+               bool allow_outside, SourceLimits limits = {});
+
+  // Reads the YAML file at `path` (as the user wrote it) with its imports
+  // resolved. Returns false and adds diagnostics on any error; every import
+  // error in the file is reported.
+  bool Load(const std::filesystem::path& path, Value* out,
+            Diagnostics* diags);
+
+ private:
+  // Replaces every import-tagged node under `v` by what it imports.
+  void ResolveImports(Value* v, const std::filesystem::path& dir,
+                      Diagnostics* diags);
+  void ResolveOne(Value* v, const std::filesystem::path& dir,
+                  Diagnostics* diags);
+  // The checked, canonical path an import names; empty on error.
+  std::filesystem::path ImportPath(const Value& url,
+                                   const std::filesystem::path& dir,
+                                   Diagnostics* diags);
+  bool ReadFile(const std::filesystem::path& path, const SourceMark& from,
+                std::string* text, Diagnostics* diags);
+  bool Inside(const std::filesystem::path& canonical) const;
+
+  std::vector<std::filesystem::path> roots_;  // canonical
+  bool allow_outside_;
+  SourceLimits limits_;
+  size_t nodes_ = 0;  // nodes loaded for the current top-level file
+  // Canonical paths of the files being loaded, outermost first (for
+  // cycles), with the names the user sees.
+  std::vector<std::pair<std::filesystem::path, std::string>> loading_;
+  // Parsed imports by canonical path: a file imported many times is read
+  // once.
+  std::map<std::filesystem::path, Value> cache_;
+};
+
+}  // namespace occam
