@@ -2,10 +2,11 @@
 // dependencies describe.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
-#include "planner/compiler.h"
+#include "descriptor/compiler.h"
 #include "tests/run_command.h"
 
 namespace occam {
@@ -76,18 +77,27 @@ bool HasTag(Value v) {
   return tagged;
 }
 
-TEST(Corpus, EveryTutorialIsPresent) {
-  // The corpus sits beside the checkout in CI; without it nothing below
-  // would be tested.
-  ASSERT_TRUE(fs::is_directory(testing::CorpusDir()))
-      << "Occopus corpus not found at " << testing::CorpusDir()
-      << "; set OCCAM_CORPUS";
+// The corpus sits beside the checkout in CI, where these tests require it;
+// a user's fresh clone has none, and they skip, saying so.
+class Corpus : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (fs::is_directory(testing::CorpusDir())) return;
+    const char* ci = std::getenv("CI");
+    std::string where = "Occopus corpus not found at " +
+                        testing::CorpusDir() + "; set OCCAM_CORPUS";
+    if (ci && std::string(ci) == "true") FAIL() << where << " (CI=true)";
+    GTEST_SKIP() << where << "; skipped (outside CI)";
+  }
+};
+
+TEST_F(Corpus, EveryTutorialIsPresent) {
   for (const auto& [name, levels] : kExpectedLevels) {
     EXPECT_FALSE(InfraFile(name).empty()) << name;
   }
 }
 
-TEST(Corpus, EveryTutorialCompilesWithItsBuildLevels) {
+TEST_F(Corpus, EveryTutorialCompilesWithItsBuildLevels) {
   std::vector<std::string> tutorials = Tutorials();
   ASSERT_GE(tutorials.size(), kExpectedLevels.size());
   for (const std::string& tutorial : tutorials) {
@@ -111,7 +121,7 @@ TEST(Corpus, EveryTutorialCompilesWithItsBuildLevels) {
   }
 }
 
-TEST(Corpus, ImportedCloudInitIsInlined) {
+TEST_F(Corpus, ImportedCloudInitIsInlined) {
   CompileOptions options;
   options.infra_path = InfraFile("chef-wordpress");
   Descriptor d;
@@ -129,8 +139,10 @@ TEST(Corpus, ImportedCloudInitIsInlined) {
   EXPECT_EQ("replace_with_database_root_password", password->text());
 }
 
-TEST(Corpus, ValidateCommandAcceptsEveryTutorial) {
-  for (const std::string& tutorial : Tutorials()) {
+TEST_F(Corpus, ValidateCommandAcceptsEveryTutorial) {
+  std::vector<std::string> tutorials = Tutorials();
+  ASSERT_GE(tutorials.size(), kExpectedLevels.size());
+  for (const std::string& tutorial : tutorials) {
     testing::CommandResult r = testing::RunCommand(
         testing::OccamBinary() + " validate -f '" + InfraFile(tutorial) + "'");
     EXPECT_EQ(0, r.exit_code) << tutorial << ": " << r.out;
