@@ -1,7 +1,11 @@
 #include "state/sqlite_state_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 
 #include "base/clock.h"
 #include "base/uuid.h"
@@ -19,6 +23,20 @@ Status NotOurs(const std::string& path, const std::string& why) {
   return Status::Corruption(path + " is not an occam state file (" + why +
                             "); occam has not changed it. Name another file "
                             "with --state");
+}
+
+// The state holds secrets (rendered passwords, tokens): a new file is
+// readable by its owner only, and SQLite gives its WAL and shared-memory
+// files the same mode. Nothing holds a lock on it yet, so closing this
+// descriptor drops none.
+Status CreatePrivateFile(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST) {
+    return Status::IOError("cannot create state file " + path + ": " +
+                           std::strerror(errno));
+  }
+  if (fd >= 0) close(fd);
+  return Status::Ok();
 }
 
 // A clearer message for SQLite's corruption errors.
@@ -86,6 +104,13 @@ Status SqliteStateStore::Transaction(Body&& body) {
 Status SqliteStateStore::Open(const std::string& path,
                               const StateOpenOptions& options,
                               std::unique_ptr<SqliteStateStore>* out) {
+  // SQLite reads "" and ":memory:" as a database that vanishes on close:
+  // an apply would record nothing of what it created.
+  if (path.empty() || path == ":memory:") {
+    return Status::InvalidArgument(
+        "'" + path + "' is not a state file; name a file with --state "
+        "(default occam.db)");
+  }
   std::unique_ptr<SqliteStateStore> store(new SqliteStateStore());
   struct stat st {};
   bool exists = stat(path.c_str(), &st) == 0;
@@ -104,6 +129,10 @@ Status SqliteStateStore::Open(const std::string& path,
   // then delete the WAL they still write to.
   if (!fresh && st.st_size < kSmallestDatabase) {
     return NotOurs(path, "it is not an SQLite database");
+  }
+  if (!exists) {
+    Status made = CreatePrivateFile(path);
+    if (!made.ok()) return made;
   }
   int flags = SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0);
   Status s = store->db_.Open(path, flags);
@@ -162,6 +191,14 @@ Status SqliteStateStore::CheckAndUpgrade() {
   }
   s = db_.QueryInt("PRAGMA user_version", &version);
   if (!s.ok()) return s;
+  // Creating a state sets its version in the transaction that sets its
+  // application id: anything below 1 was written by something else.
+  if (version < 1) {
+    return Status::Corruption(
+        path() + " has state schema version " + std::to_string(version) +
+        ", which no occam writes; occam has not changed it. Restore it from "
+        "a backup");
+  }
   if (version > CurrentStateSchemaVersion()) {
     return Status::InvalidArgument(
         path() + " was written by a newer occam (state schema version " +

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,6 +145,46 @@ TEST_F(SqliteStateStoreTest, NewerSchemaIsRefusedUnchanged) {
                 "). Upgrade occam; the file has not been changed",
             s.message());
   EXPECT_EQ(before, ReadBytes(path_));
+}
+
+TEST_F(SqliteStateStoreTest, SchemaVersionBelowOneIsRefusedUnchanged) {
+  Open().reset();
+  for (int version : {-1, 0}) {
+    RawSql("PRAGMA user_version = " + std::to_string(version));
+    std::string before = ReadBytes(path_);
+    Status s;
+    EXPECT_EQ(nullptr, Open(&s));
+    EXPECT_EQ(path_ + " has state schema version " + std::to_string(version) +
+                  ", which no occam writes; occam has not changed it. "
+                  "Restore it from a backup",
+              s.message());
+    EXPECT_EQ(before, ReadBytes(path_));
+  }
+}
+
+TEST_F(SqliteStateStoreTest, NewStateFilesAreReadableByTheirOwnerOnly) {
+  umask(022);
+  std::unique_ptr<SqliteStateStore> store = Open();
+  int64_t serial = 0;
+  ASSERT_TRUE(store->Commit(StateChange{}, &serial).ok());
+  for (const std::string& file : {path_, path_ + "-wal", path_ + "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(0, stat(file.c_str(), &st)) << file;
+    EXPECT_EQ(0600u, st.st_mode & 0777) << file;
+  }
+}
+
+TEST_F(SqliteStateStoreTest, PathsSqliteWouldNotKeepAreRefused) {
+  for (const std::string path : {"", ":memory:"}) {
+    std::unique_ptr<SqliteStateStore> store;
+    StateOpenOptions options;
+    options.create_if_missing = true;
+    Status s = SqliteStateStore::Open(path, options, &store);
+    EXPECT_EQ(Status::Code::kInvalidArgument, s.code()) << path;
+    EXPECT_EQ("'" + path + "' is not a state file; name a file with --state "
+              "(default occam.db)",
+              s.message());
+  }
 }
 
 TEST_F(SqliteStateStoreTest, DamagedFileGivesClearErrorAndIsNotChanged) {

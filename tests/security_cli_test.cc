@@ -80,5 +80,17 @@ TEST_F(SecurityCliTest, SecretsOfDeletedInstancesAreMaskedEverywhere) {
   ExpectMasked("destroy --auto-approve");
 }
 
+TEST_F(SecurityCliTest, AStateThatWouldNotBeKeptIsRefused) {
+  for (const char* state : {"''", ":memory:"}) {
+    CommandResult r = Occam(std::string("apply -f infra.yaml --auto-approve "
+                                        "--state ") + state);
+    EXPECT_EQ(1, r.exit_code) << r.out;
+    EXPECT_NE(std::string::npos, r.out.find("is not a state file; name a "
+                                            "file with --state"))
+        << r.out;
+    EXPECT_EQ(std::string::npos, r.out.find("Apply complete")) << r.out;
+  }
+}
+
 }  // namespace
 }  // namespace occam
