@@ -134,12 +134,10 @@ struct Session {
 };
 
 Status OpenSession(const ApplyCommandOptions& o, Session* s) {
-  std::chrono::milliseconds timeout;
-  Status st = ParseDuration(o.state.lock_timeout, &timeout);
-  if (st.ok()) st = OpenState(o.state, /*create=*/true, &s->store);
+  Status st = OpenState(o.state, /*create=*/true, &s->store);
   if (st.ok()) {
-    st = StateLock::Acquire(s->store.get(), o.state.path,
-                            o.destroy ? "destroy" : "apply", timeout, &s->lock);
+    st = LockState(s->store.get(), o.state, o.destroy ? "destroy" : "apply",
+                   &s->lock);
   }
   if (st.ok()) st = s->store->Load(&s->state);
   s->providers = std::make_unique<ProviderRegistry>(ProviderOptionsFor(o.state));

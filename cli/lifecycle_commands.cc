@@ -19,14 +19,10 @@ struct LifecycleOptions {
 template <typename Body>
 Status WithState(const LifecycleOptions& o, const std::string& operation,
                  Body&& body) {
-  std::chrono::milliseconds timeout;
-  Status s = ParseDuration(o.state.lock_timeout, &timeout);
   std::unique_ptr<SqliteStateStore> store;
-  if (s.ok()) s = OpenState(o.state, /*create=*/false, &store);
+  Status s = OpenState(o.state, /*create=*/false, &store);
   std::unique_ptr<StateLock> lock;
-  if (s.ok()) {
-    s = StateLock::Acquire(store.get(), o.state.path, operation, timeout, &lock);
-  }
+  if (s.ok()) s = LockState(store.get(), o.state, operation, &lock);
   StateSnapshot state;
   if (s.ok()) s = store->Load(&state);
   return s.ok() ? body(store.get(), &state) : s;

@@ -28,11 +28,9 @@ struct PlanOptions {
 Status ReadState(const StateOptions& options, StateSnapshot* snapshot) {
   std::unique_ptr<SqliteStateStore> store;
   Status s = OpenState(options, /*create=*/true, &store);
-  std::chrono::milliseconds timeout;
-  if (s.ok()) s = ParseDuration(options.lock_timeout, &timeout);
   if (!s.ok()) return s;
   std::unique_ptr<StateLock> lock;
-  s = StateLock::Acquire(store.get(), options.path, "plan", timeout, &lock);
+  s = LockState(store.get(), options, "plan", &lock);
   if (!s.ok()) return s;
   return store->Load(snapshot);
 }

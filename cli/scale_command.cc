@@ -26,14 +26,11 @@ Status Scale(const ScaleOptions& options, const Descriptor& descriptor,
   request.node = options.node;
   request.instance = options.instance;
   Status s = ParseCountChange(options.change, &request);
-  std::chrono::milliseconds timeout;
-  if (s.ok()) s = ParseDuration(options.state.lock_timeout, &timeout);
   std::unique_ptr<SqliteStateStore> store;
   if (s.ok()) s = OpenState(options.state, /*create=*/true, &store);
   if (!s.ok()) return s;
   std::unique_ptr<StateLock> lock;
-  s = StateLock::Acquire(store.get(), options.state.path, "scale", timeout,
-                         &lock);
+  s = LockState(store.get(), options.state, "scale", &lock);
   StateSnapshot state;
   if (s.ok()) s = store->Load(&state);
   if (s.ok()) s = DecideScale(descriptor, state, request, decision);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "base/clock.h"
+#include "state/state_lock.h"
 #include "cli/command.h"
 #include "cli/plan_render.h"
 #include "cli/state_options.h"
@@ -94,6 +95,19 @@ int RunHistory(const StateReadOptions& options) {
 int RunForceUnlock(const StateReadOptions& options) {
   std::unique_ptr<SqliteStateStore> store;
   Status s = OpenState(options.state, /*create=*/false, &store);
+  std::optional<LockInfo> holder;
+  if (s.ok()) s = store->CurrentLock(&holder);
+  // Removing the lock of a running apply lets another one start beside it:
+  // both would create and delete the same instances.
+  if (s.ok() && holder && holder->id == options.lock_id &&
+      LockHolderIsRunning(*holder)) {
+    s = Status::Busy("the state lock " + options.lock_id +
+                     " is held by process " + std::to_string(holder->pid) +
+                     " of this host, which is still running:\n" +
+                     DescribeLock(*holder) +
+                     "Wait for it to finish, or stop it; nothing was "
+                     "changed");
+  }
   if (s.ok()) s = store->Unlock(options.lock_id);
   if (s.IsNotFound()) {
     s = Status::NotFound("the state is not locked by " + options.lock_id +

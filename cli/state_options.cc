@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <filesystem>
+#include <iostream>
+
+#include "base/clock.h"
 
 namespace occam {
 
@@ -32,6 +35,25 @@ Status OpenState(const StateOptions& options, bool create,
         "the state " + options.path + " belongs to infrastructure " +
         snapshot.infra_id + "; --infra-id " + options.infra_id +
         " only names the infrastructure of a new state");
+  }
+  return s;
+}
+
+Status LockState(StateStore* store, const StateOptions& options,
+                 const std::string& operation,
+                 std::unique_ptr<StateLock>* lock) {
+  std::chrono::milliseconds timeout;
+  Status s = ParseDuration(options.lock_timeout, &timeout);
+  LockInfo stale;
+  if (s.ok()) {
+    s = StateLock::Acquire(store, options.path, operation, timeout, lock,
+                           &stale);
+  }
+  if (s.ok() && !stale.id.empty()) {
+    std::cerr << "occam: took over the state lock " << stale.id << " of "
+              << stale.operation << " (process " << stale.pid << ", since "
+              << FormatTimestamp(stale.since_ms)
+              << "), which is no longer running\n";
   }
   return s;
 }

@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "providers/provider.h"
 #include "state/sqlite_state_store.h"
+#include "state/state_lock.h"
 
 namespace occam {
 
@@ -26,6 +27,14 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
 // Opens the state at options.path; creates it when `create` and missing.
 Status OpenState(const StateOptions& options, bool create,
                  std::unique_ptr<SqliteStateStore>* out);
+
+// Takes the state's lock for `operation`, waiting up to --lock-timeout. A
+// lock left by an occam of this host that has ended is taken over, and
+// one line on stderr says so: after a kill -9 the next command converges
+// without a manual step.
+Status LockState(StateStore* store, const StateOptions& options,
+                 const std::string& operation,
+                 std::unique_ptr<StateLock>* lock);
 
 // What providers may use: the state file's folder for their files.
 ProviderOptions ProviderOptionsFor(const StateOptions& options);

@@ -29,6 +29,11 @@ bool LockIsStale(const LockInfo& holder) {
          !ProcessIsAlive(holder.pid, holder.process_start);
 }
 
+bool LockHolderIsRunning(const LockInfo& holder) {
+  return holder.host == HostName() &&
+         ProcessIsAlive(holder.pid, holder.process_start);
+}
+
 std::string DescribeLock(const LockInfo& holder) {
   return "  ID:        " + holder.id + "\n" +
          "  Operation: " + holder.operation + "\n" +
@@ -40,7 +45,9 @@ std::string DescribeLock(const LockInfo& holder) {
 Status StateLock::Acquire(StateStore* store, const std::string& state_name,
                           const std::string& operation,
                           std::chrono::milliseconds timeout,
-                          std::unique_ptr<StateLock>* out) {
+                          std::unique_ptr<StateLock>* out,
+                          LockInfo* taken_over) {
+  if (taken_over) *taken_over = LockInfo();
   LockInfo me = ThisProcessLockInfo(operation);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -51,6 +58,14 @@ Status StateLock::Acquire(StateStore* store, const std::string& state_name,
       return s;
     }
     if (s.code() != Status::Code::kBusy) return s;
+    if (LockIsStale(holder) && taken_over) {
+      // Only that lock: if another process took it over first, the next
+      // try waits for that one.
+      s = store->Unlock(holder.id);
+      if (!s.ok() && !s.IsNotFound()) return s;
+      if (s.ok()) *taken_over = holder;
+      continue;
+    }
     if (LockIsStale(holder)) {
       return Status::Busy(
           "the state lock of " + state_name + " is held by process " +
@@ -76,19 +91,8 @@ Status StateLock::AcquireTakingOverStale(StateStore* store,
                                          const std::string& operation,
                                          std::unique_ptr<StateLock>* out,
                                          LockInfo* stale) {
-  *stale = LockInfo();
-  Status s = Acquire(store, state_name, operation, std::chrono::milliseconds(0), out);
-  if (s.code() != Status::Code::kBusy) return s;
-  std::optional<LockInfo> holder;
-  Status read = store->CurrentLock(&holder);
-  if (!read.ok()) return read;
-  if (!holder || !LockIsStale(*holder)) return s;
-  // Only that lock: if another process took it over first, this fails.
-  read = store->Unlock(holder->id);
-  if (!read.ok() && !read.IsNotFound()) return read;
-  s = Acquire(store, state_name, operation, std::chrono::milliseconds(0), out);
-  if (s.ok()) *stale = *holder;
-  return s;
+  return Acquire(store, state_name, operation, std::chrono::milliseconds(0),
+                 out, stale);
 }
 
 StateLock::~StateLock() { store_->Unlock(info_.id); }

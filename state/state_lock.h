@@ -17,13 +17,16 @@ namespace occam {
 class StateLock {
  public:
   // Takes the lock of `store` for `operation`. `state_name` names the state
-  // in messages (its path).
+  // in messages (its path). A stale lock (its holder, of this host, has
+  // ended) is an error naming force-unlock when `taken_over` is null;
+  // otherwise it is cleared and taken, and `*taken_over` is that holder
+  // (else its id is "").
   static Status Acquire(StateStore* store, const std::string& state_name,
                         const std::string& operation,
                         std::chrono::milliseconds timeout,
-                        std::unique_ptr<StateLock>* out);
-  // The same, but a stale lock (its holder, of this host, has ended) is
-  // cleared and taken; `*stale` is then that holder (else its id is "").
+                        std::unique_ptr<StateLock>* out,
+                        LockInfo* taken_over = nullptr);
+  // Acquire without waiting, taking over a stale lock.
   static Status AcquireTakingOverStale(StateStore* store,
                                        const std::string& state_name,
                                        const std::string& operation,
@@ -45,6 +48,8 @@ class StateLock {
 LockInfo ThisProcessLockInfo(const std::string& operation);
 // True when `holder` is a process of this host that has ended.
 bool LockIsStale(const LockInfo& holder);
+// True when `holder` is a process of this host that is still running.
+bool LockHolderIsRunning(const LockInfo& holder);
 // The holder as an indented block: ID, operation, who, PID, since.
 std::string DescribeLock(const LockInfo& holder);
 

@@ -87,14 +87,6 @@ class ApplyCliTest : public ::testing::Test {
     }
   }
 
-  // Clears the lock a killed occam left, as a user would.
-  void ForceUnlockIfStale() {
-    CommandResult plan = Occam("plan -f infra.yaml");
-    std::smatch m;
-    if (std::regex_search(plan.out, m, std::regex("occam force-unlock (\\S+)"))) {
-      ASSERT_EQ(0, Occam("force-unlock " + m[1].str()).exit_code);
-    }
-  }
 
   testing::TempDir dir_;
 };
@@ -266,9 +258,12 @@ TEST_F(ApplyCliTest, KillAtEveryCommitThenConverge) {
         Occam("apply -f infra.yaml --auto-approve --parallelism 1",
               "OCCAM_CRASH_AFTER_COMMIT=" + std::to_string(k));
     EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
-    ForceUnlockIfStale();
+    // No manual step: the killed apply's lock is taken over, saying so.
     CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
     ASSERT_EQ(0, rerun.exit_code) << rerun.out;
+    EXPECT_NE(std::string::npos,
+              rerun.out.find("occam: took over the state lock "))
+        << rerun.out;
     ExpectConverged(5);
     // Back to nothing for the next round.
     ASSERT_EQ(0, Occam("destroy --auto-approve").exit_code);
@@ -291,7 +286,6 @@ TEST_F(ApplyCliTest, KillDuringAParallelApplyThenConverge) {
           "apply -f infra.yaml --auto-approve",
           std::string("OCCAM_CRASH_") + when + "_COMMIT=" + std::to_string(k));
       EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
-      ForceUnlockIfStale();
       CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
       ASSERT_EQ(0, rerun.exit_code) << rerun.out;
       ExpectConverged(6);
@@ -311,7 +305,6 @@ TEST_F(ApplyCliTest, KillDuringScaleDownThenConverge) {
         Occam("apply -f infra.yaml --auto-approve --parallelism 1",
               "OCCAM_CRASH_AFTER_COMMIT=" + std::to_string(k));
     EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
-    ForceUnlockIfStale();
   }
   ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
   ExpectConverged(3);
@@ -350,7 +343,6 @@ TEST_F(ApplyCliTest, KillDuringCreateBeforeDestroyThenConverge) {
           "apply -f infra.yaml --auto-approve --parallelism 1",
           std::string("OCCAM_CRASH_") + when + "_COMMIT=" + std::to_string(k));
       EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
-      ForceUnlockIfStale();
       CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
       ASSERT_EQ(0, rerun.exit_code) << rerun.out;
       ExpectConverged(3);

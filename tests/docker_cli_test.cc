@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
 
 #include "providers/provider.h"
 #include "state/sqlite_state_store.h"
@@ -32,7 +31,6 @@ class DockerCliTest : public ::testing::Test {
   }
   void TearDown() override {
     if (ready_ && !State().instances.empty()) {
-      ForceUnlockIfStale();
       Occam("destroy --auto-approve");
     }
   }
@@ -102,14 +100,6 @@ class DockerCliTest : public ::testing::Test {
     }
   }
 
-  void ForceUnlockIfStale() {
-    CommandResult plan = Occam("plan -f infra.yaml");
-    std::smatch m;
-    if (std::regex_search(plan.out, m,
-                          std::regex("occam force-unlock (\\S+)"))) {
-      ASSERT_EQ(0, Occam("force-unlock " + m[1].str()).exit_code);
-    }
-  }
 
   testing::TempDir dir_;
   bool ready_ = false;
@@ -181,7 +171,6 @@ TEST_F(DockerCliTest, KillAtEveryCommitThenConverge) {
                 "OCCAM_CRASH_" + std::string(when) + "_COMMIT=" +
                     std::to_string(k));
       EXPECT_EQ(128 + SIGKILL, crashed.exit_code) << crashed.out;
-      ForceUnlockIfStale();
       CommandResult rerun = Occam("apply -f infra.yaml --auto-approve");
       ASSERT_EQ(0, rerun.exit_code) << rerun.out;
       ExpectConverged(2, 1);

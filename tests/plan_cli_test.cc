@@ -1,12 +1,14 @@
 // The state and plan commands end to end: golden renderings of the example,
 // scaling, saved plans, the lock, and state files that are not ours.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/clock.h"
 #include "state/sqlite_state_store.h"
 #include "state/state_lock.h"
 #include "tests/run_command.h"
@@ -167,7 +169,7 @@ TEST_F(PlanCliTest, LockedStateIsReported) {
             r.out);
 }
 
-TEST_F(PlanCliTest, StaleLockIsClearedWithForceUnlock) {
+TEST_F(PlanCliTest, StaleLockIsTakenOverSayingSo) {
   ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
   // A lock left by a process that has died.
   CommandResult dead = RunCommand("sh -c 'echo $$'");
@@ -181,17 +183,55 @@ TEST_F(PlanCliTest, StaleLockIsClearedWithForceUnlock) {
   LockInfo holder;
   ASSERT_TRUE(store->TryLock(left, &holder).ok());
   CommandResult r = Occam("plan -f infra.yaml");
-  EXPECT_EQ(1, r.exit_code);
-  EXPECT_NE(std::string::npos,
-            r.out.find("which is no longer running (a stale lock)"))
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  EXPECT_EQ(0u, r.out.find("occam: took over the state lock " + left.id +
+                           " of apply (process " + std::to_string(left.pid) +
+                           ", since " + FormatTimestamp(left.since_ms) +
+                           "), which is no longer running\n"))
       << r.out;
-  EXPECT_NE(std::string::npos, r.out.find("  occam force-unlock " + left.id))
-      << r.out;
+  std::optional<LockInfo> now;
+  ASSERT_TRUE(store->CurrentLock(&now).ok());
+  EXPECT_FALSE(now.has_value());
+}
+
+TEST_F(PlanCliTest, ForceUnlockRemovesOnlyALockNobodyRuns) {
+  ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+  std::unique_ptr<SqliteStateStore> store;
+  ASSERT_TRUE(SqliteStateStore::Open((dir_.path() / "micado/occam.db").string(),
+                                     {}, &store)
+                  .ok());
+  // Held by this test, a running process of this host: a running apply.
+  std::unique_ptr<StateLock> lock;
+  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "apply",
+                                 std::chrono::milliseconds(0), &lock)
+                  .ok());
+  CommandResult refused = Occam("force-unlock " + lock->info().id);
+  EXPECT_EQ(1, refused.exit_code);
+  EXPECT_EQ("Error: the state lock " + lock->info().id +
+                " is held by process " + std::to_string(getpid()) +
+                " of this host, which is still running:\n" +
+                DescribeLock(lock->info()) +
+                "Wait for it to finish, or stop it; nothing was changed\n",
+            refused.out);
+  std::optional<LockInfo> now;
+  ASSERT_TRUE(store->CurrentLock(&now).ok());
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(lock->info().id, now->id);
+  lock.reset();
+
+  // A lock of a process that has ended (or of another host) can be removed.
+  CommandResult dead = RunCommand("sh -c 'echo $$'");
+  LockInfo left = ThisProcessLockInfo("apply");
+  left.pid = std::stoi(dead.out);
+  left.process_start = 1;
+  LockInfo holder;
+  ASSERT_TRUE(store->TryLock(left, &holder).ok());
   EXPECT_EQ(1, Occam("force-unlock not-the-id").exit_code);
   CommandResult unlock = Occam("force-unlock " + left.id);
   EXPECT_EQ(0, unlock.exit_code);
   EXPECT_EQ("occam state has been successfully unlocked!\n", unlock.out);
-  EXPECT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+  ASSERT_TRUE(store->CurrentLock(&now).ok());
+  EXPECT_FALSE(now.has_value());
 }
 
 TEST_F(PlanCliTest, ForeignStateFileIsRefusedUntouched) {
