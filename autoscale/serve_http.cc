@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "autoscale/serve_daemon.h"
@@ -67,9 +68,9 @@ class Routes : public std::enable_shared_from_this<Routes> {
                       "text/plain; version=0.0.4; charset=utf-8");
     });
     server->Post("/api/v1/alerts",
-                 WithBody(Guard("alerts", [self](auto& req, auto& res) {
+                 Mutating("alerts", [self](auto& req, auto& res) {
                    self->Alerts(req, res);
-                 })));
+                 }));
     server->Get(R"(/infrastructures/?)", [self](auto&, auto& res) {
       Reply(res, 200, json::array({self->daemon_->infra_id()}));
     });
@@ -77,58 +78,84 @@ class Routes : public std::enable_shared_from_this<Routes> {
       self->Describe(req, res);
     });
     server->Post(R"(/infrastructures/([^/]+)/(scaleup|scaledown|scaleto)/([^/]+)(?:/([^/]+))?/?)",
-                 WithBody(Guard("scale", [self](auto& req, auto& res) {
+                 Mutating("scale", [self](auto& req, auto& res) {
                    self->ScaleRoute(req, res);
-                 })));
+                 }));
   }
 
  private:
   using Handler = std::function<void(const httplib::Request&,
                                      httplib::Response&)>;
 
+  // A mutating route: the token is checked before any of the body is read
+  // (an unauthenticated client must not make the daemon read megabytes),
+  // then the body is read up to kMaxBodyBytes however it is sent
+  // (Content-Length, chunked), and every answer is counted.
+  //
   // httplib 0.11 reads a POST body up to the end of the connection when
   // the request has neither Content-Length nor Transfer-Encoding, and
   // answers 400 five seconds later. That is how `curl -X POST URL` sends
   // one — how Occopus's documentation scales a node. Such a request has no
   // body (RFC 9112, section 6.3): this reads one only when it is announced.
-  static httplib::Server::HandlerWithContentReader WithBody(Handler inner) {
-    return [inner](const httplib::Request& req, httplib::Response& res,
-                   const httplib::ContentReader& read) {
-      httplib::Request with_body = req;
-      if (req.has_header("Content-Length") ||
-          req.has_header("Transfer-Encoding")) {
-        bool ok = read([&](const char* data, size_t size) {
-          with_body.body.append(data, size);
-          return true;
-        });
-        if (!ok) {
-          // Too large (413, set by httplib) or cut short; what is left of
-          // it must not be read as the next request.
-          if (res.status == -1) res.status = 400;
-          res.set_header("Connection", "close");
-          return;
-        }
-      }
-      inner(with_body, res);
-    };
-  }
-
-  // Checks the bearer token and counts the request.
-  Handler Guard(std::string route, Handler inner) {
+  httplib::Server::HandlerWithContentReader Mutating(std::string route,
+                                                     Handler inner) {
     std::shared_ptr<Routes> self = shared_from_this();
     return [self, route, inner](const httplib::Request& req,
-                                httplib::Response& res) {
-      std::string auth = req.get_header_value("Authorization");
-      if (!self->token_.empty() &&
-          !SameSecret(auth, "Bearer " + self->token_)) {
+                                httplib::Response& res,
+                                const httplib::ContentReader& read) {
+      httplib::Request with_body = req;
+      bool body_read = false;
+      if (!self->Authorized(req)) {
         res.set_header("WWW-Authenticate", "Bearer");
         ReplyError(res, 401, "a bearer token is required (Authorization: "
                              "Bearer TOKEN, from occam serve's token file)");
+      } else if (!ReadBody(req, res, read, &with_body.body)) {
+        ReplyError(res, res.status, res.status == 413
+                                        ? "the request body is larger than " +
+                                              std::to_string(kMaxBodyBytes) +
+                                              " bytes"
+                                        : "the request body was cut short");
       } else {
-        inner(req, res);
+        body_read = true;
+        inner(with_body, res);
       }
+      // What was not read of the body must not be read as a request.
+      if (!body_read) res.set_header("Connection", "close");
       self->metrics_->Request(route, res.status);
     };
+  }
+
+  // False with res.status 413 (too large) or 400 (cut short).
+  static bool ReadBody(const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& read, std::string* body) {
+    if (!req.has_header("Content-Length") &&
+        !req.has_header("Transfer-Encoding")) {
+      return true;
+    }
+    bool too_large = false;
+    bool ok = read([&](const char* data, size_t size) {
+      too_large = body->size() + size > kMaxBodyBytes;
+      if (!too_large) body->append(data, size);
+      return !too_large;
+    });
+    if (ok) return true;
+    res.status = too_large || res.status == 413 ? 413 : 400;
+    return false;
+  }
+
+  // RFC 9110: the scheme is case-insensitive; white space around the
+  // credentials is not part of them.
+  bool Authorized(const httplib::Request& req) const {
+    if (token_.empty()) return true;
+    std::string auth = req.get_header_value("Authorization");
+    size_t space = auth.find(' ');
+    if (space == std::string::npos) return false;
+    std::string scheme = auth.substr(0, space);
+    for (char& c : scheme) c = static_cast<char>(std::tolower(c));
+    size_t begin = auth.find_first_not_of(' ', space);
+    size_t end = auth.find_last_not_of(' ');
+    if (scheme != "bearer" || begin == std::string::npos) return false;
+    return SameSecret(auth.substr(begin, end + 1 - begin), token_);
   }
 
   void Alerts(const httplib::Request& req, httplib::Response& res) {

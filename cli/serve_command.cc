@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -41,12 +42,33 @@ std::string BesideState(const StateOptions& state, const std::string& name) {
       .string();
 }
 
-// The token in `path`, or a new random one written there (mode 0600).
+// The token in `path`, or a new random one written there (mode 0600). A
+// token file others may write, or anyone may read, is refused: whoever
+// can change it can scale the infrastructure.
 Status LoadOrMakeToken(const std::string& path, std::string* token) {
-  std::ifstream in(path);
-  if (in) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0) {
+    if (st.st_mode & 0026) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+      return Status::InvalidArgument(
+          "the token file " + path + " may be read or written by other "
+          "users (mode " + mode + "); run chmod 600 " + path +
+          " (or 640 to share it with Alertmanager's group)");
+    }
+    std::ifstream in(path);
     std::getline(in, *token);
-    if (token->empty()) return Status::InvalidArgument(path + " is empty");
+    // Editors and Windows tools leave white space and CR behind.
+    size_t begin = token->find_first_not_of(" \t\r");
+    size_t end = token->find_last_not_of(" \t\r");
+    *token = begin == std::string::npos
+                 ? ""
+                 : token->substr(begin, end + 1 - begin);
+    if (token->empty()) {
+      return Status::InvalidArgument(
+          "the token file " + path + " holds no token on its first line; "
+          "write one, or delete the file and occam serve makes one");
+    }
     return Status::Ok();
   }
   std::string uuid = NewUuid() + NewUuid();
@@ -64,15 +86,22 @@ Status LoadOrMakeToken(const std::string& path, std::string* token) {
   return Status::Ok();
 }
 
+// HOST:PORT, [IPV6]:PORT; *host is without brackets.
 Status ParseListen(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
   std::string p = colon == std::string::npos ? "" : listen.substr(colon + 1);
-  if (colon == std::string::npos || p.empty() || p.size() > 5 ||
-      p.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::InvalidArgument("--listen '" + listen +
-                                   "' is not HOST:PORT, e.g. 127.0.0.1:9798");
+  *host = colon == std::string::npos ? "" : listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
   }
-  *host = listen.substr(0, colon);
+  bool number = !p.empty() && p.size() <= 5 &&
+                p.find_first_not_of("0123456789") == std::string::npos;
+  if (!number || host->empty() || std::stoi(p) > 65535) {
+    return Status::InvalidArgument(
+        "--listen '" + listen +
+        "' is not HOST:PORT with a port from 0 to 65535, e.g. "
+        "127.0.0.1:9798 or [::1]:9798");
+  }
   *port = std::stoi(p);
   return Status::Ok();
 }
@@ -124,7 +153,9 @@ int RunServe(const ServeOptions& o) {
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
   std::cout << "occam serve: infrastructure " << daemon.infra_id()
-            << " listening on http://" << host << ":" << port
+            << " listening on http://"
+            << (host.find(':') == std::string::npos ? host : "[" + host + "]")
+            << ":" << port
             << (token.empty() ? " (no authentication)" : "") << std::endl;
 
   std::thread http([&] { server.Run(); });

@@ -3,6 +3,7 @@
 // the Occopus REST API), and stopped with SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -218,6 +219,93 @@ TEST_F(ServeCliTest, AlertsAndRestScaleTheInfrastructure) {
   EXPECT_NE(std::string::npos, history.find("[rest]"));
 
   EXPECT_EQ(0, Stop());
+}
+
+// curl sending a chunked body of 64 KiB pieces for up to 20 s, giving up
+// after 8 s: curl's exit code, 28 when the daemon was still reading then.
+// (Whether curl sees the answer or a reset depends on how much it had sent
+// when the daemon closed; the daemon's own count says what it answered.)
+int EndlessChunkedPost(const std::string& url, const std::string& auth) {
+  CommandResult r = testing::RunCommand(
+      "for i in $(seq 100); do head -c 65536 /dev/zero || exit; sleep 0.2; "
+      "done | curl -s -o /dev/null --max-time 8 -H 'Expect:' "
+      "-H 'Transfer-Encoding: chunked' " + auth + " -T - -X POST " + url +
+      "; echo $?");
+  return std::atoi(r.out.c_str());
+}
+
+TEST_F(ServeCliTest, BodiesAreLimitedHoweverSentAndReadOnlyWhenAuthorized) {
+  std::string url = "http://127.0.0.1:" + port_ + "/api/v1/alerts";
+  auto answered = [&](const std::string& code) {
+    std::string metrics;
+    EXPECT_EQ(200, Http("GET", "/metrics", "", false, &metrics));
+    return metrics.find("occam_http_requests_total{route=\"alerts\",code=\"" +
+                        code + "\"} 1") != std::string::npos;
+  };
+  // Without a token nothing of the body is read: 401 at once.
+  EXPECT_NE(28, EndlessChunkedPost(url, ""));
+  EXPECT_TRUE(answered("401"));
+  // With one, reading stops at the limit: 413, not a read to the end.
+  EXPECT_NE(28, EndlessChunkedPost(
+                    url, "-H 'Authorization: Bearer " + token_ + "'"));
+  EXPECT_TRUE(answered("413"));
+}
+
+TEST_F(ServeCliTest, TheBearerSchemeIsCaseInsensitiveAndTheTokenExact) {
+  std::string url = "http://127.0.0.1:" + port_ + "/infrastructures/" +
+                    InfraId() + "/scaleto/app/1";
+  auto post = [&](const std::string& authorization) {
+    return testing::RunCommand("curl -s -o /dev/null -w '%{http_code}' -X "
+                               "POST -H 'Authorization: " + authorization +
+                               "' " + url)
+        .out;
+  };
+  EXPECT_EQ("200", post("bearer " + token_));
+  EXPECT_EQ("200", post("BEARER   " + token_ + " "));
+  std::string wrong = token_;
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';  // same length
+  EXPECT_EQ("401", post("Bearer " + wrong));
+  EXPECT_EQ("401", post("Bearer " + token_ + "x"));
+  EXPECT_EQ("401", post("Basic " + token_));
+  EXPECT_EQ("401", post(token_));
+}
+
+TEST_F(ServeCliTest, TokenFilesAndListenAddressesAreChecked) {
+  Stop();
+  auto serve = [&](const std::string& args) {
+    return testing::RunCommand("cd " + work_ + " && timeout 10 " +
+                               testing::OccamBinary() +
+                               " serve -f infra.yaml " + args);
+  };
+  std::string file = work_ + "/occam-serve.token";
+  chmod(file.c_str(), 0666);
+  CommandResult open = serve("--listen 127.0.0.1:0");
+  EXPECT_EQ(1, open.exit_code);
+  EXPECT_EQ("Error: the token file ./occam-serve.token may be read or "
+            "written by other users (mode 0666); run chmod 600 "
+            "./occam-serve.token (or 640 to share it with Alertmanager's "
+            "group)\n",
+            open.out);
+  chmod(file.c_str(), 0600);
+  std::ofstream(file) << "   \r\n";
+  CommandResult blank = serve("--listen 127.0.0.1:0");
+  EXPECT_EQ(1, blank.exit_code);
+  EXPECT_NE(std::string::npos, blank.out.find("holds no token"))
+      << blank.out;
+  for (const char* listen : {"127.0.0.1:99999", ":9798", "127.0.0.1"}) {
+    CommandResult r = serve(std::string("--listen '") + listen + "'");
+    EXPECT_EQ(1, r.exit_code) << listen;
+    EXPECT_EQ(std::string("Error: --listen '") + listen +
+                  "' is not HOST:PORT with a port from 0 to 65535, e.g. "
+                  "127.0.0.1:9798 or [::1]:9798\n",
+              r.out);
+  }
+  // A token written by a Windows editor (CRLF) works as written.
+  std::ofstream(file) << "abc123\r\n";
+  ASSERT_NO_FATAL_FAILURE(Start());
+  token_ = "abc123";
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + InfraId() +
+                                  "/scaleto/app/1"));
 }
 
 TEST_F(ServeCliTest, ARestartKeepsTheCooldownOfEarlierDecisions) {
