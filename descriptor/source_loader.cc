@@ -1,8 +1,12 @@
 #include "descriptor/source_loader.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+
+#include "base/utf8.h"
 
 namespace occam {
 namespace fs = std::filesystem;
@@ -12,6 +16,71 @@ const char kYamlImport[] = "!yaml_import";
 const char kTextImport[] = "!text_import";
 
 std::string MiB(uintmax_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
+// The offset of the first character YAML does not allow in a document, as
+// PyYAML (Occopus) refuses it too: C0 controls but tab, LF and CR; DEL; C1
+// controls but NEL; U+FFFE and U+FFFF. `text` is valid UTF-8.
+size_t FirstCharYamlRefuses(std::string_view text) {
+  auto at = [&](size_t i) -> unsigned {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned b = at(i);
+    bool c0 = b < 0x20 && b != '\t' && b != '\n' && b != '\r';
+    bool c1 = b == 0xC2 && at(i + 1) >= 0x80 && at(i + 1) <= 0x9F &&
+              at(i + 1) != 0x85;
+    bool nonchar = b == 0xEF && at(i + 1) == 0xBF && at(i + 2) >= 0xBE;
+    if (c0 || b == 0x7F || c1 || nonchar) return i;
+  }
+  return std::string_view::npos;
+}
+
+// Where byte `offset` of `text` is, as an editor counts.
+SourceMark MarkAt(const std::string& file, std::string_view text,
+                  size_t offset) {
+  std::string_view before = text.substr(0, offset);
+  size_t line_start = before.rfind('\n');
+  line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+  int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+  return SourceMark{std::make_shared<const std::string>(file), line,
+                    static_cast<int>(offset - line_start) + 1};
+}
+
+std::string Hex(unsigned value, int digits) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%0*X", digits, value);
+  return out;
+}
+
+// YAML is read as UTF-8 (yaml-cpp converts UTF-16 with a byte order mark).
+bool CheckText(const std::string& name, const std::string& text, bool yaml,
+               Diagnostics* diags) {
+  if (text.rfind("\xFF\xFE", 0) == 0 || text.rfind("\xFE\xFF", 0) == 0) {
+    return true;
+  }
+  size_t bad = InvalidUtf8Offset(text);
+  if (bad != std::string_view::npos) {
+    diags->Error(MarkAt(name, text, bad),
+                 "'" + name + "' is not UTF-8 text (byte 0x" +
+                     Hex(static_cast<unsigned char>(text[bad]), 2) +
+                     "); save it as UTF-8");
+    return false;
+  }
+  bad = yaml ? FirstCharYamlRefuses(text) : std::string_view::npos;
+  if (bad != std::string_view::npos) {
+    unsigned b = static_cast<unsigned char>(text[bad]);
+    unsigned code = b < 0x80    ? b
+                    : b == 0xC2 ? static_cast<unsigned char>(text[bad + 1])
+                                : 0xFFF0 + (static_cast<unsigned char>(text[bad + 2]) & 0x0F);
+    diags->Error(MarkAt(name, text, bad),
+                 "'" + name + "' holds the control character U+" +
+                     Hex(code, 4) +
+                     ", which YAML does not allow; remove it (write it as "
+                     "an escape in a double-quoted string)");
+    return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -30,7 +99,9 @@ bool SourceLoader::Load(const fs::path& path, Value* out, Diagnostics* diags) {
   auto name = std::make_shared<const std::string>(
       path.lexically_normal().string());
   std::string text;
-  if (!ReadFile(path, SourceMark{name, 0, 0}, &text, diags)) return false;
+  if (!ReadFile(path, SourceMark{name, 0, 0}, /*yaml=*/true, &text, diags)) {
+    return false;
+  }
   if (!ReadYaml(text, name, YamlLimits{limits_.max_nodes}, out, diags)) {
     return false;
   }
@@ -77,7 +148,7 @@ void SourceLoader::ResolveOne(Value* v, const fs::path& dir,
 
   if (tag == kTextImport) {
     std::string text;
-    if (ReadFile(path, url->mark(), &text, diags)) {
+    if (ReadFile(path, url->mark(), /*yaml=*/false, &text, diags)) {
       *v = Value::Scalar(std::move(text), true, url->mark());
     }
     return;
@@ -96,7 +167,7 @@ void SourceLoader::ResolveOne(Value* v, const fs::path& dir,
   if (cached == cache_.end()) {
     std::string text;
     Value inner;
-    if (!ReadFile(path, url->mark(), &text, diags) ||
+    if (!ReadFile(path, url->mark(), /*yaml=*/true, &text, diags) ||
         !ReadYaml(text, name, YamlLimits{limits_.max_nodes}, &inner, diags)) {
       return;
     }
@@ -140,7 +211,7 @@ fs::path SourceLoader::ImportPath(const Value& url, const fs::path& dir,
 }
 
 bool SourceLoader::ReadFile(const fs::path& path, const SourceMark& from,
-                            std::string* text, Diagnostics* diags) {
+                            bool yaml, std::string* text, Diagnostics* diags) {
   std::string name = path.lexically_normal().string();
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
@@ -172,7 +243,7 @@ bool SourceLoader::ReadFile(const fs::path& path, const SourceMark& from,
     return false;
   }
   *text = buffer.str();
-  return true;
+  return CheckText(name, *text, yaml, diags);
 }
 
 bool SourceLoader::Inside(const fs::path& canonical) const {

@@ -48,8 +48,10 @@ class SourceLoader {
   std::filesystem::path ImportPath(const Value& url,
                                    const std::filesystem::path& dir,
                                    Diagnostics* diags);
+  // Reads a file that must be UTF-8 text (`yaml`: with only the
+  // characters YAML allows); errors at the offending character.
   bool ReadFile(const std::filesystem::path& path, const SourceMark& from,
-                std::string* text, Diagnostics* diags);
+                bool yaml, std::string* text, Diagnostics* diags);
   bool Inside(const std::filesystem::path& canonical) const;
 
   std::vector<std::filesystem::path> roots_;  // canonical

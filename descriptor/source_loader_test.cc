@@ -44,6 +44,44 @@ TEST_F(SourceLoaderTest, TextImportGivesTheFileText) {
   EXPECT_TRUE(value_.Find("script")->quoted());
 }
 
+TEST_F(SourceLoaderTest, TextThatIsNotUtf8IsAnErrorAtItsByte) {
+  dir_.Write("project/a.yaml", "a: 1\nb: \"x\xFFy\"\n");
+  EXPECT_EQ("project/a.yaml:2:6: error: 'project/a.yaml' is not UTF-8 text "
+            "(byte 0xFF); save it as UTF-8\n",
+            Load("project/a.yaml"));
+  EXPECT_FALSE(ok_);
+  dir_.Write("project/b.yaml", "script: !text_import {url: 'file://s.sh'}\n");
+  dir_.Write("project/s.sh", "echo \xC3(\n");
+  EXPECT_EQ("project/s.sh:1:6: error: 'project/s.sh' is not UTF-8 text "
+            "(byte 0xC3); save it as UTF-8\n",
+            Load("project/b.yaml"));
+}
+
+TEST_F(SourceLoaderTest, ControlCharactersYamlRefusesAreErrors) {
+  // A NUL in a plain scalar used to change the character after it.
+  dir_.Write("project/a.yaml", std::string("a: enc\0evil\n", 12));
+  EXPECT_EQ("project/a.yaml:1:7: error: 'project/a.yaml' holds the control "
+            "character U+0000, which YAML does not allow; remove it (write it "
+            "as an escape in a double-quoted string)\n",
+            Load("project/a.yaml"));
+  dir_.Write("project/b.yaml", "a: \"x\xC2\x9B\"\n");
+  EXPECT_NE(std::string::npos, Load("project/b.yaml").find("U+009B"));
+  // Tab, CR, NEL and ordinary text are fine; in a text import anything is.
+  dir_.Write("project/c.yaml", "a: \"t\tx\xC2\x85\xC3\xBF\"\r\n"
+                               "s: !text_import {url: 'file://s.txt'}\n");
+  dir_.Write("project/s.txt", std::string("nul\0\x1B[31m\n", 10));
+  EXPECT_EQ("", Load("project/c.yaml"));
+  EXPECT_EQ(std::string("nul\0\x1B[31m\n", 10),
+            value_.Find("s")->text());
+}
+
+TEST_F(SourceLoaderTest, ByteEscapesMeanLatin1Characters) {
+  // YAML's "\xFF" is U+00FF, as PyYAML reads it; yaml-cpp gives the byte.
+  dir_.Write("project/a.yaml", "a: \"\\xFF\\x41\\u00e9\"\n");
+  EXPECT_EQ("", Load("project/a.yaml"));
+  EXPECT_EQ("\xC3\xBF" "A" "\xC3\xA9", value_.Find("a")->text());
+}
+
 TEST_F(SourceLoaderTest, NestedImportsResolve) {
   dir_.Write("project/a.yaml", "x: !yaml_import {url: 'file://b.yaml'}\n");
   dir_.Write("project/b.yaml", "y: !text_import {url: 'file://c.txt'}\n");

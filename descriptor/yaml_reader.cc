@@ -1,5 +1,6 @@
 #include "descriptor/yaml_reader.h"
 
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -8,6 +9,8 @@
 #include <map>
 #include <sstream>
 #include <unordered_set>
+
+#include "base/utf8.h"
 
 namespace occam {
 namespace {
@@ -52,7 +55,12 @@ class ValueBuilder : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string& tag,
                 YAML::anchor_t anchor, const std::string& value) override {
     bool quoted = tag == "!" || tag == kStrTag;
-    Value v = Value::Scalar(value, quoted, Mark(mark));
+    // The text was checked to be UTF-8, but yaml-cpp writes a "\xFF"
+    // escape as the byte 0xFF; YAML (and PyYAML) mean U+00FF.
+    Value v = Value::Scalar(InvalidUtf8Offset(value) == std::string::npos
+                                ? value
+                                : Latin1WhereInvalidUtf8(value),
+                            quoted, Mark(mark));
     v.set_tag(LocalTag(tag));
     Count(v.mark(), 1);
     Finish(std::move(v), anchor, 1);

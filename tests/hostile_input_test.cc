@@ -129,5 +129,33 @@ TEST_F(HostileInputTest, EmptyFile) {
       r.out);
 }
 
+// Bytes that are not UTF-8 reached nlohmann::json, which threw from
+// plan --json, plan --out, apply and serve (abort, rc 134, a stale lock).
+TEST_F(HostileInputTest, TextThatIsNotUtf8NeverReachesAPlan) {
+  dir_.Write("nodes/node_definitions.yaml",
+             "'node_def:a': [{resource: {type: dummy, attributes: "
+             "{v: '{{variables.x}}'}}}]\n");
+  std::string head = "user_id: u\ninfra_name: x\nnodes: [{name: a, type: a}]\n";
+  CommandResult raw = Validate(head + "variables: {x: \"\xFF\"}\n");
+  EXPECT_EQ(1, raw.exit_code);
+  EXPECT_EQ("infra.yaml:4:17: error: 'infra.yaml' is not UTF-8 text (byte "
+            "0xFF); save it as UTF-8\noccam: 1 error\n",
+            raw.out);
+  // The escape "\xFF" is the character U+00FF, as in PyYAML.
+  dir_.Write("infra.yaml", head + "variables: {x: \"\\xFF\"}\n");
+  for (const char* command :
+       {"plan -f infra.yaml --json", "plan -f infra.yaml --out p.plan",
+        "show p.plan --json", "apply -f infra.yaml --auto-approve"}) {
+    CommandResult r = testing::RunCommand("cd " + dir_.path().string() +
+                                          " && " + testing::OccamBinary() +
+                                          " " + command);
+    EXPECT_EQ(0, r.exit_code) << command << ": " << r.out;
+    if (std::string(command).find("--json") != std::string::npos) {
+      EXPECT_NE(std::string::npos, r.out.find("\"v\":\"\xC3\xBF\""))
+          << command << ": " << r.out;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace occam

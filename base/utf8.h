@@ -1,0 +1,22 @@
+// UTF-8 checks for text that ends up in JSON (plans, the state, provider
+// requests): nlohmann::json refuses to write invalid UTF-8, and occam reads
+// text as YAML does, as UTF-8.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace occam {
+
+// The offset of the first byte that is not part of a well-formed UTF-8
+// sequence (overlong forms, surrogates and code points above U+10FFFF are
+// not), or std::string_view::npos when `text` is valid UTF-8.
+size_t InvalidUtf8Offset(std::string_view text);
+
+// `text` with every byte that is not part of well-formed UTF-8 read as the
+// Latin-1 character of its value (0xFF -> U+00FF, "ÿ"): what a YAML escape
+// "\xFF" means, and what PyYAML makes of it.
+std::string Latin1WhereInvalidUtf8(std::string_view text);
+
+}  // namespace occam

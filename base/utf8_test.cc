@@ -1,0 +1,37 @@
+#include "base/utf8.h"
+
+#include <gtest/gtest.h>
+
+namespace occam {
+namespace {
+
+constexpr size_t kValid = std::string_view::npos;
+
+TEST(Utf8, WellFormedTextIsValid) {
+  EXPECT_EQ(kValid, InvalidUtf8Offset(""));
+  EXPECT_EQ(kValid, InvalidUtf8Offset("plain ascii"));
+  EXPECT_EQ(kValid, InvalidUtf8Offset("\xC3\xBF \xE2\x82\xAC \xF0\x9F\x98\x80"));
+  EXPECT_EQ(kValid, InvalidUtf8Offset("\xF4\x8F\xBF\xBF"));  // U+10FFFF
+}
+
+TEST(Utf8, OffsetOfTheFirstBadByte) {
+  EXPECT_EQ(0u, InvalidUtf8Offset("\xFF"));
+  EXPECT_EQ(3u, InvalidUtf8Offset("abc\x80"));                // lone continuation
+  EXPECT_EQ(1u, InvalidUtf8Offset("a\xC3"));                  // cut short
+  EXPECT_EQ(0u, InvalidUtf8Offset("\xC0\xAF"));               // overlong
+  EXPECT_EQ(0u, InvalidUtf8Offset("\xE0\x80\xAF"));           // overlong
+  EXPECT_EQ(0u, InvalidUtf8Offset("\xED\xA0\x80"));           // surrogate
+  EXPECT_EQ(0u, InvalidUtf8Offset("\xF4\x90\x80\x80"));       // > U+10FFFF
+  EXPECT_EQ(2u, InvalidUtf8Offset("\xC3\xBF\xE2\x82"));       // cut short
+}
+
+TEST(Utf8, InvalidBytesAreReadAsLatin1) {
+  EXPECT_EQ("\xC3\xBF", Latin1WhereInvalidUtf8("\xFF"));
+  EXPECT_EQ("a\xC2\x80 \xC3\xBF\xE2\x82\xAC",
+            Latin1WhereInvalidUtf8("a\x80 \xC3\xBF\xE2\x82\xAC"));
+  EXPECT_EQ("plain", Latin1WhereInvalidUtf8("plain"));
+  EXPECT_EQ(kValid, InvalidUtf8Offset(Latin1WhereInvalidUtf8("\xED\xA0\x80")));
+}
+
+}  // namespace
+}  // namespace occam
