@@ -1,5 +1,6 @@
 #include "providers/exec_provider.h"
 
+#include "base/utf8.h"
 #include "providers/run_program.h"
 
 namespace occam {
@@ -8,6 +9,14 @@ namespace {
 using nlohmann::json;
 
 constexpr int kProtocol = 1;
+// An answer is a small JSON object; a program writing more is broken.
+constexpr size_t kMaxAnswerBytes = size_t{4} << 20;
+
+// Some of what a program wrote, for a message: at most `max` bytes, as
+// UTF-8 (a message ends up in the state's JSON).
+std::string Excerpt(const std::string& text, size_t max) {
+  return Latin1WhereInvalidUtf8(std::string_view(text).substr(0, max));
+}
 
 std::vector<std::string> Argv(const json& program) {
   if (program.is_string()) return {"/bin/sh", "-c", program.get<std::string>()};
@@ -16,16 +25,18 @@ std::vector<std::string> Argv(const json& program) {
   return argv;
 }
 
-ResourceObject ObjectFrom(const json& j) {
-  ResourceObject o;
-  o.id = j.value("id", "");
-  o.outputs = j.value("outputs", json::object());
-  if (j.contains("tags") && j["tags"].is_object()) {
-    for (const auto& [k, v] : j["tags"].items()) {
-      if (v.is_string()) o.tags[k] = v.get<std::string>();
-    }
+// The object an answer describes; false when a field has the wrong type.
+bool ObjectFrom(const json& j, ResourceObject* o) {
+  if (j.contains("id") && !j["id"].is_string()) return false;
+  if (j.contains("outputs") && !j["outputs"].is_object()) return false;
+  if (j.contains("tags") && !j["tags"].is_object()) return false;
+  o->id = j.value("id", "");
+  o->outputs = j.value("outputs", json::object());
+  o->tags.clear();
+  for (const auto& [k, v] : j.value("tags", json::object()).items()) {
+    if (v.is_string()) o->tags[k] = v.get<std::string>();
   }
-  return o;
+  return true;
 }
 
 }  // namespace
@@ -52,7 +63,7 @@ Status ExecProvider::Call(const json& program, json request, json* answer) {
   request["protocol"] = kProtocol;
   ProgramResult result;
   Status s = RunProgram(Argv(program), request.dump() + "\n", timeout_seconds_,
-                        &result);
+                        &result, kMaxAnswerBytes);
   if (!s.ok()) return s;
   std::string what = "exec provider " + Argv(program).back();
   *answer = json::parse(result.out, nullptr, false);
@@ -62,11 +73,18 @@ Status ExecProvider::Call(const json& program, json request, json* answer) {
   if (result.exit_code != 0) {
     return Status::Unavailable(what + " exited with status " +
                                std::to_string(result.exit_code) + ": " +
-                               result.err.substr(0, 2000));
+                               Excerpt(result.err, 2000));
   }
   if (!answer->is_object()) {
-    return Status::Unavailable(what + " did not answer with a JSON object: " +
-                               result.out.substr(0, 200));
+    return Status::Unavailable(what + " did not answer with a JSON object "
+                               "in UTF-8: " + Excerpt(result.out, 200));
+  }
+  ResourceObject ignored;
+  if (!ObjectFrom(*answer, &ignored) ||
+      (answer->contains("exists") && !(*answer)["exists"].is_boolean())) {
+    return Status::Unavailable(what + " answered fields of the wrong type "
+                               "(id: string, outputs and tags: objects, "
+                               "exists: boolean): " + Excerpt(result.out, 200));
   }
   return Status::Ok();
 }
@@ -82,7 +100,7 @@ Status ExecProvider::Create(const ResourceRequest& request,
                    {"tags", request.tags}},
                   &answer);
   if (!s.ok()) return s;
-  *out = ObjectFrom(answer);
+  ObjectFrom(answer, out);
   if (out->id.empty()) {
     return Status::Unavailable("exec provider answered create without an id");
   }
@@ -98,7 +116,7 @@ Status ExecProvider::Read(const std::string& id, ResourceObject* out) {
   Status s = Call(program, {{"operation", "read"}, {"id", inner}}, &answer);
   if (!s.ok()) return s;
   if (!answer.value("exists", true)) return Status::NotFound(inner + " is gone");
-  *out = ObjectFrom(answer);
+  ObjectFrom(answer, out);
   out->id = id;
   return Status::Ok();
 }
@@ -117,7 +135,7 @@ Status ExecProvider::Update(const std::string& id,
                    {"tags", request.tags}},
                   &answer);
   if (!s.ok()) return s;
-  *out = ObjectFrom(answer);
+  ObjectFrom(answer, out);
   out->id = id;
   return Status::Ok();
 }
@@ -137,8 +155,17 @@ Status ExecProvider::FindByTags(const OwnershipTags& tags,
   Status s = Call(last_program_, {{"operation", "find"}, {"tags", tags}},
                   &answer);
   if (!s.ok()) return s;
-  for (const json& o : answer.value("objects", json::array())) {
-    ResourceObject object = ObjectFrom(o);
+  json objects = answer.value("objects", json::array());
+  if (!objects.is_array()) {
+    return Status::Unavailable("exec provider answered find with objects "
+                               "that are not a list");
+  }
+  for (const json& o : objects) {
+    ResourceObject object;
+    if (!o.is_object() || !ObjectFrom(o, &object)) {
+      return Status::Unavailable("exec provider answered find with an object "
+                                 "whose fields have the wrong type");
+    }
     object.id = MakeId(last_program_, object.id);
     out->push_back(object);
   }

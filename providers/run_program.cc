@@ -33,7 +33,7 @@ struct Pipe {
 
 Status RunProgram(const std::vector<std::string>& argv,
                   const std::string& input, double timeout_seconds,
-                  ProgramResult* result) {
+                  ProgramResult* result, size_t max_output_bytes) {
   Pipe in, out, err;
   if (!in.Open() || !out.Open() || !err.Open()) {
     return Status::IOError(std::string("pipe: ") + std::strerror(errno));
@@ -70,7 +70,7 @@ Status RunProgram(const std::vector<std::string>& argv,
   if (in.fd[1] >= 0) fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration<double>(timeout_seconds);
-  bool timed_out = false;
+  bool timed_out = false, too_large = false;
   while (out.fd[0] >= 0 || err.fd[0] >= 0) {
     pollfd fds[3] = {{in.fd[1], POLLOUT, 0},
                      {out.fd[0], POLLIN, 0},
@@ -97,11 +97,20 @@ Status RunProgram(const std::vector<std::string>& argv,
       ssize_t n = read(pipe->fd[0], buffer, sizeof buffer);
       if (n > 0) target->append(buffer, static_cast<size_t>(n));
       if (n <= 0) pipe->Close(0);
+      too_large = too_large || target->size() > max_output_bytes;
     }
+    if (too_large) break;
   }
-  if (timed_out) kill(-pid, SIGKILL);
+  if (timed_out || too_large) kill(-pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
+  if (too_large) {
+    result->out.clear();
+    result->err.clear();
+    return Status::Unavailable(argv[0] + " wrote more than " +
+                               std::to_string(max_output_bytes >> 10) +
+                               " KiB; it was killed");
+  }
   if (timed_out) {
     return Status::Unavailable(argv[0] + " did not answer within " +
                                std::to_string(static_cast<int>(timeout_seconds)) +

@@ -16,8 +16,11 @@ struct ProgramResult {
   std::string err;
 };
 
+// A program that writes more than `max_output_bytes` to standard output or
+// error is killed, and that is the error.
 Status RunProgram(const std::vector<std::string>& argv,
                   const std::string& input, double timeout_seconds,
-                  ProgramResult* result);
+                  ProgramResult* result,
+                  size_t max_output_bytes = size_t{64} << 20);
 
 }  // namespace occam

@@ -22,6 +22,18 @@ TEST(RunProgram, LargeInputAndOutputDoNotDeadlock) {
   EXPECT_EQ(big, r.out);
 }
 
+TEST(RunProgram, OutputPastTheLimitKillsTheProgram) {
+  ProgramResult r;
+  // `yes` never ends by itself: only the limit stops it.
+  Status s = RunProgram({"yes"}, "", 30, &r, 1 << 20);
+  EXPECT_EQ("yes wrote more than 1024 KiB; it was killed", s.message());
+  EXPECT_TRUE(r.out.empty());
+  ASSERT_TRUE(RunProgram({"head", "-c", "1048576", "/dev/zero"}, "", 10, &r,
+                         1 << 20)
+                  .ok());
+  EXPECT_EQ(size_t{1} << 20, r.out.size());
+}
+
 TEST(RunProgram, TimeoutKillsTheProgram) {
   ProgramResult r;
   Status s = RunProgram({"sh", "-c", "sleep 30"}, "", 0.3, &r);

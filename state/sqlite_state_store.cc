@@ -47,6 +47,12 @@ Status Damaged(const std::string& path, const Status& s) {
                             "backup");
 }
 
+// A JSON column's text; what is not UTF-8 (an alert label, a provider's
+// message) becomes U+FFFD instead of aborting the commit.
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // Parses a JSON column; a damaged value is corruption, not a crash.
 Status ParseJson(const std::string& text, const std::string& what, json* out) {
   *out = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -334,8 +340,8 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     put.Bind(7, i.attributes.text());
     put.Bind(8, i.outputs.text());
     put.Bind(9, i.created_serial);
-    put.Bind(10, json(i.tags).dump());
-    put.Bind(11, json(i.dependencies).dump());
+    put.Bind(10, Dump(json(i.tags)));
+    put.Bind(11, Dump(json(i.dependencies)));
     put.Bind(12, static_cast<int64_t>(i.remove_requested));
     put.Bind(13, i.sensitive.text());
     put.Bind(14, i.deposed);
@@ -361,7 +367,7 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     event.Bind(2, e.kind);
     event.Bind(3, e.node);
     event.Bind(4, e.message);
-    event.Bind(5, e.detail.dump());
+    event.Bind(5, Dump(e.detail));
     event.Step(&s);
   }
   if (!s.ok()) return s;

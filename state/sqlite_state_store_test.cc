@@ -187,6 +187,31 @@ TEST_F(SqliteStateStoreTest, PathsSqliteWouldNotKeepAreRefused) {
   }
 }
 
+TEST_F(SqliteStateStoreTest, TextThatIsNotUtf8IsStoredReplacedNotAborted) {
+  std::unique_ptr<SqliteStateStore> store = Open();
+  StateChange change;
+  ResourceInstance r = Instance(0);
+  r.outputs = StoredJson(nlohmann::json{{"log", "/tmp/caf\xE9.log"}});
+  r.tags["label"] = "\xFF";
+  change.put.push_back(r);
+  Event e;
+  e.kind = "scale";
+  e.detail = {{"labels", {{"node", "app\xFE"}}}};
+  change.events.push_back(e);
+  int64_t serial = 0;
+  Status s = store->Commit(change, &serial);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  StateSnapshot loaded;
+  ASSERT_TRUE(Open()->Load(&loaded).ok());
+  const ResourceInstance& back = loaded.instances.at("x[0]");
+  EXPECT_EQ("/tmp/caf\xEF\xBF\xBD.log", back.outputs.value()["log"]);
+  EXPECT_EQ("\xEF\xBF\xBD", back.tags.at("label"));
+  std::vector<Event> events;
+  ASSERT_TRUE(store->Events(0, &events).ok());
+  ASSERT_EQ(1u, events.size());
+  EXPECT_EQ("app\xEF\xBF\xBD", events[0].detail["labels"]["node"]);
+}
+
 TEST_F(SqliteStateStoreTest, DamagedFileGivesClearErrorAndIsNotChanged) {
   {
     auto store = Open();

@@ -24,7 +24,12 @@ nlohmann::json& StoredJson::mutable_value() {
 }
 
 const std::string& StoredJson::text() const {
-  if (!text_) text_ = value_->dump();
+  // A value that is not UTF-8 (a provider's output, say) is stored with
+  // U+FFFD in its place rather than aborting a commit.
+  if (!text_) {
+    text_ = value_->dump(-1, ' ', false,
+                         nlohmann::json::error_handler_t::replace);
+  }
   return *text_;
 }
 
