@@ -33,7 +33,8 @@ bool ObjectFrom(const json& j, ResourceObject* o) {
   o->id = j.value("id", "");
   o->outputs = j.value("outputs", json::object());
   o->tags.clear();
-  for (const auto& [k, v] : j.value("tags", json::object()).items()) {
+  json tags = j.value("tags", json::object());
+  for (const auto& [k, v] : tags.items()) {
     if (v.is_string()) o->tags[k] = v.get<std::string>();
   }
   return true;
