@@ -7,13 +7,88 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
+
+#include "base/sha256.h"
+#include "graph/dag.h"
 
 namespace occam {
 namespace {
 
 const char kFormat[] = "occam-plan";
-constexpr int kVersion = 1;
+// Version 2 added the checksum.
+constexpr int kVersion = 2;
+// A plan of 100,000 instances takes tens of MiB; parsing JSON costs several
+// times its size in memory.
+constexpr uintmax_t kMaxPlanFileBytes = uintmax_t{128} << 20;
+
+// file[key] when it is a string, else "" (json::value throws on a type
+// mismatch, and a plan file is input).
+std::string StringField(const nlohmann::json& file, const char* key) {
+  auto it = file.find(key);
+  return it != file.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int IntField(const nlohmann::json& file, const char* key) {
+  auto it = file.find(key);
+  return it != file.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+// The checksum of a plan: SHA-256 of its canonical JSON text.
+std::string Checksum(const nlohmann::json& plan) {
+  return Sha256Hex(plan.dump());
+}
+
+// What is wrong with a plan read from a file, or "": apply must be able
+// to trust that each instance appears once, with its own address, and
+// that the node types' dependencies end (a type depending on itself made
+// apply wait forever).
+std::string Inconsistency(const Plan& plan) {
+  std::set<std::pair<std::string, std::string>> seen;
+  std::map<std::string, graph::VertexId> ids;
+  auto id = [&](const std::string& node) {
+    return ids.emplace(node, static_cast<graph::VertexId>(ids.size()))
+        .first->second;
+  };
+  std::vector<std::pair<graph::VertexId, graph::VertexId>> edges;
+  for (const ResourceChange& c : plan.changes) {
+    if (c.node.empty() || c.index < 0 ||
+        c.address != InstanceAddress(c.node, c.index)) {
+      return "change " + c.address + " does not match node '" + c.node +
+             "' and index " + std::to_string(c.index);
+    }
+    if (!seen.insert({c.address, c.deposed}).second) {
+      return "instance " + c.address + " has more than one change";
+    }
+    for (const std::string& d : c.dependencies) edges.push_back({id(c.node), id(d)});
+  }
+  graph::Dag dag(static_cast<int>(ids.size()));
+  for (auto [from, to] : edges) dag.AddEdge(from, to);
+  if (!dag.FindCycle(std::less<graph::VertexId>()).empty()) {
+    return "the dependencies of its node types form a cycle";
+  }
+  for (const auto& [node, count] : plan.desired_counts) {
+    if (count < 0) {
+      return "node type " + node + " has a negative count (" +
+             std::to_string(count) + ")";
+    }
+  }
+  return "";
+}
+
+// The checks of ReadPlanFile on the parsed file; "" when it is a plan.
+std::string FileProblem(const nlohmann::json& file, Plan* plan) {
+  if (!file.contains("plan") || !file["plan"].is_object()) return "no plan";
+  if (StringField(file, "checksum") != Checksum(file["plan"])) {
+    return "its checksum does not match its content: it was edited or "
+           "damaged";
+  }
+  std::string error;
+  if (!PlanFromJson(file["plan"], plan, &error)) return error;
+  return Inconsistency(*plan);
+}
 
 Status WriteAll(int fd, const std::string& data) {
   size_t done = 0;
@@ -29,9 +104,11 @@ Status WriteAll(int fd, const std::string& data) {
 }  // namespace
 
 Status WritePlanFile(const std::string& path, const Plan& plan) {
+  nlohmann::json body = PlanToJson(plan);
   nlohmann::json file = {{"format", kFormat},
                          {"version", kVersion},
-                         {"plan", PlanToJson(plan)}};
+                         {"checksum", Checksum(body)},
+                         {"plan", std::move(body)}};
   std::string data = file.dump(1) + "\n";
   // Write beside the target and rename over it: a reader sees the old file
   // or the whole new one.
@@ -55,6 +132,21 @@ Status WritePlanFile(const std::string& path, const Plan& plan) {
 }
 
 Status ReadPlanFile(const std::string& path, Plan* plan) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return Status::NotFound("cannot read plan file " + path + ": " +
+                            std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode) ||
+      static_cast<uintmax_t>(st.st_size) > kMaxPlanFileBytes) {
+    return Status::InvalidArgument(
+        path + " is not an occam plan file (" +
+        (S_ISREG(st.st_mode) ? "larger than " +
+                                   std::to_string(kMaxPlanFileBytes >> 20) +
+                                   " MiB"
+                             : std::string("not a regular file")) +
+        "); make one with occam plan --out FILE");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status::NotFound("cannot read plan file " + path + ": " +
@@ -64,19 +156,19 @@ Status ReadPlanFile(const std::string& path, Plan* plan) {
   text << in.rdbuf();
   nlohmann::json file = nlohmann::json::parse(text.str(), nullptr, false);
   if (file.is_discarded() || !file.is_object() ||
-      file.value("format", "") != kFormat) {
+      StringField(file, "format") != kFormat) {
     return Status::InvalidArgument(path + " is not an occam plan file; make "
                                           "one with occam plan --out FILE");
   }
-  if (file.value("version", 0) != kVersion) {
+  if (IntField(file, "version") != kVersion) {
     return Status::InvalidArgument(
         path + " is a plan file of version " +
-        std::to_string(file.value("version", 0)) + "; this occam reads version " +
+        std::to_string(IntField(file, "version")) + "; this occam reads version " +
         std::to_string(kVersion) + ". Plan again with this occam");
   }
-  std::string error;
-  if (!file.contains("plan") || !PlanFromJson(file["plan"], plan, &error)) {
-    return Status::Corruption(path + " is a damaged plan file (" + error +
+  std::string problem = FileProblem(file, plan);
+  if (!problem.empty()) {
+    return Status::Corruption(path + " is a damaged plan file (" + problem +
                               "); plan again");
   }
   return Status::Ok();

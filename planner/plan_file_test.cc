@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <fstream>
+#include <functional>
+
+#include "base/sha256.h"
 #include "tests/temp_dir.h"
 
 namespace occam {
@@ -54,14 +59,99 @@ TEST(PlanFile, RefusesOtherFiles) {
             ReadPlanFile(dir.Path("x.json"), &plan).message());
   dir.Write("v9.plan", "{\"format\": \"occam-plan\", \"version\": 9}");
   EXPECT_EQ(dir.Path("v9.plan") +
-                " is a plan file of version 9; this occam reads version 1. "
+                " is a plan file of version 9; this occam reads version 2. "
                 "Plan again with this occam",
             ReadPlanFile(dir.Path("v9.plan"), &plan).message());
   dir.Write("bad.plan",
-            "{\"format\": \"occam-plan\", \"version\": 1, \"plan\": {}}");
+            "{\"format\": \"occam-plan\", \"version\": 2, \"plan\": {}}");
   EXPECT_EQ(Status::Code::kCorruption,
             ReadPlanFile(dir.Path("bad.plan"), &plan).code());
   EXPECT_TRUE(ReadPlanFile(dir.Path("none.plan"), &plan).IsNotFound());
+}
+
+// A plan file edited by hand (or by an attacker who does not recompute the
+// checksum), and plans whose content apply cannot trust.
+class TamperedPlanFile : public ::testing::Test {
+ protected:
+  // Writes SamplePlan() changed by `edit`, with a checksum that matches
+  // when `fix_checksum`; returns ReadPlanFile's message.
+  std::string Read(const std::function<void(json*)>& edit,
+                   bool fix_checksum = true) {
+    std::string path = dir_.Path("t.plan");
+    EXPECT_TRUE(WritePlanFile(path, SamplePlan()).ok());
+    std::ifstream in(path);
+    json file = json::parse(in);
+    edit(&file["plan"]);
+    if (fix_checksum) file["checksum"] = Sha256Hex(file["plan"].dump());
+    std::ofstream(path) << file.dump();
+    Plan plan;
+    std::string message = ReadPlanFile(path, &plan).message();
+    std::string prefix = path + " is a damaged plan file (";
+    return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size())
+                                         : message;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(TamperedPlanFile, AnEditIsRefusedByTheChecksum) {
+  EXPECT_EQ("its checksum does not match its content: it was edited or "
+            "damaged); plan again",
+            Read([](json* p) { (*p)["desired_counts"]["app"] = 3; },
+                 /*fix_checksum=*/false));
+  EXPECT_EQ("", Read([](json*) {}, /*fix_checksum=*/false));
+}
+
+TEST_F(TamperedPlanFile, RepeatedChangesAreRefused) {
+  EXPECT_EQ("instance app[1] has more than one change); plan again",
+            Read([](json* p) {
+              json c = (*p)["changes"][0];
+              (*p)["changes"] = {c, c, c};
+            }));
+}
+
+TEST_F(TamperedPlanFile, AddressesMustMatchNodeAndIndex) {
+  EXPECT_EQ("change app[-1] does not match node 'app' and index -1); plan "
+            "again",
+            Read([](json* p) {
+              (*p)["changes"][0]["index"] = -1;
+              (*p)["changes"][0]["address"] = "app[-1]";
+            }));
+  EXPECT_EQ("change db[1] does not match node 'app' and index 1); plan again",
+            Read([](json* p) { (*p)["changes"][0]["address"] = "db[1]"; }));
+}
+
+TEST_F(TamperedPlanFile, DependencyCyclesAndNegativeCountsAreRefused) {
+  EXPECT_EQ("the dependencies of its node types form a cycle); plan again",
+            Read([](json* p) {
+              (*p)["changes"][0]["dependencies"] = {"app"};
+            }));
+  EXPECT_EQ("node type app has a negative count (-5)); plan again",
+            Read([](json* p) { (*p)["desired_counts"]["app"] = -5; }));
+}
+
+TEST_F(TamperedPlanFile, FieldsOfTheWrongTypeAreRefusedNotThrown) {
+  std::string path = dir_.Path("w.plan");
+  Plan plan;
+  for (const char* text :
+       {R"({"format": 1, "version": 2})", R"({"format": "occam-plan", "version": "2"})",
+        R"({"format": "occam-plan", "version": 2, "checksum": 7, "plan": {}})",
+        R"([1, 2])"}) {
+    dir_.Write("w.plan", text);
+    EXPECT_FALSE(ReadPlanFile(path, &plan).ok()) << text;
+  }
+}
+
+TEST(PlanFile, DevicesAndHugeFilesAreNotRead) {
+  Plan plan;
+  EXPECT_EQ("/dev/urandom is not an occam plan file (not a regular file); "
+            "make one with occam plan --out FILE",
+            ReadPlanFile("/dev/urandom", &plan).message());
+  testing::TempDir dir;
+  std::string path = dir.Path("big.plan");
+  ASSERT_EQ(0, truncate(dir.Write("big.plan", "").c_str(), 129 << 20));
+  EXPECT_EQ(path + " is not an occam plan file (larger than 128 MiB); make "
+                   "one with occam plan --out FILE",
+            ReadPlanFile(path, &plan).message());
 }
 
 TEST(PlanFile, StaleOrForeignPlansAreRefused) {
