@@ -161,10 +161,20 @@ nodes: [{name: app, type: app, scaling: {min: 5, max: 2}}]
 )"));
 }
 
+TEST_F(CompilerTest, CountsAboveOneHundredThousandAreErrors) {
+  EXPECT_EQ(
+      "infra.yaml:3:47: error: 'min' in the scaling of node 'app' is 1000000; "
+      "a count must be from 0 to 100000\n",
+      Compile(R"(
+infra_name: x
+nodes: [{name: app, type: app, scaling: {min: 1000000}}]
+)"));
+}
+
 TEST_F(CompilerTest, NegativeCountIsAnError) {
   EXPECT_EQ(
       "infra.yaml:3:47: error: 'min' in the scaling of node 'app' is -1; a "
-      "count must be from 0 to 1000000\n"
+      "count must be from 0 to 100000\n"
       "infra.yaml:4:53: error: 'max' in the scaling of node 'db' must be a "
       "whole number, not a scalar 'many'\n",
       Compile(R"(

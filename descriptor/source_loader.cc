@@ -102,11 +102,13 @@ bool SourceLoader::Load(const fs::path& path, Value* out, Diagnostics* diags) {
   if (!ReadFile(path, SourceMark{name, 0, 0}, /*yaml=*/true, &text, diags)) {
     return false;
   }
-  if (!ReadYaml(text, name, YamlLimits{limits_.max_nodes}, out, diags)) {
+  if (!ReadYaml(text, name, yaml_limits(), out, diags)) {
     return false;
   }
   std::error_code ec;
   nodes_ = out->NodeCount();
+  bytes_ = out->TextBytes();
+  over_limit_ = false;
   loading_.assign(1, {fs::weakly_canonical(path, ec), *name});
   ResolveImports(out, path.parent_path(), diags);
   loading_.clear();
@@ -127,6 +129,8 @@ void SourceLoader::ResolveImports(Value* v, const fs::path& dir,
 
 void SourceLoader::ResolveOne(Value* v, const fs::path& dir,
                               Diagnostics* diags) {
+  // Past a limit, one error says so; reading the rest would only repeat it.
+  if (over_limit_) return;
   std::string tag = v->tag();
   if (tag != kYamlImport && tag != kTextImport) {
     diags->Error(v->mark(), "unknown tag '" + tag +
@@ -148,7 +152,8 @@ void SourceLoader::ResolveOne(Value* v, const fs::path& dir,
 
   if (tag == kTextImport) {
     std::string text;
-    if (ReadFile(path, url->mark(), /*yaml=*/false, &text, diags)) {
+    if (ReadFile(path, url->mark(), /*yaml=*/false, &text, diags) &&
+        CountImport(url->mark(), 1, text.size(), diags)) {
       *v = Value::Scalar(std::move(text), true, url->mark());
     }
     return;
@@ -168,7 +173,7 @@ void SourceLoader::ResolveOne(Value* v, const fs::path& dir,
     std::string text;
     Value inner;
     if (!ReadFile(path, url->mark(), /*yaml=*/true, &text, diags) ||
-        !ReadYaml(text, name, YamlLimits{limits_.max_nodes}, &inner, diags)) {
+        !ReadYaml(text, name, yaml_limits(), &inner, diags)) {
       return;
     }
     loading_.push_back({canonical, *name});
@@ -176,14 +181,32 @@ void SourceLoader::ResolveOne(Value* v, const fs::path& dir,
     loading_.pop_back();
     cached = cache_.emplace(canonical, std::move(inner)).first;
   }
-  nodes_ += cached->second.NodeCount();
-  if (nodes_ > limits_.max_nodes) {
-    diags->Error(url->mark(), "imports expand the document to more than " +
-                                  std::to_string(limits_.max_nodes) +
-                                  " nodes; occam refuses it");
+  if (!CountImport(url->mark(), cached->second.NodeCount(),
+                   cached->second.TextBytes(), diags)) {
     return;
   }
   *v = cached->second;
+}
+
+bool SourceLoader::CountImport(const SourceMark& mark, size_t nodes,
+                               size_t bytes, Diagnostics* diags) {
+  nodes_ += nodes;
+  bytes_ += bytes;
+  over_limit_ = nodes_ > limits_.max_nodes || bytes_ > limits_.max_bytes;
+  if (nodes_ > limits_.max_nodes) {
+    diags->Error(mark, "imports expand the document to more than " +
+                           std::to_string(limits_.max_nodes) +
+                           " nodes; occam refuses it");
+    return false;
+  }
+  if (bytes_ > limits_.max_bytes) {
+    diags->Error(mark, "imports expand the document to more than " +
+                           MiB(limits_.max_bytes) +
+                           " of text; import each file once, or split the "
+                           "descriptor");
+    return false;
+  }
+  return true;
 }
 
 fs::path SourceLoader::ImportPath(const Value& url, const fs::path& dir,

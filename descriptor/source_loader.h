@@ -23,6 +23,9 @@ struct SourceLimits {
   uintmax_t max_file_bytes = 64ull << 20;
   // Nodes of one top-level file with all its imports expanded.
   size_t max_nodes = YamlLimits().max_nodes;
+  // Bytes of text of one top-level file with its imports expanded (a 10 MB
+  // text imported 1,000 times is 10 GB).
+  size_t max_bytes = YamlLimits().max_bytes;
 };
 
 class SourceLoader {
@@ -58,6 +61,14 @@ class SourceLoader {
   bool allow_outside_;
   SourceLimits limits_;
   size_t nodes_ = 0;  // nodes loaded for the current top-level file
+  size_t bytes_ = 0;  // and their bytes of text
+  bool over_limit_ = false;  // nodes_ or bytes_ past its limit
+  // Adds an import's size; false (with the error at `mark`) past a limit.
+  bool CountImport(const SourceMark& mark, size_t nodes, size_t bytes,
+                   Diagnostics* diags);
+  YamlLimits yaml_limits() const {
+    return YamlLimits{limits_.max_nodes, limits_.max_bytes};
+  }
   // Canonical paths of the files being loaded, outermost first (for
   // cycles), with the names the user sees.
   std::vector<std::pair<std::filesystem::path, std::string>> loading_;

@@ -102,6 +102,13 @@ size_t Value::NodeCount() const {
   return n;
 }
 
+size_t Value::TextBytes() const {
+  size_t n = text_.size();
+  for (const Value& item : items_) n += item.TextBytes();
+  for (const Entry& e : entries_) n += e.key.size() + e.value.TextBytes();
+  return n;
+}
+
 bool Value::SameContent(const Value& other) const {
   if (kind_ != other.kind_ || text_ != other.text_ ||
       items_.size() != other.items_.size() ||

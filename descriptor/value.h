@@ -19,6 +19,13 @@ class Value {
   struct Entry;
 
   Value() = default;
+  // Defined below, where Entry is complete (a vector of an incomplete type
+  // is only allowed until its members are used).
+  Value(const Value&);
+  Value(Value&&) noexcept;
+  Value& operator=(const Value&);
+  Value& operator=(Value&&) noexcept;
+  ~Value();
   static Value Null(SourceMark mark);
   // `quoted`: written in quotes (or tagged !!str), so never read as a
   // number, boolean or null.
@@ -63,6 +70,8 @@ class Value {
 
   // Number of nodes in this tree, this one included.
   size_t NodeCount() const;
+  // Bytes of the scalar texts and keys in this subtree.
+  size_t TextBytes() const;
   // Deep equality of content; positions and tags are ignored, and scalars
   // compare by text.
   bool SameContent(const Value& other) const;
@@ -84,6 +93,12 @@ struct Value::Entry {
   SourceMark key_mark;
   Value value;
 };
+
+inline Value::Value(const Value&) = default;
+inline Value::Value(Value&&) noexcept = default;
+inline Value& Value::operator=(const Value&) = default;
+inline Value& Value::operator=(Value&&) noexcept = default;
+inline Value::~Value() = default;
 
 // Mappings merge key by key, recursively; anything else in `overlay`
 // replaces `base`, except that a null overlay (nothing written) keeps it. This is how node variables override infra variables.

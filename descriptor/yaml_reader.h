@@ -16,6 +16,9 @@ struct YamlLimits {
   // Nodes in the document after alias expansion. A descriptor of 10,000
   // node types has about 200,000; a million take some 200 MB.
   size_t max_nodes = 1'000'000;
+  // Bytes of scalar text after alias expansion: a 1 MiB string aliased
+  // 2,000 times is 2 GB. Twice the largest file occam reads.
+  size_t max_bytes = size_t{128} << 20;
   // Nesting depth of sequences and mappings.
   int max_depth = 200;
 };

@@ -14,7 +14,7 @@ Status ParseCountChange(const std::string& text, ScaleRequest* request) {
   const char* end = text.data() + text.size();
   int amount = 0;
   auto [ptr, ec] = std::from_chars(begin, end, amount);
-  if (begin == end || ec != std::errc() || ptr != end || amount > 1000000) {
+  if (begin == end || ec != std::errc() || ptr != end || amount > 100000) {
     return Status::InvalidArgument(
         "'" + text + "' is not a count change; write +N or -N to add or "
         "remove instances, or N for an exact count");

@@ -72,10 +72,47 @@ TEST_F(HostileInputTest, TenThousandLevelsOfNesting) {
   CommandResult r = Validate("infra_name: deep\nnodes: " +
                              std::string(10000, '[') + std::string(10000, ']'));
   EXPECT_EQ(1, r.exit_code);
+  // At the 201st '[': flow nesting is checked before yaml-cpp scans it.
   EXPECT_EQ(
-      "infra.yaml:2:207: error: nesting is deeper than 200 levels; flatten "
+      "infra.yaml:2:208: error: nesting is deeper than 200 levels; flatten "
       "the document\noccam: 1 error\n",
       r.out);
+}
+
+// yaml-cpp keeps state for every open bracket while it scans ahead: 25 MB
+// of '[' took 6 GB before the nesting limit applied.
+TEST_F(HostileInputTest, SixtyMegabytesOfOpenBrackets) {
+  CommandResult r = Validate("a: " + std::string(60 << 20, '['));
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ(
+      "infra.yaml:1:204: error: nesting is deeper than 200 levels; flatten "
+      "the document\noccam: 1 error\n",
+      r.out);
+}
+
+// Bytes, not only nodes, are budgeted: a 1 MiB string aliased 2,000 times
+// took 6 GB; a text file imported 1,000 times ran out of memory.
+TEST_F(HostileInputTest, AliasesAndImportsOfLargeTextsAreBounded) {
+  std::string big = "infra_name: x\nbig: &b \"" + std::string(1 << 20, 'x') +
+                    "\"\nuses: [";
+  for (int i = 0; i < 2000; ++i) big += "*b, ";
+  CommandResult aliases = Validate(big + "*b]\n");
+  EXPECT_EQ(1, aliases.exit_code);
+  EXPECT_NE(std::string::npos,
+            aliases.out.find("error: the document holds more than 128 MiB of "
+                             "text (counting every alias expansion)"))
+      << aliases.out.substr(0, 300);
+  dir_.Write("ten.txt", std::string(10 << 20, 't'));
+  std::string imports = "infra_name: x\nt: [";
+  for (int i = 0; i < 1000; ++i) {
+    imports += "!text_import {url: 'file://ten.txt'}, ";
+  }
+  CommandResult texts = Validate(imports + "x]\n");
+  EXPECT_EQ(1, texts.exit_code);
+  EXPECT_NE(std::string::npos,
+            texts.out.find("error: imports expand the document to more than "
+                           "128 MiB of text"))
+      << texts.out.substr(0, 300);
 }
 
 TEST_F(HostileInputTest, TenThousandLevelsOfBlockMappings) {
