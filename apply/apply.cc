@@ -379,6 +379,10 @@ void Applier::Complete(int id, Clock::time_point start, const Status& s) {
     auto it = state.instances.find(job.change->address);
     return it == state.instances.end() ? std::string() : it->second.provider_id;
   });
+  std::string unused;
+  if (Provider* p = providers_->Find(job.change->provider, &unused)) {
+    if (!object_id.empty()) object_id = p->DisplayId(object_id);
+  }
   Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail,
         address, OperationName(job.kind), object_id, seconds,
         s.ok() ? "" : s.message()});

@@ -48,6 +48,10 @@ std::string ExecProvider::MakeId(const json& program, const std::string& id) {
   return program.dump() + "\n" + id;
 }
 
+std::string ExecProvider::DisplayId(const std::string& id) const {
+  return id.substr(id.find('\n') + 1);  // npos + 1 == 0: the whole id
+}
+
 bool ExecProvider::SplitId(const std::string& id, json* program,
                            std::string* inner) {
   size_t nl = id.find('\n');
@@ -66,7 +70,12 @@ Status ExecProvider::Call(const json& program, json request, json* answer) {
   Status s = RunProgram(Argv(program), request.dump() + "\n", timeout_seconds_,
                         &result, kMaxAnswerBytes);
   if (!s.ok()) return s;
-  std::string what = "exec provider " + Argv(program).back();
+  return ParseExecAnswer("exec provider " + Argv(program).back(), result,
+                         answer);
+}
+
+Status ParseExecAnswer(const std::string& what, const ProgramResult& result,
+                       json* answer) {
   *answer = json::parse(result.out, nullptr, false);
   if (answer->is_object() && answer->contains("error")) {
     return Status::Unavailable(what + ": " + (*answer)["error"].dump());

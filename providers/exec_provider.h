@@ -5,8 +5,14 @@
 #pragma once
 
 #include "providers/provider.h"
+#include "providers/run_program.h"
 
 namespace occam {
+
+// The answer a program gave (`what` names it in messages): a JSON object
+// whose fields have the protocol's types, or an error saying what it gave.
+Status ParseExecAnswer(const std::string& what, const ProgramResult& result,
+                       nlohmann::json* answer);
 
 class ExecProvider : public Provider {
  public:
@@ -19,6 +25,8 @@ class ExecProvider : public Provider {
   Status Update(const std::string& id, const ResourceRequest& request,
                 ResourceObject* out) override;
   Status Delete(const std::string& id) override;
+  // The program's own id, without the program occam keeps before it.
+  std::string DisplayId(const std::string& id) const override;
   Status FindByTags(const OwnershipTags& tags,
                     std::vector<ResourceObject>* out) override;
 

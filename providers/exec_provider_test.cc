@@ -65,5 +65,14 @@ TEST(ExecProvider, ErrorAnswerAndMissingIdAreErrors) {
   EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
+TEST(ExecProvider, ProgressShowsTheProgramsIdNotTheProgram) {
+  ResourceObject object;
+  ASSERT_TRUE(CreateAnswering(R"(cat >/dev/null; printf '{"id": "a-1"}')",
+                              &object)
+                  .ok());
+  EXPECT_NE("a-1", object.id);  // occam keeps the program in the id
+  EXPECT_EQ("a-1", ExecProvider().DisplayId(object.id));
+}
+
 }  // namespace
 }  // namespace occam

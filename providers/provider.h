@@ -62,6 +62,9 @@ class Provider {
   // Every object carrying all of `tags`.
   virtual Status FindByTags(const OwnershipTags& tags,
                             std::vector<ResourceObject>* out) = 0;
+  // The id as people read it in progress lines: the id itself, unless the
+  // provider keeps more in it than the object's name.
+  virtual std::string DisplayId(const std::string& id) const { return id; }
 };
 
 // Where providers may keep files (process logs) and what they may use.

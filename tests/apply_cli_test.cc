@@ -356,5 +356,28 @@ TEST_F(ApplyCliTest, KillDuringCreateBeforeDestroyThenConverge) {
   }
 }
 
+// Progress lines name the object as its provider does: an exec provider's
+// id without the program occam keeps in front of it.
+TEST(ApplyCliExec, ProgressShowsTheObjectIdNotTheProgram) {
+  testing::TempDir dir;
+  dir.Write("infra.yaml", "user_id: u\ninfra_name: files\n"
+                          "nodes: [{name: f, type: f}]\n");
+  dir.Write("nodes/node_definitions.yaml",
+            "'node_def:f': [{resource: {type: exec, program: [python3, '" +
+                testing::SourceDir() +
+                "/examples/exec-provider/file_provider.py'], "
+                "config: {dir: objects}}}]\n");
+  CommandResult r = testing::RunCommand(
+      "cd " + dir.path().string() + " && " + testing::OccamBinary() +
+      " apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("f\\[0\\]: Creation complete after [0-9.]+s "
+                        "\\[id=[0-9a-f]{32}\\]\n")))
+      << r.out;
+  std::string progress = r.out.substr(r.out.find("f[0]: Creating..."));
+  EXPECT_EQ(std::string::npos, progress.find("python3")) << progress;
+}
+
 }  // namespace
 }  // namespace occam
