@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/json_fields.h"
 #include "descriptor/instance_config.h"
 #include "descriptor/instance_scope.h"
 #include "state/commit_queue.h"
@@ -82,7 +83,7 @@ class LiveAddressBook : public AddressBook {
     for (const ResourceInstance* r : state_.InstancesOf(node)) {
       if (r->status != InstanceStatus::kReady) continue;
       list += (list.size() > 1 ? ", '" : "'") +
-              r->outputs.value().value("ip", "") + "'";
+              JsonString(r->outputs.value(), "ip") + "'";
     }
     return TemplateValue::Text(list + "]");
   }

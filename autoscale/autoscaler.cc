@@ -1,5 +1,6 @@
 #include "autoscale/autoscaler.h"
 
+#include "base/json_fields.h"
 #include "planner/scaling.h"
 
 namespace occam {
@@ -8,8 +9,7 @@ namespace {
 using nlohmann::json;
 
 std::string Label(const json& labels, const char* key) {
-  auto it = labels.find(key);
-  return it != labels.end() && it->is_string() ? it->get<std::string>() : "";
+  return JsonString(labels, key);
 }
 
 // An alert as Alertmanager notifies it again: same fingerprint and start.
@@ -39,10 +39,16 @@ Status ParseAlertmanagerPayload(const std::string& body,
     if (!a.is_object()) {
       return Status::InvalidArgument("an alert is not a JSON object");
     }
+    for (const char* key : {"status", "fingerprint", "startsAt"}) {
+      if (a.contains(key) && !a[key].is_string()) {
+        return Status::InvalidArgument(std::string("an alert's '") + key +
+                                       "' is not a string");
+      }
+    }
     Alert alert;
-    alert.status = a.value("status", "");
-    alert.fingerprint = a.value("fingerprint", "");
-    alert.starts_at = a.value("startsAt", "");
+    alert.status = JsonString(a, "status");
+    alert.fingerprint = JsonString(a, "fingerprint");
+    alert.starts_at = JsonString(a, "startsAt");
     if (a.contains("labels") && a["labels"].is_object()) {
       alert.labels = a["labels"];
     }
@@ -123,17 +129,17 @@ AlertDecision Autoscaler::Decide(const Alert& alert,
 void Autoscaler::Restore(const std::vector<Event>& events, int64_t now_ms,
                          Clock::time_point now) {
   for (const Event& e : events) {
-    if (e.kind != "scale" || e.detail.value("cause", "") != "alert" ||
-        e.detail.value("outcome", "") != "scaled") {
+    if (e.kind != "scale" || JsonString(e.detail, "cause") != "alert" ||
+        JsonString(e.detail, "outcome") != "scaled") {
       continue;
     }
     auto at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.time_ms));
-    const json& source = e.detail.value("source", json::object());
+    const json& source = JsonField(e.detail, "source");
     auto remember = [at](Clock::time_point* slot) { *slot = std::max(*slot, at); };
     auto node = last_scaled_.try_emplace(e.node, at).first;
     remember(&node->second);
     auto alert = alert_scaled_.try_emplace(
-        AlertKey(source.value("fingerprint", ""), source.value("startsAt", "")), at).first;
+        AlertKey(JsonString(source, "fingerprint"), JsonString(source, "startsAt")), at).first;
     remember(&alert->second);
   }
 }

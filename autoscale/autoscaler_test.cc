@@ -141,6 +141,35 @@ TEST_F(AutoscalerTest, ParsesAlertmanagerPayloads) {
   EXPECT_FALSE(ParseAlertmanagerPayload(R"({"alerts":[1]})", &alerts).ok());
 }
 
+// Found by fuzz/alerts_fuzzer: a field of another type threw from
+// json::value and aborted occam serve.
+TEST_F(AutoscalerTest, AlertFieldsOfAnotherTypeAreRefusedNotThrown) {
+  std::vector<Alert> alerts;
+  for (const char* key : {"status", "fingerprint", "startsAt"}) {
+    nlohmann::json payload = {{"version", "4"},
+                              {"alerts", {{{key, {{"x", 1}}}}}}};
+    Status s = ParseAlertmanagerPayload(payload.dump(), &alerts);
+    EXPECT_EQ(std::string("an alert's '") + key + "' is not a string",
+              s.message());
+  }
+  nlohmann::json labels = {{"version", "4"},
+                           {"alerts", {{{"labels", {{"node", 5}}}}}}};
+  ASSERT_TRUE(ParseAlertmanagerPayload(labels.dump(), &alerts).ok());
+  // No infra_id or alert label of text: not an alert occam acts on.
+  EXPECT_EQ("not_occams", Decide(alerts[0], 0).outcome);
+}
+
+TEST_F(AutoscalerTest, AnEventLogOfOtherShapesIsReadWithoutThrowing) {
+  Event odd;
+  odd.kind = "scale";
+  odd.detail = {{"cause", 7}, {"outcome", "scaled"}, {"source", "text"}};
+  Event odder = odd;
+  odder.detail = {{"cause", "alert"}, {"outcome", "scaled"},
+                  {"source", {{"fingerprint", {1, 2}}}}};
+  scaler_.Restore({odd, odder}, 1'000'000, start_);
+  EXPECT_EQ("scaled", Decide(MakeAlert("overloaded"), 0).outcome);
+}
+
 // Prometheus's and Alertmanager's own checkers accept what occam rules
 // writes (they come with Debian's prometheus packages, which scripts/setup
 // installs).

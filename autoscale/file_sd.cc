@@ -7,15 +7,17 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/json_fields.h"
+
 namespace occam {
 namespace {
 
 using nlohmann::json;
 
 std::string Target(const json& outputs) {
-  std::string ip = outputs.value("ip", "");
+  std::string ip = JsonString(outputs, "ip");
   if (ip.empty()) return "";
-  const json& port = outputs.value("port", json());
+  const json& port = JsonField(outputs, "port");
   if (port.is_number_integer()) return ip + ":" + std::to_string(port.get<int>());
   if (port.is_string() && !port.get<std::string>().empty()) {
     return ip + ":" + port.get<std::string>();

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "autoscale/file_sd.h"
+#include "base/json_fields.h"
 #include "descriptor/instance_config.h"
 #include "planner/planner.h"
 #include "planner/refresh.h"
@@ -18,7 +19,7 @@ std::map<std::string, int> ActualCounts(const Descriptor& descriptor,
     for (const ResourceInstance* r : state.InstancesOf(node.name)) {
       if (r->status != InstanceStatus::kReady) continue;
       count += CountIsAttribute(node)
-                   ? r->attributes.value()["resource"].value("replicas", 1)
+                   ? JsonInt(JsonField(r->attributes.value(), "resource"), "replicas", 1)
                    : 1;
     }
     out[node.name] = count;

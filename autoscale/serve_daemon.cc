@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "base/clock.h"
+#include "base/json_fields.h"
 #include "planner/planner.h"
 
 namespace occam {
@@ -127,7 +128,7 @@ Status ServeDaemon::Describe(json* out) {
     json instances = json::object();
     for (const ResourceInstance* r : state.InstancesOf(node.name)) {
       instances[r->address] = {
-          {"resource_address", r->outputs.value().value("ip", "")},
+          {"resource_address", JsonString(r->outputs.value(), "ip")},
           {"state", OccopusState(r->status)}};
     }
     std::string note;

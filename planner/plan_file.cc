@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/json_fields.h"
 #include "base/sha256.h"
 #include "graph/dag.h"
 
@@ -23,18 +24,6 @@ constexpr int kVersion = 2;
 // A plan of 100,000 instances takes tens of MiB; parsing JSON costs several
 // times its size in memory.
 constexpr uintmax_t kMaxPlanFileBytes = uintmax_t{128} << 20;
-
-// file[key] when it is a string, else "" (json::value throws on a type
-// mismatch, and a plan file is input).
-std::string StringField(const nlohmann::json& file, const char* key) {
-  auto it = file.find(key);
-  return it != file.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-int IntField(const nlohmann::json& file, const char* key) {
-  auto it = file.find(key);
-  return it != file.end() && it->is_number_integer() ? it->get<int>() : 0;
-}
 
 // The checksum of a plan: SHA-256 of its canonical JSON text.
 std::string Checksum(const nlohmann::json& plan) {
@@ -81,7 +70,7 @@ std::string Inconsistency(const Plan& plan) {
 // The checks of ReadPlanFile on the parsed file; "" when it is a plan.
 std::string FileProblem(const nlohmann::json& file, Plan* plan) {
   if (!file.contains("plan") || !file["plan"].is_object()) return "no plan";
-  if (StringField(file, "checksum") != Checksum(file["plan"])) {
+  if (JsonString(file, "checksum") != Checksum(file["plan"])) {
     return "its checksum does not match its content: it was edited or "
            "damaged";
   }
@@ -156,14 +145,14 @@ Status ReadPlanFile(const std::string& path, Plan* plan) {
   text << in.rdbuf();
   nlohmann::json file = nlohmann::json::parse(text.str(), nullptr, false);
   if (file.is_discarded() || !file.is_object() ||
-      StringField(file, "format") != kFormat) {
+      JsonString(file, "format") != kFormat) {
     return Status::InvalidArgument(path + " is not an occam plan file; make "
                                           "one with occam plan --out FILE");
   }
-  if (IntField(file, "version") != kVersion) {
+  if (JsonInt(file, "version") != kVersion) {
     return Status::InvalidArgument(
         path + " is a plan file of version " +
-        std::to_string(IntField(file, "version")) + "; this occam reads version " +
+        std::to_string(JsonInt(file, "version")) + "; this occam reads version " +
         std::to_string(kVersion) + ". Plan again with this occam");
   }
   std::string problem = FileProblem(file, plan);

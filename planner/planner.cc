@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "base/json_fields.h"
 #include "base/sha256.h"
 #include "descriptor/instance_config.h"
 #include "descriptor/instance_scope.h"
@@ -186,7 +187,7 @@ int RecordedReplicas(const std::vector<const ResourceInstance*>& existing) {
   int replicas = 0;
   for (const ResourceInstance* r : existing) {
     const nlohmann::json& v = r->attributes.value();
-    if (v.contains("resource")) replicas += v["resource"].value("replicas", 1);
+    if (v.contains("resource")) replicas += JsonInt(v["resource"], "replicas", 1);
   }
   return replicas;
 }
@@ -308,8 +309,8 @@ ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,
   Decide(*existing, &change);
   if (change.action == ChangeAction::kUpdate &&
       change.changed_paths == std::vector<std::string>{"resource.replicas"}) {
-    bool up = change.after->at("resource").value("replicas", 0) >
-              change.before->at("resource").value("replicas", 0);
+    bool up = JsonInt(JsonField(*change.after, "resource"), "replicas") >
+              JsonInt(JsonField(*change.before, "resource"), "replicas");
     change.reason = up ? ChangeReason::kScaleUp : ChangeReason::kScaleDown;
     change.reason_detail = scale_detail;
   }
@@ -343,7 +344,7 @@ void Planner::Decide(const ResourceInstance& existing,
       change->reason = ChangeReason::kDrifted;
       change->reason_detail =
           existing.address + " has drifted: " +
-          existing.outputs.value().value("drift", "its object changed");
+          JsonString(existing.outputs.value(), "drift", "its object changed");
       return;
     case InstanceStatus::kReady:
       break;

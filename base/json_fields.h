@@ -1,0 +1,41 @@
+// Reading fields of JSON that came from outside (a webhook, a state file,
+// a program's answer) without nlohmann's exceptions: json::value() throws
+// when the field has another type, or when the value is not an object.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace occam {
+
+// object[key] when `object` is an object and that field a string, else
+// `fallback`.
+inline std::string JsonString(const nlohmann::json& object, const char* key,
+                              const std::string& fallback = "") {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>()
+                                               : fallback;
+}
+
+// object[key] when `object` is an object and that field a whole number that
+// fits an int, else `fallback`.
+inline int JsonInt(const nlohmann::json& object, const char* key,
+                   int fallback = 0) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return fallback;
+  auto v = it->get<long long>();
+  return v >= INT32_MIN && v <= INT32_MAX ? static_cast<int>(v) : fallback;
+}
+
+// object[key] when `object` is an object that has it, else null.
+inline const nlohmann::json& JsonField(const nlohmann::json& object,
+                                       const char* key) {
+  static const nlohmann::json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+}  // namespace occam
