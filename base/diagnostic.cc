@@ -4,6 +4,8 @@
 #include <map>
 #include <tuple>
 
+#include "base/utf8.h"
+
 namespace occam {
 
 const std::string& SourceMark::file_name() const {
@@ -21,7 +23,9 @@ std::string SourceMark::ToString() const {
 
 std::string Diagnostic::ToString() const {
   std::string where = mark.ToString();
-  return (where.empty() ? "" : where + ": ") + "error: " + message;
+  // Messages quote what the input holds: an escape sequence in a key must
+  // not reach the terminal.
+  return Printable((where.empty() ? "" : where + ": ") + "error: " + message);
 }
 
 void Diagnostics::Error(const SourceMark& mark, std::string message) {

@@ -58,4 +58,35 @@ std::string Latin1WhereInvalidUtf8(std::string_view text) {
   return out;
 }
 
+std::string Printable(std::string_view text, size_t max_bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  auto escape = [](std::string* out, unsigned char b) {
+    *out += "\\x";
+    *out += kHex[b >> 4];
+    *out += kHex[b & 15];
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < text.size() && i < max_bytes) {
+    unsigned char b = static_cast<unsigned char>(text[i]);
+    size_t n = SequenceLength(text, i);
+    bool c1 = n == 2 && b == 0xC2 &&
+              static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    if (n == 0 || c1) {
+      escape(&out, n == 0 ? b : static_cast<unsigned char>(text[i + 1]));
+      i += n == 0 ? 1 : 2;
+    } else if (n == 1 && ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7F)) {
+      escape(&out, b);
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  if (i < text.size()) {
+    out += "\xE2\x80\xA6 (" + std::to_string(text.size()) + " bytes)";
+  }
+  return out;
+}
+
 }  // namespace occam

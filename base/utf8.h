@@ -19,4 +19,12 @@ size_t InvalidUtf8Offset(std::string_view text);
 // "\xFF" means, and what PyYAML makes of it.
 std::string Latin1WhereInvalidUtf8(std::string_view text);
 
+// `text` as it may be shown on a terminal: control characters other than
+// newline and tab (ESC starts the sequences that recolour or rewrite a
+// terminal), DEL, C1 controls and bytes that are not UTF-8 are written as
+// \xNN. Past `max_bytes` of the text the rest is left out and
+// "… (N bytes)" says how long it was.
+std::string Printable(std::string_view text,
+                      size_t max_bytes = std::string_view::npos);
+
 }  // namespace occam

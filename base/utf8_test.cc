@@ -33,5 +33,18 @@ TEST(Utf8, InvalidBytesAreReadAsLatin1) {
   EXPECT_EQ(kValid, InvalidUtf8Offset(Latin1WhereInvalidUtf8("\xED\xA0\x80")));
 }
 
+TEST(Utf8, PrintableEscapesWhatATerminalWouldObey) {
+  EXPECT_EQ("plain \xC3\xBF\nnext\tcol", Printable("plain \xC3\xBF\nnext\tcol"));
+  EXPECT_EQ("\\x1b[31mred\\x1b]0;title\\x07", Printable("\x1B[31mred\x1B]0;title\x07"));
+  EXPECT_EQ("\\x7f\\x9b\\xff\\x0d", Printable("\x7F\xC2\x9B\xFF\r"));
+}
+
+TEST(Utf8, PrintableShortensLongTexts) {
+  EXPECT_EQ("abc\xE2\x80\xA6 (10 bytes)", Printable("abcdefghij", 3));
+  EXPECT_EQ("abc", Printable("abc", 3));
+  // Never cuts a character in two.
+  EXPECT_EQ("a\xC3\xBF\xE2\x80\xA6 (5 bytes)", Printable("a\xC3\xBF\xC3\xBF", 2));
+}
+
 }  // namespace
 }  // namespace occam

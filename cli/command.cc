@@ -2,10 +2,12 @@
 
 #include <ostream>
 
+#include "base/utf8.h"
+
 namespace occam {
 
 int ReportError(const Status& status, std::ostream& err) {
-  err << "Error: " << status.message() << "\n";
+  err << "Error: " << Printable(status.message()) << "\n";
   return kExitError;
 }
 

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "base/clock.h"
+#include "base/json_fields.h"
+#include "base/utf8.h"
 #include "state/state_lock.h"
 #include "cli/command.h"
 #include "cli/plan_render.h"
@@ -82,12 +84,12 @@ int RunHistory(const StateReadOptions& options) {
   if (s.ok()) s = store->Events(options.limit, &events);
   if (!s.ok()) return ReportError(s, std::cerr);
   for (const Event& e : events) {
-    std::cout << FormatTimestamp(e.time_ms) << "  " << e.kind << "  "
-              << (e.node.empty() ? "-" : e.node) << "  " << e.message;
-    if (e.detail.contains("cause")) {
-      std::cout << "  [" << e.detail["cause"].get<std::string>() << "]";
-    }
-    std::cout << "\n";
+    // Alert labels come from outside: print them, never obey them.
+    std::string cause = JsonString(e.detail, "cause");
+    std::cout << Printable(FormatTimestamp(e.time_ms) + "  " + e.kind + "  " +
+                           (e.node.empty() ? "-" : e.node) + "  " + e.message +
+                           (cause.empty() ? "" : "  [" + cause + "]"))
+              << "\n";
   }
   return kExitOk;
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <regex>
 
+#include "base/utf8.h"
 #include "descriptor/shape_checker.h"
 
 namespace occam {
@@ -46,7 +47,7 @@ void InfrastructureReader::Read(const Value& root) {
     if (check_.Scalar(*name, "infra_name")) {
       out_->infra_name = name->text();
       if (!IsHostname(name->text())) {
-        check_.Error(name->mark(), "infra_name '" + name->text() +
+        check_.Error(name->mark(), "infra_name '" + Printable(name->text(), 64) +
                                        "' is not a valid hostname; " +
                                        kHostnameRule);
       }
@@ -85,7 +86,7 @@ void InfrastructureReader::ReadNode(const Value& v) {
   check_.Keys(v, {"name", "type", "scaling", "filter", "variables", "lifecycle"},
               {"name", "type"}, what);
   if (name && !node.name.empty() && !IsHostname(node.name)) {
-    check_.Error(name->mark(), "node name '" + node.name +
+    check_.Error(name->mark(), "node name '" + Printable(node.name, 64) +
                                    "' is not a valid hostname; " +
                                    kHostnameRule);
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "state/sqlite_state_store.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
 
@@ -90,6 +91,50 @@ TEST_F(SecurityCliTest, AStateThatWouldNotBeKeptIsRefused) {
         << r.out;
     EXPECT_EQ(std::string::npos, r.out.find("Apply complete")) << r.out;
   }
+}
+
+// What comes from outside (a descriptor's keys, alert labels in the event
+// log) is shown, never obeyed: no escape sequence reaches the terminal.
+TEST_F(SecurityCliTest, EscapeSequencesAreShownNotSentToTheTerminal) {
+  dir_.Write("infra.yaml", Infra(true) + "\"\\e]0;pwned\\a\\e[2J\": 1\n");
+  CommandResult bad = Occam("validate -f infra.yaml");
+  EXPECT_EQ(1, bad.exit_code);
+  EXPECT_EQ(std::string::npos, bad.out.find('\x1b')) << bad.out;
+  EXPECT_NE(std::string::npos, bad.out.find("\\x1b]0;pwned\\x07\\x1b[2J"))
+      << bad.out;
+
+  dir_.Write("infra.yaml", Infra(true));
+  ASSERT_EQ(0, Occam("scale app 2 -f infra.yaml").exit_code);
+  std::unique_ptr<SqliteStateStore> store;
+  ASSERT_TRUE(SqliteStateStore::Open(dir_.Path("occam.db"), {}, &store).ok());
+  StateChange change;
+  Event e;
+  e.kind = "alert";
+  e.node = "app";
+  e.message = "alert app_overloaded\x1b[8m (hidden)";
+  e.detail = {{"cause", "alert\x1b[31m"}};
+  change.events.push_back(e);
+  int64_t serial = 0;
+  ASSERT_TRUE(store->Commit(change, &serial).ok());
+  CommandResult history = Occam("history");
+  EXPECT_EQ(0, history.exit_code);
+  EXPECT_EQ(std::string::npos, history.out.find('\x1b')) << history.out;
+  EXPECT_NE(std::string::npos,
+            history.out.find("alert app_overloaded\\x1b[8m (hidden)  "
+                             "[alert\\x1b[31m]"))
+      << history.out;
+}
+
+TEST_F(SecurityCliTest, AHugeNameIsNotEchoedWhole) {
+  dir_.Write("infra.yaml", "user_id: u\ninfra_name: " +
+                               std::string(10 << 20, 'X') +
+                               "\nnodes: [{name: app, type: app}]\n");
+  CommandResult r = Occam("validate -f infra.yaml");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_LT(r.out.size(), 1000u) << r.out.substr(0, 2000);
+  EXPECT_NE(std::string::npos, r.out.find("(10485760 bytes)' is not a valid "
+                                          "hostname"))
+      << r.out.substr(0, 2000);
 }
 
 }  // namespace
