@@ -5,6 +5,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "autoscale/connection_pool.h"
 #include "autoscale/serve_daemon.h"
 
 namespace occam {
@@ -238,7 +239,9 @@ ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
   // httplib's default pool (8 workers here) is filled by as many keep-alive
   // clients, and /healthz and scrapes then queue behind them: a storm of
   // webhook connections must not make the daemon look dead.
-  server->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  server->new_task_queue = [] {
+    return new ConnectionPool(kWorkers, kMaxConnectionThreads);
+  };
   // Headers and body go out in separate writes: without TCP_NODELAY the
   // body waits for the client's delayed ACK (40 ms per answer).
   server->set_tcp_nodelay(true);

@@ -19,8 +19,11 @@ class ServeDaemon;
 class ServeMetrics;
 
 constexpr size_t kMaxBodyBytes = 1 << 20;
-// Connections served at once (each a thread; keep-alive clients hold one).
+// Threads waiting for connections (each connection holds one while it is
+// open: keep-alive clients, slow senders), and how many the pool may grow
+// to while all are busy.
 constexpr size_t kWorkers = 32;
+constexpr size_t kMaxConnectionThreads = 512;
 
 // The listening server with serve's routes. Bind once, then Run on a
 // thread of its own; Stop (from any thread) makes Run return.

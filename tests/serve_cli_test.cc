@@ -2,7 +2,10 @@
 // as a user would, driven over HTTP with curl (the Alertmanager webhook and
 // the Occopus REST API), and stopped with SIGTERM.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -306,6 +309,29 @@ TEST_F(ServeCliTest, TokenFilesAndListenAddressesAreChecked) {
   token_ = "abc123";
   EXPECT_EQ(200, Http("POST", "/infrastructures/" + InfraId() +
                                   "/scaleto/app/1"));
+}
+
+// Forty clients that send a request's headers slowly (slowloris) held all
+// 32 threads of the server, and /healthz timed out.
+TEST_F(ServeCliTest, SlowClientsDoNotStopHealthzAnswering) {
+  std::vector<int> slow;
+  for (int i = 0; i < 40; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port_)));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(0, connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+    const char partial[] = "GET /healthz HTTP/1.1\r\nX-Slow: 1\r\n";
+    ASSERT_GT(send(fd, partial, sizeof partial - 1, 0), 0);
+    slow.push_back(fd);
+  }
+  usleep(200'000);  // let the server take them all
+  CommandResult healthz = testing::RunCommand(
+      "curl -s -o /dev/null -w '%{http_code}' --max-time 3 "
+      "http://127.0.0.1:" + port_ + "/healthz");
+  EXPECT_EQ("200", healthz.out);
+  for (int fd : slow) close(fd);
 }
 
 TEST_F(ServeCliTest, ARestartKeepsTheCooldownOfEarlierDecisions) {
