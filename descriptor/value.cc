@@ -1,6 +1,7 @@
 #include "descriptor/value.h"
 
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 
@@ -51,15 +52,70 @@ std::optional<bool> Value::AsBool() const {
   return std::nullopt;
 }
 
+namespace {
+
+// Digits of `text` (underscores left out) in `base`; nullopt when one is
+// not a digit of that base, when there are none, or on overflow.
+std::optional<long long> Digits(std::string_view text, int base) {
+  long long out = 0;
+  bool any = false;
+  for (char c : text) {
+    if (c == '_') continue;
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : 99;
+    if (d >= base || out > (LLONG_MAX - d) / base) return std::nullopt;
+    out = out * base + d;
+    any = true;
+  }
+  return any ? std::optional<long long>(out) : std::nullopt;
+}
+
+// "1:30:05" as PyYAML reads it: base 60, the first part 1-9 leading.
+std::optional<long long> Sexagesimal(std::string_view text) {
+  long long out = 0;
+  bool first = true;
+  while (!text.empty()) {
+    size_t colon = text.find(':');
+    std::string_view part = text.substr(0, colon);
+    std::optional<long long> v = Digits(part, 10);
+    bool ok = v && (first ? part[0] != '0' || part == "0"
+                          : part.size() <= 2 && *v < 60 &&
+                                part.find('_') == std::string_view::npos);
+    if (!ok || out > LLONG_MAX / 60 - *v) return std::nullopt;
+    out = first ? *v : out * 60 + *v;
+    first = false;
+    text = colon == std::string_view::npos ? "" : text.substr(colon + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+// YAML 1.1 integers, as PyYAML (and so Occopus) reads them: 0b binary, 0x
+// hexadecimal, a leading 0 octal (010 is 8), '_' between digits, 1:30
+// base 60.
 std::optional<long long> Value::AsInt() const {
   if (kind_ != Kind::kScalar || quoted_ || text_.empty()) return std::nullopt;
-  const char* begin = text_.data();
-  const char* end = begin + text_.size();
-  if (*begin == '+') ++begin;
-  long long out = 0;
-  auto [ptr, ec] = std::from_chars(begin, end, out);
-  if (ec != std::errc() || ptr != end) return std::nullopt;
-  return out;
+  std::string_view t = text_;
+  bool negative = t[0] == '-';
+  if (t[0] == '+' || t[0] == '-') t.remove_prefix(1);
+  if (t.empty() || t[0] == '_') return std::nullopt;
+  std::optional<long long> v;
+  if (t.find(':') != std::string_view::npos) {
+    v = t[0] == '0' ? std::nullopt : Sexagesimal(t);
+  } else if (t.size() > 2 && t[0] == '0' && t[1] == 'b') {
+    v = Digits(t.substr(2), 2);
+  } else if (t.size() > 2 && t[0] == '0' && t[1] == 'x') {
+    v = Digits(t.substr(2), 16);
+  } else if (t[0] == '0' && t.size() > 1) {
+    v = Digits(t.substr(1), 8);
+  } else {
+    v = Digits(t, 10);
+  }
+  if (!v) return std::nullopt;
+  return negative ? -*v : *v;
 }
 
 std::optional<double> Value::AsNumber() const {

@@ -52,6 +52,27 @@ TEST(Value, NumbersAndBooleans) {
   EXPECT_EQ(1000.0, v.items()[5].AsNumber());
 }
 
+// As PyYAML (YAML 1.1) reads them, so Occopus's numbers are occam's.
+TEST(Value, IntegersAsYaml11) {
+  auto as_int = [](const std::string& text) {
+    return Value::Scalar(text, /*quoted=*/false, SourceMark{}).AsInt();
+  };
+  EXPECT_EQ(8, as_int("010"));
+  EXPECT_EQ(3, as_int("0x3"));
+  EXPECT_EQ(255, as_int("0xFf"));
+  EXPECT_EQ(5, as_int("0b101"));
+  EXPECT_EQ(10, as_int("1_0"));
+  EXPECT_EQ(-1000, as_int("-1_000"));
+  EXPECT_EQ(5400, as_int("1:30:00"));
+  EXPECT_EQ(0, as_int("0"));
+  EXPECT_EQ(7, as_int("+7"));
+  for (const char* text : {"08", "0x", "0b2", "1:60", "_1", "1e3", "0o17",
+                           "12abc", "99999999999999999999", ""}) {
+    EXPECT_FALSE(as_int(text).has_value()) << text;
+  }
+  EXPECT_FALSE(Value::Scalar("010", /*quoted=*/true, SourceMark{}).AsInt());
+}
+
 TEST(Value, NodeCountCountsEveryNode) {
   EXPECT_EQ(6u, Parse("a: [1, 2]\nb: {c: 3}\n").NodeCount());
 }
