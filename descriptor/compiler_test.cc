@@ -151,6 +151,17 @@ nodes:
 )"));
 }
 
+TEST_F(CompilerTest, MinOfZeroAboveMaxSaysItMeansOne) {
+  EXPECT_EQ(
+      "infra.yaml:3:55: error: 'min' 0 (which means 1, as in Occopus) is "
+      "greater than 'max' (0) in the scaling of node 'app'; raise max or "
+      "lower min\n",
+      Compile(R"(
+infra_name: s
+nodes: [{name: app, type: app, scaling: {min: 0, max: 0}}]
+)"));
+}
+
 TEST_F(CompilerTest, MinAboveMaxIsAnError) {
   EXPECT_EQ(
       "infra.yaml:3:55: error: 'min' (5) is greater than 'max' (2) in the "
@@ -242,9 +253,12 @@ TEST_F(CompilerTest, NodeDefinitionErrors) {
       "nodes/node_definitions.yaml:11:7: error: unknown key 'pong' in the "
       "health_check of implementation 1 of 'node_def:app'; did you mean "
       "'ping'?\n"
-      "nodes/node_definitions.yaml:12:15: error: a port in the health_check "
-      "of implementation 1 of 'node_def:app' must be a number from 1 to "
-      "65535\n"
+      "nodes/node_definitions.yaml:12:15: error: 'ports' in the health_check "
+      "of implementation 1 of 'node_def:app' holds '0'; a port must be a "
+      "number from 1 to 65535\n"
+      "nodes/node_definitions.yaml:12:18: error: 'ports' in the health_check "
+      "of implementation 1 of 'node_def:app' holds 'eighty'; a port must be "
+      "a number from 1 to 65535\n"
       "nodes/node_definitions.yaml:14:13: error: unknown type 'cloudint' in "
       "the contextualisation of implementation 1 of 'node_def:app'; did you "
       "mean 'cloudinit'?\n",
@@ -259,7 +273,7 @@ TEST_F(CompilerTest, NodeDefinitionErrors) {
       instance_type: t
     health_check:
       pong: true
-      ports: [0]
+      ports: [0, eighty]
     contextualisation:
       type: cloudint
 )"));

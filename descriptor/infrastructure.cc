@@ -39,6 +39,13 @@ class InfrastructureReader {
 
 void InfrastructureReader::Read(const Value& root) {
   const std::string what = "the infrastructure descriptor";
+  if (root.is_null()) {
+    check_.Error(root.mark(),
+                 "the infrastructure descriptor is empty; write infra_name "
+                 "and nodes (and user_id, which Occopus requires); see "
+                 "docs/descriptor.md");
+    return;
+  }
   if (!check_.Mapping(root, what)) return;
   check_.Keys(root,
               {"user_id", "infra_name", "nodes", "dependencies", "variables"},
@@ -161,8 +168,13 @@ void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
   s->min = static_cast<int>(min && *min > 0 ? *min : 1);
   s->max = max ? static_cast<int>(*max) : s->min;
   if (s->min > s->max) {
-    check_.Error(max_v->mark(), "'min' (" + std::to_string(s->min) +
-                                    ") is greater than 'max' (" +
+    // Occopus reads a min of 0 or less as 1: say so, or "'min' (1)" puzzles
+    // whoever wrote min: 0.
+    std::string min_text =
+        min && *min <= 0 ? "'min' " + std::to_string(*min) +
+                               " (which means 1, as in Occopus)"
+                         : "'min' (" + std::to_string(s->min) + ")";
+    check_.Error(max_v->mark(), min_text + " is greater than 'max' (" +
                                     std::to_string(s->max) + ") in " + what +
                                     "; raise max or lower min");
   }

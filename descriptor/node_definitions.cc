@@ -1,6 +1,7 @@
 #include "descriptor/node_definitions.h"
 
 #include "base/spelling.h"
+#include "base/utf8.h"
 #include "descriptor/shape_checker.h"
 #include "providers/resource_schema.h"
 
@@ -233,8 +234,12 @@ void DefinitionReader::CheckHealthCheck(const Value& v,
       for (const Value& port : ports->items()) {
         std::optional<long long> n = port.AsInt();
         if (!n || *n < 1 || *n > 65535) {
-          check_.Error(port.mark(), "a port in " + what +
-                                        " must be a number from 1 to 65535");
+          check_.Error(port.mark(),
+                       "'ports' in " + what + " holds " +
+                           (port.is_scalar()
+                                ? "'" + Printable(port.text(), 64) + "'"
+                                : port.KindName()) +
+                           "; a port must be a number from 1 to 65535");
         }
       }
     }

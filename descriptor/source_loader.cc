@@ -1,6 +1,7 @@
 #include "descriptor/source_loader.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -223,6 +224,12 @@ fs::path SourceLoader::ImportPath(const Value& url, const fs::path& dir,
                       .lexically_normal();
   std::error_code ec;
   fs::path canonical = fs::weakly_canonical(path, ec);
+  if (ec.value() == ELOOP) {
+    diags->Error(url.mark(), "import '" + path.string() +
+                                 "' is a loop of symbolic links; point it at "
+                                 "a file");
+    return {};
+  }
   if (ec) canonical = path;
   if (!allow_outside_ && !Inside(canonical)) {
     diags->Error(url.mark(), "import '" + path.string() +

@@ -82,6 +82,15 @@ TEST_F(SourceLoaderTest, ByteEscapesMeanLatin1Characters) {
   EXPECT_EQ("\xC3\xBF" "A" "\xC3\xA9", value_.Find("a")->text());
 }
 
+TEST_F(SourceLoaderTest, ASymlinkLoopIsCalledOne) {
+  dir_.Write("project/a.yaml", "x: !text_import {url: 'file://loop1'}\n");
+  std::filesystem::create_symlink("loop2", dir_.path() / "project/loop1");
+  std::filesystem::create_symlink("loop1", dir_.path() / "project/loop2");
+  EXPECT_EQ("project/a.yaml:1:23: error: import 'project/loop1' is a loop "
+            "of symbolic links; point it at a file\n",
+            Load("project/a.yaml"));
+}
+
 TEST_F(SourceLoaderTest, NestedImportsResolve) {
   dir_.Write("project/a.yaml", "x: !yaml_import {url: 'file://b.yaml'}\n");
   dir_.Write("project/b.yaml", "y: !text_import {url: 'file://c.txt'}\n");

@@ -161,8 +161,9 @@ TEST_F(HostileInputTest, EmptyFile) {
   CommandResult r = Validate("");
   EXPECT_EQ(1, r.exit_code);
   EXPECT_EQ(
-      "infra.yaml:1:1: error: the infrastructure descriptor must be a "
-      "mapping, not null\noccam: 1 error\n",
+      "infra.yaml:1:1: error: the infrastructure descriptor is empty; write "
+      "infra_name and nodes (and user_id, which Occopus requires); see "
+      "docs/descriptor.md\noccam: 1 error\n",
       r.out);
 }
 
