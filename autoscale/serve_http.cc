@@ -15,7 +15,11 @@ using nlohmann::json;
 
 void Reply(httplib::Response& res, int code, const json& body) {
   res.status = code;
-  res.set_content(body.dump() + "\n", "application/json");
+  // A path may decode to bytes that are not UTF-8 (/infrastructures/%FF):
+  // answer with U+FFFD in their place instead of throwing.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) +
+                      "\n",
+                  "application/json");
 }
 
 void ReplyError(httplib::Response& res, int code, const std::string& reason) {
@@ -236,6 +240,20 @@ ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
   httplib::Server* server = server_.get();
   std::make_shared<Routes>(daemon, metrics, token)->Add(server);
   server->set_payload_max_length(kMaxBodyBytes);
+  // Whatever escapes a handler is answered in JSON like every other error,
+  // never with an empty body.
+  server->set_error_handler([](const httplib::Request& req,
+                               httplib::Response& res) {
+    if (res.body.empty()) {
+      ReplyError(res, res.status,
+                 res.status == 404 ? "no route " + req.method + " " + req.path
+                                   : "the request was refused");
+    }
+  });
+  server->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        ReplyError(res, 500, "occam serve failed to answer this request");
+      });
   // httplib's default pool (8 workers here) is filled by as many keep-alive
   // clients, and /healthz and scrapes then queue behind them: a storm of
   // webhook connections must not make the daemon look dead.

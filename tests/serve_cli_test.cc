@@ -334,6 +334,20 @@ TEST_F(ServeCliTest, SlowClientsDoNotStopHealthzAnswering) {
   for (int fd : slow) close(fd);
 }
 
+// /infrastructures/%FF answered 500 with an empty body (the id, not UTF-8,
+// threw from the JSON answer); unknown routes answered an empty 404.
+TEST_F(ServeCliTest, EveryErrorHasAJsonBody) {
+  std::string body;
+  EXPECT_EQ(404, Http("GET", "/infrastructures/%FF", "", false, &body));
+  json answer = json::parse(body, nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << body;
+  EXPECT_EQ(404, answer["status_code"]);
+  EXPECT_EQ(404, Http("GET", "/nosuch", "", false, &body));
+  answer = json::parse(body, nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << body;
+  EXPECT_EQ("no route GET /nosuch", answer["reason"]);
+}
+
 TEST_F(ServeCliTest, ARestartKeepsTheCooldownOfEarlierDecisions) {
   std::string id = InfraId();
   ASSERT_TRUE(WaitForApps(1));
