@@ -23,7 +23,9 @@ const char kFormat[] = "occam-plan";
 constexpr int kVersion = 2;
 // A plan of 100,000 instances takes tens of MiB; parsing JSON costs several
 // times its size in memory.
-constexpr uintmax_t kMaxPlanFileBytes = uintmax_t{128} << 20;
+constexpr uintmax_t kMaxPlanFileBytes = uintmax_t{64} << 20;
+// Far deeper than occam writes (descriptors nest at most 200 levels).
+constexpr int kMaxPlanDepth = 256;
 
 // The checksum of a plan: SHA-256 of its canonical JSON text.
 std::string Checksum(const nlohmann::json& plan) {
@@ -143,6 +145,12 @@ Status ReadPlanFile(const std::string& path, Plan* plan) {
   }
   std::stringstream text;
   text << in.rdbuf();
+  if (JsonNestsDeeperThan(text.str(), kMaxPlanDepth)) {
+    return Status::InvalidArgument(
+        path + " is not an occam plan file (nested deeper than " +
+        std::to_string(kMaxPlanDepth) + " levels); make one with occam plan "
+        "--out FILE");
+  }
   nlohmann::json file = nlohmann::json::parse(text.str(), nullptr, false);
   if (file.is_discarded() || !file.is_object() ||
       JsonString(file, "format") != kFormat) {

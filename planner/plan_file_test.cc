@@ -148,10 +148,20 @@ TEST(PlanFile, DevicesAndHugeFilesAreNotRead) {
             ReadPlanFile("/dev/urandom", &plan).message());
   testing::TempDir dir;
   std::string path = dir.Path("big.plan");
-  ASSERT_EQ(0, truncate(dir.Write("big.plan", "").c_str(), 129 << 20));
-  EXPECT_EQ(path + " is not an occam plan file (larger than 128 MiB); make "
+  ASSERT_EQ(0, truncate(dir.Write("big.plan", "").c_str(), 65 << 20));
+  EXPECT_EQ(path + " is not an occam plan file (larger than 64 MiB); make "
                    "one with occam plan --out FILE",
             ReadPlanFile(path, &plan).message());
+  // 60 MiB of '[' took 4.7 GB to parse.
+  dir.Write("deep.plan", std::string(1000, '[') + "\"[[[\"");
+  EXPECT_EQ(dir.Path("deep.plan") + " is not an occam plan file (nested "
+                                    "deeper than 256 levels); make one with "
+                                    "occam plan --out FILE",
+            ReadPlanFile(dir.Path("deep.plan"), &plan).message());
+  dir.Write("strings.plan", "[\"" + std::string(1000, '[') + "\"]");
+  EXPECT_EQ(dir.Path("strings.plan") + " is not an occam plan file; make "
+                                       "one with occam plan --out FILE",
+            ReadPlanFile(dir.Path("strings.plan"), &plan).message());
 }
 
 TEST(PlanFile, StaleOrForeignPlansAreRefused) {

@@ -1,4 +1,5 @@
 #include "state/state_snapshot.h"
+#include "state/stored_json.h"
 
 #include <gtest/gtest.h>
 
@@ -55,6 +56,16 @@ TEST(StateSnapshot, ApplyChangeRemovesPutsAndCounts) {
   remove.remove.push_back("a[0]");
   ApplyChange(remove, &s);
   EXPECT_TRUE(s.instances.empty());
+}
+
+TEST(StoredJson, DamagedOrTooDeepTextReadsAsNull) {
+  EXPECT_TRUE(StoredJson::FromText("{not json").value().is_null());
+  // A value per open bracket: 60 MiB of '[' took 4.7 GB to parse.
+  EXPECT_TRUE(StoredJson::FromText(std::string(100000, '[')).value().is_null());
+  EXPECT_EQ(nlohmann::json::parse("[[1]]"),
+            StoredJson::FromText("[[1]]").value());
+  std::string deep_but_fine = std::string(256, '[') + std::string(256, ']');
+  EXPECT_TRUE(StoredJson::FromText(deep_but_fine).value().is_array());
 }
 
 }  // namespace

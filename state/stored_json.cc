@@ -1,5 +1,7 @@
 #include "state/stored_json.h"
 
+#include "base/json_fields.h"
+
 namespace occam {
 
 StoredJson StoredJson::FromText(std::string text) {
@@ -11,7 +13,12 @@ StoredJson StoredJson::FromText(std::string text) {
 
 const nlohmann::json& StoredJson::value() const {
   if (!value_) {
-    value_ = nlohmann::json::parse(*text_, nullptr, /*allow_exceptions=*/false);
+    // Deeper than occam writes: a damaged or hand-made file, whose parse
+    // could take gigabytes (a value per open bracket).
+    value_ = JsonNestsDeeperThan(*text_, 256)
+                 ? nlohmann::json()
+                 : nlohmann::json::parse(*text_, nullptr,
+                                         /*allow_exceptions=*/false);
     if (value_->is_discarded()) value_ = nullptr;
   }
   return *value_;

@@ -18,8 +18,8 @@ class StoredJson {
   explicit StoredJson(nlohmann::json value) : value_(std::move(value)) {}
   static StoredJson FromText(std::string text);
 
-  // Parsed on first use. Text that is not JSON (a state file edited by
-  // hand) reads as null.
+  // Parsed on first use. Text that is not JSON, or JSON nested deeper than
+  // 256 levels (a state file edited by hand) reads as null.
   const nlohmann::json& value() const;
   // For changing the value in place; the text is recomputed when needed.
   nlohmann::json& mutable_value();
