@@ -305,8 +305,10 @@ TEST_F(AutoscaleE2eTest, AlertsScaleTheAppUpAndDownWithinItsRange) {
   WriteLoad(0.95);
   ASSERT_TRUE(WaitFor(60, [&] { return AppsAre(2); })) << AppScaling();
   EXPECT_EQ(1, CountOf("app_overloaded:scaled"));
+  // The round writes the targets once its apply is done, a moment after
+  // the REST view shows the new instance ready.
+  ASSERT_TRUE(WaitFor(30, [&] { return FileSdTargets().size() == 2u; }));
   auto targets = FileSdTargets();
-  ASSERT_EQ(2u, targets.size());
   EXPECT_TRUE(std::regex_match(targets["app[1]"], std::regex("127\\.0\\.0\\.1:21\\d\\d\\d")))
       << targets["app[1]"];
   EXPECT_TRUE(WaitFor(30, [&] { return UpTargets() == two; }))
