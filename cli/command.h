@@ -21,9 +21,12 @@ struct Command {
 using CommandList = std::vector<Command>;
 
 // Exit codes shared by every command.
+// As Terraform: 1 for every error, a usage error too, so that a typo is
+// never read as `--detailed-exitcode`'s 2 ("changes present").
 constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
+constexpr int kExitUsage = 1;
+constexpr int kExitChanges = 2;  // plan --detailed-exitcode only
 
 // Prints "Error: MESSAGE" to `err` and returns kExitError.
 int ReportError(const Status& status, std::ostream& err);

@@ -66,7 +66,7 @@ int RunPlan(const PlanOptions& options) {
                 << "  occam apply " << options.out << "\n";
     }
   }
-  if (options.detailed_exitcode && plan.HasChanges()) return 2;
+  if (options.detailed_exitcode && plan.HasChanges()) return kExitChanges;
   return kExitOk;
 }
 

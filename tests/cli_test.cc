@@ -89,11 +89,18 @@ TEST(Cli, GraphOfInvalidDescriptorExitsOne) {
       r.out);
 }
 
-TEST(Cli, UsageErrorsExitTwo) {
-  EXPECT_EQ(2, RunCommand(Occam("validate")).exit_code);
-  EXPECT_EQ(2, RunCommand(Occam("frobnicate")).exit_code);
-  EXPECT_EQ(2, RunCommand(Occam("")).exit_code);
-  EXPECT_EQ(2, RunCommand(Occam("graph -f x --format png")).exit_code);
+// Terraform's codes: a usage error is 1, never --detailed-exitcode's 2.
+TEST(Cli, UsageErrorsExitOne) {
+  for (const char* args :
+       {"", "frobnicate", "validate", "graph -f x --format png",
+        "plan -f infra.yaml --detailed-exitcode --no-such-flag",
+        "plan --nonsense", "show", "apply --parallelism many", "destroy extra",
+        "refresh --bogus", "taint", "scale", "state", "state list extra",
+        "state show", "history --limit x", "force-unlock", "rules --bogus",
+        "serve --interval"}) {
+    CommandResult r = RunCommand(Occam(args));
+    EXPECT_EQ(1, r.exit_code) << args << ": " << r.out;
+  }
 }
 
 TEST(Cli, HelpExitsZero) {
