@@ -1,5 +1,8 @@
 #include "state/sqlite_db.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace occam {
 
 SqliteDb::~SqliteDb() { Close(); }
@@ -11,6 +14,20 @@ void SqliteDb::Close() {
 
 Status SqliteDb::Error(int rc, const std::string& what) const {
   std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  // "disk I/O error" alone does not say that the disk is full or the
+  // folder read-only; the system's reason does.
+  int system = db_ ? sqlite3_system_errno(db_) : 0;
+  if ((rc & 0xff) == SQLITE_FULL || system == ENOSPC || system == EDQUOT) {
+    detail += " (no space left on the device; free some and run again: "
+              "nothing was lost)";
+  } else if (system == EROFS || system == EACCES || system == EPERM) {
+    detail += std::string(" (") + std::strerror(system) +
+              ": occam needs to write the state file and the -wal and -shm "
+              "files beside it)";
+  } else if (system != 0 && ((rc & 0xff) == SQLITE_IOERR ||
+                             (rc & 0xff) == SQLITE_CANTOPEN)) {
+    detail += std::string(" (") + std::strerror(system) + ")";
+  }
   std::string message = what + " " + path_ + ": " + detail;
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:

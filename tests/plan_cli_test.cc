@@ -259,5 +259,34 @@ TEST_F(PlanCliTest, StateReadCommands) {
   EXPECT_EQ(1, Occam("plan -f infra.yaml --infra-id other").exit_code);
 }
 
+// A full disk was reported as "cannot read occam.db: disk I/O error".
+TEST(PlanCliDisk, AFullDiskSaysSo) {
+  if (geteuid() != 0) {
+    if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") {
+      FAIL() << "CI runs as root, to mount a small tmpfs";
+    }
+    GTEST_SKIP() << "needs root to mount a small tmpfs";
+  }
+  testing::TempDir dir;
+  std::string full = dir.Path("full");
+  std::filesystem::create_directories(full);
+  ASSERT_EQ(0, RunCommand("mount -t tmpfs -o size=48k tmpfs " + full).exit_code);
+  dir.Write("full/infra.yaml",
+            "user_id: u\ninfra_name: s\nnodes: [{name: app, type: app}]\n");
+  dir.Write("full/nodes/node_definitions.yaml",
+            "'node_def:app': [{resource: {type: dummy}}]\n");
+  dir.Write("full/filler", std::string(20000, 'x'));
+  std::string occam = "cd " + full + " && " + testing::OccamBinary();
+  RunCommand(occam + " plan -f infra.yaml");
+  RunCommand("dd if=/dev/zero of=" + full + "/filler2 bs=1k count=100");
+  CommandResult r = RunCommand(occam + " plan -f infra.yaml");
+  RunCommand("umount " + full);
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos,
+            r.out.find("(no space left on the device; free some and run "
+                       "again: nothing was lost)"))
+      << r.out;
+}
+
 }  // namespace
 }  // namespace occam
