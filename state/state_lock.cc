@@ -10,6 +10,11 @@
 #include "base/process_identity.h"
 
 namespace occam {
+namespace {
+
+constexpr std::chrono::milliseconds kTakeoverSettle{250};
+
+}  // namespace
 
 LockInfo ThisProcessLockInfo(const std::string& operation) {
   LockInfo me;
@@ -63,7 +68,13 @@ Status StateLock::Acquire(StateStore* store, const std::string& state_name,
       // try waits for that one.
       s = store->Unlock(holder.id);
       if (!s.ok() && !s.IsNotFound()) return s;
-      if (s.ok()) *taken_over = holder;
+      if (s.ok()) {
+        *taken_over = holder;
+        // What the dead holder set going may still be starting: a process
+        // spawned a moment before the kill execs (and shows its ownership
+        // tags) only after it. Give it that moment before anyone looks.
+        std::this_thread::sleep_for(kTakeoverSettle);
+      }
       continue;
     }
     if (LockIsStale(holder)) {

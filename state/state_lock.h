@@ -20,7 +20,9 @@ class StateLock {
   // in messages (its path). A stale lock (its holder, of this host, has
   // ended) is an error naming force-unlock when `taken_over` is null;
   // otherwise it is cleared and taken, and `*taken_over` is that holder
-  // (else its id is "").
+  // (else its id is ""); taking one over waits 250 ms first, so that what
+  // the dead holder started (a process between spawn and exec) can be
+  // found by its ownership tags.
   static Status Acquire(StateStore* store, const std::string& state_name,
                         const std::string& operation,
                         std::chrono::milliseconds timeout,
