@@ -43,11 +43,13 @@ class PlanCliTest : public ::testing::Test {
   }
 
   // Compares with tests/golden/NAME, or rewrites it when
-  // OCCAM_UPDATE_GOLDEN is set.
+  // OCCAM_UPDATE_GOLDEN is set - and then fails, so that an update is
+  // always a diff someone reviews, never a silent pass.
   void ExpectGolden(const std::string& name, const std::string& actual) {
     std::string path = testing::SourceDir() + "/tests/golden/" + name;
     if (std::getenv("OCCAM_UPDATE_GOLDEN")) {
       std::ofstream(path) << actual;
+      ADD_FAILURE() << "rewrote " << path << "; review it with git diff";
       return;
     }
     EXPECT_EQ(ReadFile(path), actual) << "golden file " << path;
