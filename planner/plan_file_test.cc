@@ -49,6 +49,88 @@ TEST(PlanFile, RoundTripsWithPrivateMode) {
   EXPECT_EQ(PlanToJson(SamplePlan()), PlanToJson(read));
 }
 
+// Read back field by field against the values written here, not against
+// the serializer's own output: a field lost both ways is noticed.
+TEST(PlanFile, EveryFieldSurvivesTheRoundTrip) {
+  Plan plan;
+  plan.lineage = "l-9";
+  plan.serial = 12;
+  plan.infra_id = "i-9";
+  plan.infra_name = "shop";
+  plan.descriptor_digest = "d1g35t";
+  plan.desired_counts = {{"app", 2}, {"db", 1}};
+  plan.notes = {"app: desired count 9 is above max 2; using 2"};
+  plan.infra_file = "infra.yaml";
+  plan.nodes_file = "nodes/node_definitions.yaml";
+  ResourceChange c;
+  c.address = "app[1]";
+  c.node = "app";
+  c.index = 1;
+  c.provider = "process";
+  c.action = ChangeAction::kReplace;
+  c.reason = ChangeReason::kConfigChanged;
+  c.reason_detail = "command changed";
+  c.changed_paths = {"resource.command", "resource.env.X"};
+  c.replace_paths = {"resource.command"};
+  c.before = json{{"resource", {{"command", "a"}}}};
+  c.after = json{{"resource", {{"command", "b"}}}};
+  c.after_unknown = json{{"resource", {{"ip", true}}}};
+  c.before_sensitive = json{{"resource", {{"token", true}}}};
+  c.after_sensitive = json{{"resource", {{"password", true}}}};
+  c.dependencies = {"db"};
+  c.create_before_destroy = true;
+  ResourceChange deposed;
+  deposed.address = "app[1]";
+  deposed.node = "app";
+  deposed.index = 1;
+  deposed.provider = "process";
+  deposed.action = ChangeAction::kDelete;
+  deposed.reason = ChangeReason::kDeposed;
+  deposed.deposed = "old-object-7";
+  plan.changes = {c, deposed};
+  testing::TempDir dir;
+  ASSERT_TRUE(WritePlanFile(dir.Path("p.plan"), plan).ok());
+  Plan r;
+  Status s = ReadPlanFile(dir.Path("p.plan"), &r);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ("l-9", r.lineage);
+  EXPECT_EQ(12, r.serial);
+  EXPECT_EQ("i-9", r.infra_id);
+  EXPECT_EQ("shop", r.infra_name);
+  EXPECT_EQ("d1g35t", r.descriptor_digest);
+  EXPECT_EQ((std::map<std::string, int>{{"app", 2}, {"db", 1}}),
+            r.desired_counts);
+  EXPECT_EQ(plan.notes, r.notes);
+  EXPECT_EQ("infra.yaml", r.infra_file);
+  EXPECT_EQ("nodes/node_definitions.yaml", r.nodes_file);
+  ASSERT_EQ(2u, r.changes.size());
+  const ResourceChange& a = r.changes[0];
+  EXPECT_EQ("app[1]", a.address);
+  EXPECT_EQ("app", a.node);
+  EXPECT_EQ(1, a.index);
+  EXPECT_EQ("process", a.provider);
+  EXPECT_EQ(ChangeAction::kReplace, a.action);
+  EXPECT_EQ(ChangeReason::kConfigChanged, a.reason);
+  EXPECT_EQ("command changed", a.reason_detail);
+  EXPECT_EQ(c.changed_paths, a.changed_paths);
+  EXPECT_EQ(c.replace_paths, a.replace_paths);
+  EXPECT_EQ(json::parse(R"({"resource":{"command":"a"}})"), a.before.get());
+  EXPECT_EQ(json::parse(R"({"resource":{"command":"b"}})"), a.after.get());
+  EXPECT_EQ(json::parse(R"({"resource":{"ip":true}})"), a.after_unknown.get());
+  EXPECT_EQ(json::parse(R"({"resource":{"token":true}})"),
+            a.before_sensitive.get());
+  EXPECT_EQ(json::parse(R"({"resource":{"password":true}})"),
+            a.after_sensitive.get());
+  EXPECT_EQ(std::vector<std::string>{"db"}, a.dependencies);
+  EXPECT_TRUE(a.create_before_destroy);
+  EXPECT_EQ("", a.deposed);
+  const ResourceChange& d = r.changes[1];
+  EXPECT_EQ(ChangeAction::kDelete, d.action);
+  EXPECT_EQ(ChangeReason::kDeposed, d.reason);
+  EXPECT_EQ("old-object-7", d.deposed);
+  EXPECT_FALSE(d.create_before_destroy);
+}
+
 TEST(PlanFile, RefusesOtherFiles) {
   testing::TempDir dir;
   Plan plan;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "base/process_identity.h"
 #include "state/sqlite_state_store.h"
+#include "state/state_lock.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
 
@@ -161,6 +163,78 @@ TEST_F(ApplyCliTest, SavedPlanIsAppliedOnceThenStale) {
   EXPECT_EQ(1, again.exit_code);
   EXPECT_NE(std::string::npos, again.out.find("Error: Saved plan is stale"))
       << again.out;
+}
+
+// Each of these fails if its command stops taking the state lock: the
+// lock is held by this test (a live process of this host) throughout.
+TEST_F(ApplyCliTest, CommandsThatChangeTheStateWaitForItsLock) {
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  std::unique_ptr<SqliteStateStore> store;
+  ASSERT_TRUE(SqliteStateStore::Open(dir_.Path("micado/occam.db"), {}, &store)
+                  .ok());
+  std::unique_ptr<StateLock> lock;
+  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "test",
+                                 std::chrono::milliseconds(0), &lock)
+                  .ok());
+  StateSnapshot before = State();
+  for (const char* command :
+       {"apply -f infra.yaml --auto-approve", "destroy --auto-approve",
+        "scale app 3 -f infra.yaml", "taint app[0]", "refresh",
+        "plan -f infra.yaml"}) {
+    CommandResult r = Occam(command);
+    EXPECT_EQ(1, r.exit_code) << command << ": " << r.out;
+    EXPECT_NE(std::string::npos, r.out.find("is locked by another occam"))
+        << command << ": " << r.out;
+  }
+  StateSnapshot after = State();
+  EXPECT_EQ(before.serial, after.serial);
+  EXPECT_EQ(before.instances, after.instances);
+  lock.reset();
+  ExpectConverged(3);
+}
+
+// A saved plan carries the digest of the descriptor it was made from;
+// applying it after the descriptor changed would render other values.
+TEST_F(ApplyCliTest, SavedPlanIsRefusedWhenTheDescriptorChanged) {
+  ASSERT_EQ(0, Occam("plan -f infra.yaml -out p.plan").exit_code);
+  std::string infra = dir_.Path("micado/infra.yaml");
+  std::ifstream in(infra);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  dir_.Write("micado/infra.yaml",
+             std::regex_replace(text, std::regex("Hello from occam"),
+                                "Hello, edited"));
+  CommandResult r = Occam("apply p.plan");
+  EXPECT_EQ(1, r.exit_code) << r.out;
+  EXPECT_EQ("Error: Saved plan is stale: the descriptor changed after the "
+            "plan was made. Plan again\n",
+            r.out);
+  EXPECT_TRUE(State().instances.empty());
+}
+
+TEST_F(ApplyCliTest, RefreshRecordsWhatIsGone) {
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  int victim = State().instances.at("app[0]").outputs.value()["pid"];
+  kill(-victim, SIGKILL);
+  for (int i = 0; i < 100 && ProcessStartTime(victim) >= 0; ++i) usleep(10000);
+  CommandResult r = Occam("refresh");
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  EXPECT_EQ("app[0]: gone; the next apply recreates it\n"
+            "refresh: 1 gone of 3\n",
+            r.out);
+  EXPECT_EQ(InstanceStatus::kGone, State().instances.at("app[0]").status);
+  EXPECT_EQ(InstanceStatus::kReady, State().instances.at("db[0]").status);
+}
+
+TEST_F(ApplyCliTest, HistoryLimitShowsTheNewestEvents) {
+  ASSERT_EQ(0, Occam("scale app 2 -f infra.yaml").exit_code);
+  ASSERT_EQ(0, Occam("scale app 3 -f infra.yaml").exit_code);
+  CommandResult all = Occam("history");
+  CommandResult one = Occam("history --limit 1");
+  EXPECT_EQ(0, one.exit_code);
+  EXPECT_EQ(2, std::count(all.out.begin(), all.out.end(), '\n')) << all.out;
+  EXPECT_EQ(1, std::count(one.out.begin(), one.out.end(), '\n')) << one.out;
+  EXPECT_NE(std::string::npos, one.out.find("app: desired count 2 -> 3"))
+      << one.out;
 }
 
 TEST_F(ApplyCliTest, ConfirmationIsRequired) {

@@ -81,6 +81,12 @@ TEST_F(SecurityCliTest, SecretsOfDeletedInstancesAreMaskedEverywhere) {
   ExpectMasked("destroy --auto-approve");
 }
 
+TEST_F(SecurityCliTest, StateShowMasksSecrets) {
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  ExpectMasked("state show db[0]");
+  ExpectMasked("state show app[0]");
+}
+
 TEST_F(SecurityCliTest, AStateThatWouldNotBeKeptIsRefused) {
   for (const char* state : {"''", ":memory:"}) {
     CommandResult r = Occam(std::string("apply -f infra.yaml --auto-approve "
