@@ -15,9 +15,11 @@ TEST(Spelling, NothingWhenFar) {
   EXPECT_EQ("", DidYouMean("", {"a"}));
 }
 
-TEST(Spelling, IdenticalWordIsNotASuggestion) {
-  // A word equal to a candidate has distance 0 and is still returned; callers
-  // only ask for words that are not valid.
+// A word equal to a candidate has distance 0 and is returned: callers only
+// ask about words that are not valid, so "did you mean" never names the
+// word itself in practice. (This test was called IdenticalWordIsNot-
+// ASuggestion while asserting that it is.)
+TEST(Spelling, IdenticalWordIsItsOwnClosestSpelling) {
   EXPECT_EQ("name", ClosestSpelling("name", {"name"}));
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <thread>
 
 #include "base/process_identity.h"
 #include "state/sqlite_state_store.h"
@@ -235,6 +236,53 @@ TEST_F(ApplyCliTest, HistoryLimitShowsTheNewestEvents) {
   EXPECT_EQ(1, std::count(one.out.begin(), one.out.end(), '\n')) << one.out;
   EXPECT_NE(std::string::npos, one.out.find("app: desired count 2 -> 3"))
       << one.out;
+}
+
+TEST_F(ApplyCliTest, LockTimeoutWaitsForTheHolder) {
+  ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+  std::unique_ptr<SqliteStateStore> store;
+  ASSERT_TRUE(SqliteStateStore::Open(dir_.Path("micado/occam.db"), {}, &store)
+                  .ok());
+  std::unique_ptr<StateLock> lock;
+  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "test",
+                                 std::chrono::milliseconds(0), &lock)
+                  .ok());
+  // Held throughout a short wait: refused when the wait runs out.
+  EXPECT_EQ(1, Occam("plan -f infra.yaml --lock-timeout 300ms").exit_code);
+  // Released half a second into a long one: the command goes ahead.
+  std::thread release([&] {
+    usleep(500'000);
+    lock.reset();
+  });
+  CommandResult waited = Occam("apply -f infra.yaml --auto-approve "
+                               "--lock-timeout 30s");
+  release.join();
+  EXPECT_EQ(0, waited.exit_code) << waited.out;
+  ExpectConverged(3);
+}
+
+// Occopus's cloud types are validated and planned; applying one without a
+// provider fails the instance with a message that says what to do, records
+// nothing and exits 1.
+TEST(ApplyCliCloud, ACloudTypeWithoutAProviderFailsClearly) {
+  testing::TempDir dir;
+  dir.Write("infra.yaml", "user_id: u\ninfra_name: s\n"
+                          "nodes: [{name: vm, type: vm}]\n");
+  dir.Write("nodes/node_definitions.yaml",
+            "'node_def:vm': [{resource: {type: ec2, endpoint: e, "
+            "regionname: r, image_id: i, instance_type: t}}]\n");
+  std::string occam = "cd " + dir.path().string() + " && " +
+                      testing::OccamBinary();
+  CommandResult r =
+      testing::RunCommand(occam + " apply -f infra.yaml --auto-approve");
+  EXPECT_EQ(1, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos,
+            r.out.find("Error: vm[0]: occam can plan resource type 'ec2' but "
+                       "has no provider to apply it yet; use process, docker, "
+                       "docker_service, exec or dummy, or write an exec "
+                       "provider for it (docs/providers.md)"))
+      << r.out;
+  EXPECT_EQ("", testing::RunCommand(occam + " state list").out);
 }
 
 TEST_F(ApplyCliTest, ConfirmationIsRequired) {

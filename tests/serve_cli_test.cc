@@ -37,7 +37,7 @@ class ServeCliTest : public ::testing::Test {
 
   // Starts occam serve on a free port; serve.pid is occam's own pid (exec),
   // serve.rc its exit code.
-  void Start() {
+  void Start(const std::string& extra_args = "") {
     std::filesystem::remove(work_ + "/serve.out");
     std::filesystem::remove(work_ + "/serve.rc");
     port_.clear();
@@ -45,7 +45,8 @@ class ServeCliTest : public ::testing::Test {
     testing::RunCommand("cd " + work_ + " && (sh -c 'echo $$ > serve.pid; exec " +
                         testing::OccamBinary() +
                         " serve -f infra.yaml --listen 127.0.0.1:0 "
-                        "--interval 1s' > serve.out 2> serve.err; echo $? > "
+                        "--interval 1s " + extra_args +
+                        "' > serve.out 2> serve.err; echo $? > "
                         "serve.rc) >/dev/null 2>&1 &");
     for (int i = 0; i < 200 && port_.empty(); ++i) {
       std::ifstream in(work_ + "/serve.out");
@@ -346,6 +347,19 @@ TEST_F(ServeCliTest, EveryErrorHasAJsonBody) {
   answer = json::parse(body, nullptr, false);
   ASSERT_TRUE(answer.is_object()) << body;
   EXPECT_EQ("no route GET /nosuch", answer["reason"]);
+}
+
+TEST_F(ServeCliTest, NoAuthTakesChangesWithoutAToken) {
+  Stop();
+  ASSERT_NO_FATAL_FAILURE(Start("--no-auth"));
+  std::ifstream out(work_ + "/serve.out");
+  std::string first;
+  std::getline(out, first);
+  EXPECT_NE(std::string::npos, first.find("(no authentication)")) << first;
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + InfraId() +
+                                  "/scaleto/app/2",
+                      "", /*auth=*/false));
+  EXPECT_TRUE(WaitForApps(2));
 }
 
 TEST_F(ServeCliTest, ARestartKeepsTheCooldownOfEarlierDecisions) {
