@@ -301,11 +301,20 @@ TEST_F(SqliteStateStoreTest, UpgradesAFileOfTheFirstSchemaVersion) {
 TEST_F(SqliteStateStoreTest, KillDuringCommitsLeavesAWholeSerial) {
   Open().reset();
   std::mt19937 random(7);
+  int64_t before = 0;
   for (int round = 0; round < 12; ++round) {
     pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) CommitForever(path_);
-    usleep(20000 + random() % 60000);
+    // Kill only once the child is committing (a kill before its first
+    // commit would test nothing), at a random moment after that.
+    StateSnapshot seen;
+    for (int i = 0; i < 2500 && seen.serial <= before; ++i) {
+      usleep(2000);
+      ASSERT_TRUE(Open()->Load(&seen).ok());
+    }
+    ASSERT_GT(seen.serial, before) << "the child never committed";
+    usleep(random() % 30000);
     kill(child, SIGKILL);
     int status = 0;
     waitpid(child, &status, 0);
@@ -316,6 +325,8 @@ TEST_F(SqliteStateStoreTest, KillDuringCommitsLeavesAWholeSerial) {
     ASSERT_TRUE(loaded.ok()) << loaded.ToString();
     // Every serial is one instance and one count, all or nothing.
     EXPECT_EQ(static_cast<size_t>(s.serial), s.instances.size());
+    EXPECT_GE(s.serial, seen.serial);  // nothing committed was lost
+    before = s.serial;
     if (s.serial > 0) {
       EXPECT_EQ(s.serial, s.desired_counts.at("x"));
       EXPECT_EQ(1u, s.instances.count(InstanceAddress("x", s.serial)));
