@@ -2,7 +2,10 @@
 // delete, find by tag, and errors — against real processes and programs.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <functional>
 
 #include "providers/docker_provider.h"
@@ -26,7 +29,39 @@ struct ProviderCase {
   std::function<json(const testing::TempDir&)> bad;
   bool updates = false;
   enum class Needs { kMachine, kDocker, kSwarm } needs = Needs::kMachine;
+  // For providers that update in place: a changed configuration, and what
+  // the world (the file, the running tasks) shows of an object - "before"
+  // for `good`, "after" for `changed`. Read from the world itself, never
+  // from the provider's answer.
+  std::function<json(const testing::TempDir&)> changed = nullptr;
+  std::function<std::string(const ResourceObject&)> world = nullptr;
+  std::string world_before = "", world_after = "";
 };
+
+// What `command` prints, without the last newline.
+std::string Output(const std::string& command) {
+  std::string out;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buffer[256];
+    while (fgets(buffer, sizeof buffer, p)) out += buffer;
+    pclose(p);
+  }
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// The greeting the sample exec provider wrote into the object's file.
+std::string ExecFileGreeting(const ResourceObject& o) {
+  std::ifstream in(o.outputs.value("path", ""));
+  json file = json::parse(in, nullptr, false);
+  return file.is_object() ? file["content"].value("greeting", "") : "";
+}
+
+// How many of the service's tasks the swarm reports running.
+std::string RunningTasks(const ResourceObject& o) {
+  return Output("docker service ps " + o.outputs.value("service_id", "") +
+                " --format '{{.CurrentState}}' | grep -c '^Running'");
+}
 
 void PrintTo(const ProviderCase& c, std::ostream* os) { *os << c.name; }
 
@@ -108,6 +143,28 @@ TEST_P(ProviderConformance, FailedCreateIsAnError) {
   EXPECT_FALSE(s.message().empty());
 }
 
+TEST_P(ProviderConformance, UpdateChangesTheWorldAndBack) {
+  const ProviderCase& c = GetParam();
+  if (!c.world) GTEST_SKIP() << c.name << " does not update in place";
+  auto shows = [&](const ResourceObject& o, const std::string& want) {
+    std::string seen;
+    for (int i = 0; i < 300 && (seen = c.world(o)) != want; ++i) {
+      usleep(100'000);
+    }
+    EXPECT_EQ(want, seen);
+  };
+  ResourceObject created = CreateOrFail("app[0]");
+  shows(created, c.world_before);
+  ResourceObject updated;
+  Status s = provider_->Update(created.id, Request("app[0]", c.changed(dir_)),
+                               &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  shows(updated, c.world_after);
+  s = provider_->Update(created.id, Request("app[0]", c.good(dir_)), &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  shows(updated, c.world_before);
+}
+
 TEST_P(ProviderConformance, UpdateWhereSupported) {
   ResourceObject created = CreateOrFail("app[0]");
   ResourceObject updated;
@@ -162,7 +219,12 @@ INSTANTIATE_TEST_SUITE_P(
                      [](const testing::TempDir&) {
                        return json{{"program", "echo broken >&2; exit 4"}};
                      },
-                     true},
+                     true, ProviderCase::Needs::kMachine,
+                     [](const testing::TempDir&) {
+                       return json{{"program", {"python3", SampleExecProvider()}},
+                                   {"config", {{"greeting", "hello"}}}};
+                     },
+                     ExecFileGreeting, "hi", "hello"},
         ProviderCase{"Docker",
                      [](const testing::TempDir& dir) {
                        ProviderOptions options;
@@ -208,7 +270,15 @@ INSTANTIATE_TEST_SUITE_P(
                                    {"tag", testing::kTestImageTag},
                                    {"mode", "sometimes"}};
                      },
-                     true, ProviderCase::Needs::kSwarm}),
+                     true, ProviderCase::Needs::kSwarm,
+                     // Scaled up, then down: the running tasks follow.
+                     [](const testing::TempDir&) {
+                       return json{{"image", testing::kTestImage},
+                                   {"tag", testing::kTestImageTag},
+                                   {"command", "sleep 300"},
+                                   {"replicas", 2}};
+                     },
+                     RunningTasks, "1", "2"}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace
