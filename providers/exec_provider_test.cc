@@ -39,6 +39,16 @@ TEST(ExecProvider, AnswerPastTheLimitKillsTheProgram) {
   EXPECT_EQ("sh wrote more than 4096 KiB; it was killed", s.message());
 }
 
+TEST(ExecProvider, AProgramPastItsTimeLimitIsKilled) {
+  ExecProvider provider(1);
+  ResourceRequest request;
+  request.address = "app[0]";
+  request.config = {{"resource", {{"program", {"sh", "-c", "exec sleep 30"}}}}};
+  ResourceObject object;
+  Status s = provider.Create(request, &object);
+  EXPECT_EQ("sh did not answer within 1 s; it was killed", s.message());
+}
+
 TEST(ExecProvider, FieldsOfTheWrongTypeAreAnError) {
   for (const char* answer :
        {R"({"id": 5})", R"({"id": "x", "outputs": [1]})",
