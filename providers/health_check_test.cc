@@ -37,6 +37,10 @@ TEST(HealthCheck, SpecFromOccopusConfig) {
   EXPECT_EQ((std::vector<int>{22, 80}), spec.ports);
   EXPECT_EQ((std::vector<std::string>{"http://{{ip}}/"}), spec.urls);
   EXPECT_EQ(30, spec.timeout_seconds);
+  // Occopus's mysqldbs: occam checks the database's port.
+  HealthCheckSpec mysql = HealthCheckSpec::FromConfig(
+      json{{"mysqldbs", {{{"name", "shop"}, {"user", "u"}, {"pass", "p"}}}}});
+  EXPECT_EQ(std::vector<int>{3306}, mysql.ports);
   HealthCheckSpec defaults = HealthCheckSpec::FromConfig(nullptr);
   EXPECT_TRUE(defaults.ping);
   EXPECT_EQ(600, defaults.timeout_seconds);

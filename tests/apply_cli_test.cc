@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "base/process_identity.h"
@@ -283,6 +285,37 @@ TEST(ApplyCliCloud, ACloudTypeWithoutAProviderFailsClearly) {
                        "provider for it (docs/providers.md)"))
       << r.out;
   EXPECT_EQ("", testing::RunCommand(occam + " state list").out);
+}
+
+// apply --json prints one JSON object per progress event (docs: README).
+TEST_F(ApplyCliTest, JsonProgressIsOneObjectPerEvent) {
+  CommandResult r = Occam("apply -f infra.yaml --auto-approve --json");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> events;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    nlohmann::json e = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(e.is_object()) << line;
+    events.push_back(e);
+  }
+  ASSERT_EQ(6u, events.size()) << r.out;
+  StateSnapshot state = State();
+  for (const char* address : {"db[0]", "manager[0]", "app[0]"}) {
+    int starts = 0, completes = 0;
+    for (const nlohmann::json& e : events) {
+      if (e["address"] != address) continue;
+      EXPECT_EQ("create", e["action"]) << e;
+      if (e["type"] == "apply_start") ++starts;
+      if (e["type"] == "apply_complete") {
+        ++completes;
+        EXPECT_EQ(state.instances.at(address).provider_id, e["id"]) << e;
+        EXPECT_TRUE(e["elapsed_seconds"].is_number()) << e;
+      }
+    }
+    EXPECT_EQ(1, starts) << address;
+    EXPECT_EQ(1, completes) << address;
+  }
 }
 
 TEST_F(ApplyCliTest, ConfirmationIsRequired) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "state/sqlite_state_store.h"
+#include "state/state_lock.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
 
@@ -359,6 +360,35 @@ TEST_F(ServeCliTest, NoAuthTakesChangesWithoutAToken) {
   EXPECT_EQ(200, Http("POST", "/infrastructures/" + InfraId() +
                                   "/scaleto/app/2",
                       "", /*auth=*/false));
+  EXPECT_TRUE(WaitForApps(2));
+}
+
+TEST_F(ServeCliTest, AStaleLockIsTakenOverAndLogged) {
+  ASSERT_TRUE(WaitForApps(1));
+  EXPECT_EQ(0, Stop());
+  // A lock left by a process of this host that has died.
+  CommandResult dead = testing::RunCommand("sh -c 'echo $$'");
+  LockInfo left = ThisProcessLockInfo("apply");
+  left.pid = std::stoi(dead.out);
+  left.process_start = 1;
+  {
+    std::unique_ptr<SqliteStateStore> store;
+    ASSERT_TRUE(SqliteStateStore::Open(work_ + "/occam.db", {}, &store).ok());
+    LockInfo holder;
+    ASSERT_TRUE(store->TryLock(left, &holder).ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(Start());
+  std::string want = "serve took over the stale lock of process " +
+                     std::to_string(left.pid) +
+                     " (apply), which is no longer running";
+  std::string history;
+  for (int i = 0; i < 100 && history.find(want) == std::string::npos; ++i) {
+    usleep(100'000);
+    history = History();
+  }
+  EXPECT_NE(std::string::npos, history.find(want)) << history;
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + InfraId() +
+                                  "/scaleto/app/2"));
   EXPECT_TRUE(WaitForApps(2));
 }
 
