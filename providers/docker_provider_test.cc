@@ -2,8 +2,14 @@
 // (scripts/docker-up): images, env and command, published ports, drift,
 // the stop grace period, and in-place replica changes.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 
@@ -105,6 +111,114 @@ TEST_F(DockerProviderTest, ImportsTheImageFromAnOriginTarball) {
   EXPECT_TRUE(provider_->Delete(o.id).ok());
   testing::LocalDocker().Call("DELETE", "/images/" + image + ":7?force=1",
                               json(), nullptr);
+}
+
+// A process serving `dir` over HTTP on 127.0.0.1 (python3's http.server),
+// or forwarding a TCP port to the engine's unix socket; stopped when the
+// test ends. `*port` is where it listens.
+class LocalServer {
+ public:
+  explicit LocalServer(const std::string& script) {
+    port_ = 22000 + getpid() % 20000;
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string p = std::to_string(port_);
+      execlp("python3", "python3", "-c", script.c_str(), p.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Ready once it accepts a connection.
+    for (int i = 0; i < 250; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port_));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      close(fd);
+      if (up) break;
+      usleep(20'000);
+    }
+  }
+  ~LocalServer() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  int port() const { return port_; }
+
+ private:
+  pid_t pid_;
+  int port_;
+};
+
+TEST_F(DockerProviderTest, ImportsTheImageFromAnOriginUrl) {
+  std::string root = dir_.Path("root");
+  std::string image = "occam-test/from-url-" + std::to_string(getpid());
+  std::string make =
+      "mkdir -p " + root + "/bin && cp /bin/busybox " + root +
+      "/bin/ && ln -s busybox " + root + "/bin/sh && ln -s busybox " + root +
+      "/bin/sleep && tar -C " + root + " -cf " + dir_.Path("rootfs.tar") + " .";
+  ASSERT_EQ(0, std::system(make.c_str()));
+  LocalServer http(
+      "import functools, http.server, sys\n"
+      "h = functools.partial(http.server.SimpleHTTPRequestHandler, "
+      "directory='" + dir_.path().string() + "')\n"
+      "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), h)"
+      ".serve_forever()\n");
+  std::string url =
+      "http://127.0.0.1:" + std::to_string(http.port()) + "/rootfs.tar";
+  ResourceObject o;
+  Status s = provider_->Create(
+      Request({{"image", image}, {"tag", "3"}, {"origin", url}},
+              {{"type", "docker"}, {"command", "sleep 300"}}),
+      &o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(image + ":3", Inspect(o.id)["Config"]["Image"]);
+  EXPECT_TRUE(provider_->Delete(o.id).ok());
+  testing::LocalDocker().Call("DELETE", "/images/" + image + ":3?force=1",
+                              json(), nullptr);
+}
+
+// An engine reached over TCP (here the local one, through a forwarder on
+// 127.0.0.1): the same create, read and delete.
+TEST_F(DockerProviderTest, ATcpEndpointWorksLikeTheSocket) {
+  LocalServer forward(
+      "import socket, sys, threading\n"
+      "def pipe(a, b):\n"
+      "    try:\n"
+      "        while True:\n"
+      "            d = a.recv(65536)\n"
+      "            if not d: break\n"
+      "            b.sendall(d)\n"
+      "    except OSError: pass\n"
+      "    finally:\n"
+      "        for s in (a, b):\n"
+      "            try: s.shutdown(socket.SHUT_RDWR)\n"
+      "            except OSError: pass\n"
+      "l = socket.socket()\n"
+      "l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+      "l.bind(('127.0.0.1', int(sys.argv[1])))\n"
+      "l.listen(16)\n"
+      "while True:\n"
+      "    c, _ = l.accept()\n"
+      "    u = socket.socket(socket.AF_UNIX)\n"
+      "    u.connect('/var/run/docker.sock')\n"
+      "    threading.Thread(target=pipe, args=(c, u), daemon=True).start()\n"
+      "    threading.Thread(target=pipe, args=(u, c), daemon=True).start()\n");
+  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(forward.port());
+  ResourceObject o;
+  Status s = provider_->Create(
+      Request({{"endpoint", endpoint}},
+              {{"type", "docker"}, {"command", "sleep 300"}}),
+      &o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ResourceObject read;
+  s = provider_->Read(o.id, &read);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ("running",
+            Inspect(read.outputs.value("name", ""))["State"]["Status"])
+      << read.outputs;
+  EXPECT_TRUE(provider_->Delete(o.id).ok());
 }
 
 TEST_F(DockerProviderTest, RunsTheContextualisedCommandWithEnvAndLabels) {
@@ -232,11 +346,35 @@ TEST_F(DockerServiceProviderTest, ReplicasChangeInPlace) {
   s = service_->Update(created.id, Service(1), &updated);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(1, updated.outputs["replicas"]);
+  // The world, not the echo: the swarm stops the tasks scaled away.
+  for (int i = 0; i < 300 && RunningContainers() != 1u; ++i) usleep(100'000);
+  EXPECT_EQ(1u, RunningContainers());
 
   ASSERT_TRUE(service_->Delete(created.id).ok());
   EXPECT_EQ(0u, testing::ContainersLabelled(
                     {std::string(kLineageTag) + "=" + lineage_})
                     .size());
+}
+
+TEST_F(DockerServiceProviderTest, GlobalModeRunsOneTaskAndPublishesItsPort) {
+  int port = 21000 + getpid() % 20000;
+  ResourceRequest r = Service(1);
+  r.config["resource"].erase("replicas");
+  r.config["resource"]["mode"] = "global";
+  r.config["resource"]["command"] = "httpd -f -p 8080 -h /www";
+  r.config["resource"]["ports"] = {std::to_string(port) + ":8080"};
+  ResourceObject o;
+  Status s = service_->Create(r, &o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(1u, RunningContainers());  // one node, one task
+  HealthCheckSpec check;
+  check.ping = false;
+  check.urls = {"http://127.0.0.1:" + std::to_string(port) + "/index.html"};
+  check.timeout_seconds = 30;
+  std::atomic<bool> cancel{false};
+  Status ready = NetworkHealthChecker().WaitReady(check, o.outputs, &cancel);
+  EXPECT_TRUE(ready.ok()) << ready.ToString();
+  EXPECT_TRUE(service_->Delete(o.id).ok());
 }
 
 TEST_F(DockerServiceProviderTest, ATaskThatCannotStartIsReportedWithItsError) {
