@@ -107,6 +107,9 @@ TEST_F(PlanCliTest, SavedPlanShowsTheSame) {
   EXPECT_EQ(plan.out.substr(0, plan.out.find("\nSaved the plan")), show.out);
   EXPECT_EQ(Occam("plan -f infra.yaml --json").out,
             Occam("show app.plan --json").out);
+  CommandResult markdown = Occam("show app.plan --markdown");
+  EXPECT_EQ(0, markdown.exit_code);
+  EXPECT_EQ(Occam("plan -f infra.yaml --markdown").out, markdown.out);
   CommandResult bad = Occam("show infra.yaml");
   EXPECT_EQ(1, bad.exit_code);
   EXPECT_EQ("Error: infra.yaml is not an occam plan file; make one with "
