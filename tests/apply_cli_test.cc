@@ -92,8 +92,19 @@ class ApplyCliTest : public ::testing::Test {
     }
   }
 
+  // Takes the state's lock from this test, a live process of this host,
+  // as a running apply would hold it.
+  void HoldStateLock(std::unique_ptr<StateLock>* lock) {
+    ASSERT_TRUE(
+        SqliteStateStore::Open(dir_.Path("micado/occam.db"), {}, &lock_store_)
+            .ok());
+    ASSERT_TRUE(StateLock::Acquire(lock_store_.get(), "occam.db", "test",
+                                   std::chrono::milliseconds(0), lock)
+                    .ok());
+  }
 
   testing::TempDir dir_;
+  std::unique_ptr<SqliteStateStore> lock_store_;  // for HoldStateLock
 };
 
 TEST_F(ApplyCliTest, ApplyScaleDriftAndDestroy) {
@@ -172,13 +183,8 @@ TEST_F(ApplyCliTest, SavedPlanIsAppliedOnceThenStale) {
 // lock is held by this test (a live process of this host) throughout.
 TEST_F(ApplyCliTest, CommandsThatChangeTheStateWaitForItsLock) {
   ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
-  std::unique_ptr<SqliteStateStore> store;
-  ASSERT_TRUE(SqliteStateStore::Open(dir_.Path("micado/occam.db"), {}, &store)
-                  .ok());
   std::unique_ptr<StateLock> lock;
-  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "test",
-                                 std::chrono::milliseconds(0), &lock)
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(HoldStateLock(&lock));
   StateSnapshot before = State();
   for (const char* command :
        {"apply -f infra.yaml --auto-approve", "destroy --auto-approve",
@@ -242,13 +248,8 @@ TEST_F(ApplyCliTest, HistoryLimitShowsTheNewestEvents) {
 
 TEST_F(ApplyCliTest, LockTimeoutWaitsForTheHolder) {
   ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
-  std::unique_ptr<SqliteStateStore> store;
-  ASSERT_TRUE(SqliteStateStore::Open(dir_.Path("micado/occam.db"), {}, &store)
-                  .ok());
   std::unique_ptr<StateLock> lock;
-  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "test",
-                                 std::chrono::milliseconds(0), &lock)
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(HoldStateLock(&lock));
   // Held throughout a short wait: refused when the wait runs out.
   EXPECT_EQ(1, Occam("plan -f infra.yaml --lock-timeout 300ms").exit_code);
   // Released half a second into a long one: the command goes ahead.
