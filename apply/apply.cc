@@ -68,24 +68,24 @@ class LiveAddressBook : public AddressBook {
  public:
   explicit LiveAddressBook(const StateSnapshot& state) : state_(state) {}
 
-  TemplateValue Ip(const std::string& node, bool private_ip) const override {
+  TemplateValue Ip(const std::string& node, bool private_ip,
+                   std::string*) const override {
     for (const ResourceInstance* r : state_.InstancesOf(node)) {
       if (r->status != InstanceStatus::kReady) continue;
       const json& out = r->outputs.value();
-      std::string key = private_ip && out.contains("private_ip") ? "private_ip" : "ip";
-      return TemplateValue::Text(out.value(key, ""));
+      const char* key = private_ip && out.contains("private_ip") ? "private_ip" : "ip";
+      return TemplateValue::String(JsonString(out, key));
     }
     return TemplateValue::Unknown();
   }
 
-  TemplateValue AllIps(const std::string& node) const override {
-    std::string list = "[";
+  TemplateValue AllIps(const std::string& node, std::string*) const override {
+    TemplateValue::List ips;
     for (const ResourceInstance* r : state_.InstancesOf(node)) {
       if (r->status != InstanceStatus::kReady) continue;
-      list += (list.size() > 1 ? ", '" : "'") +
-              JsonString(r->outputs.value(), "ip") + "'";
+      ips.push_back(TemplateValue::String(JsonString(r->outputs.value(), "ip")));
     }
-    return TemplateValue::Text(list + "]");
+    return TemplateValue::FromList(std::move(ips));
   }
 
  private:
@@ -454,7 +454,8 @@ Status Applier::Configure(const ResourceChange& c, InstanceConfig* config) {
   int index = descriptor_.FindNode(c.node);
   if (index < 0) return Status::Internal("no node " + c.node);
   const NodeSpec& node = descriptor_.nodes[index];
-  InfraIdentity infra{plan_.infra_id, descriptor_.infra_name, descriptor_.user_id};
+  InfraIdentity infra{plan_.infra_id, descriptor_.infra_name,
+                      descriptor_.user_id, descriptor_.NodeNames()};
   Diagnostics diags;
   queue_->Inspect([&](const StateSnapshot& state) {
     LiveAddressBook book(state);

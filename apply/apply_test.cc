@@ -186,7 +186,7 @@ class ApplyTest : public ::testing::Test {
 };
 
 TEST_F(ApplyTest, CreatesDependenciesFirstAndRendersTheirAddresses) {
-  Compile("infra_name: s\nnodes: [{name: app, type: app, scaling: {min: 3}}, "
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: app, type: app, scaling: {min: 3}}, "
           "{name: db, type: db}]\n");
   ApplyResult result = PlanAndApply();
   EXPECT_TRUE(result.ok());
@@ -209,13 +209,13 @@ TEST_F(ApplyTest, CreatesDependenciesFirstAndRendersTheirAddresses) {
 }
 
 TEST_F(ApplyTest, IndependentWorkRunsInParallelUpToTheLimit) {
-  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 8}}]\n");
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db, scaling: {min: 8}}]\n");
   EXPECT_TRUE(PlanAndApply(/*parallelism=*/3).ok());
   EXPECT_EQ(3, provider_->max_concurrent());
 }
 
 TEST_F(ApplyTest, DestroyDeletesDependentsFirst) {
-  Compile("infra_name: s\nnodes: [{name: app, type: app, scaling: {min: 2}}, "
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: app, type: app, scaling: {min: 2}}, "
           "{name: db, type: db}]\n");
   ASSERT_TRUE(PlanAndApply().ok());
   StateSnapshot before = State();
@@ -230,7 +230,7 @@ TEST_F(ApplyTest, DestroyDeletesDependentsFirst) {
 }
 
 TEST_F(ApplyTest, FailedCreateIsTaintedAndItsDependentsSkipped) {
-  Compile("infra_name: s\nnodes: [{name: db, type: broken}, "
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: broken}, "
           "{name: app, type: app}, {name: other, type: db}]\n"
           "dependencies: [[app, db]]\n");
   ApplyResult result = PlanAndApply();
@@ -247,7 +247,7 @@ TEST_F(ApplyTest, FailedCreateIsTaintedAndItsDependentsSkipped) {
 }
 
 TEST_F(ApplyTest, UnhealthyInstanceIsTainted) {
-  Compile("infra_name: s\nnodes: [{name: web, type: sick}]\n");
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: web, type: sick}]\n");
   ApplyResult result = PlanAndApply();
   ASSERT_EQ(1u, result.failed.size());
   EXPECT_EQ("web[0]: port closed", result.failed[0]);
@@ -255,7 +255,7 @@ TEST_F(ApplyTest, UnhealthyInstanceIsTainted) {
 }
 
 TEST_F(ApplyTest, TaintedInstanceIsReplacedAndDependentsFollow) {
-  Compile("infra_name: s\nnodes: [{name: app, type: app}, {name: db, type: db}]\n");
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: app, type: app}, {name: db, type: db}]\n");
   ASSERT_TRUE(PlanAndApply().ok());
   StateSnapshot s = State();
   std::string old_db = s.instances.at("db[0]").provider_id;
@@ -293,7 +293,7 @@ std::string TaintDb(MemoryStateStore* store) {
 }
 
 TEST_F(ApplyTest, CreateBeforeDestroyDeletesTheOldObjectAfterItsSuccessor) {
-  Compile("infra_name: s\nnodes: [{name: app, type: app}, "
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: app, type: app}, "
           "{name: db, type: db, lifecycle: {create_before_destroy: true}}]\n");
   ASSERT_TRUE(PlanAndApply().ok());
   std::string old_db = TaintDb(&store_);
@@ -316,11 +316,11 @@ TEST_F(ApplyTest, CreateBeforeDestroyDeletesTheOldObjectAfterItsSuccessor) {
 }
 
 TEST_F(ApplyTest, CreateBeforeDestroyKeepsTheOldObjectWhenTheSuccessorFails) {
-  Compile("infra_name: s\nnodes: [{name: db, type: db}]\n");
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db}]\n");
   ASSERT_TRUE(PlanAndApply().ok());
   std::string old_db = State().instances.at("db[0]").provider_id;
   // The new definition cannot be created.
-  Compile("infra_name: s\nnodes: [{name: db, type: doomed, "
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: doomed, "
           "lifecycle: {create_before_destroy: true}}]\n");
   ApplyResult result = PlanAndApply();
   EXPECT_EQ(1u, result.failed.size());
@@ -332,7 +332,7 @@ TEST_F(ApplyTest, CreateBeforeDestroyKeepsTheOldObjectWhenTheSuccessorFails) {
   EXPECT_EQ(old_db, db.deposed);  // still recorded: never orphaned
 
   // Fixed: the old object goes only once its successor is ready.
-  Compile("infra_name: s\nnodes: [{name: db, type: db, "
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db, "
           "lifecycle: {create_before_destroy: true}}]\n");
   size_t calls_before = provider_->calls().size();
   result = PlanAndApply();
@@ -346,7 +346,7 @@ TEST_F(ApplyTest, CreateBeforeDestroyKeepsTheOldObjectWhenTheSuccessorFails) {
 }
 
 TEST_F(ApplyTest, ADeposedObjectLeftByACrashIsPlannedAndDeleted) {
-  Compile("infra_name: s\nnodes: [{name: db, type: db, "
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db, "
           "lifecycle: {create_before_destroy: true}}]\n");
   ASSERT_TRUE(PlanAndApply().ok());
   // As a crash between the successor's create and the old object's delete
@@ -384,7 +384,7 @@ TEST_F(ApplyTest, ADeposedObjectLeftByACrashIsPlannedAndDeleted) {
 }
 
 TEST_F(ApplyTest, ACountDecidedAfterThePlanIsNotOverwritten) {
-  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 1, max: 5}}]\n");
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db, scaling: {min: 1, max: 5}}]\n");
   Plan plan;
   Diagnostics diags;
   ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
@@ -406,7 +406,7 @@ TEST_F(ApplyTest, ACountDecidedAfterThePlanIsNotOverwritten) {
 }
 
 TEST_F(ApplyTest, InterruptedApplyStartsNothing) {
-  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 4}}]\n");
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db, scaling: {min: 4}}]\n");
   StateSnapshot state = State();
   Plan plan;
   Diagnostics diags;
@@ -426,7 +426,7 @@ TEST_F(ApplyTest, InterruptedApplyStartsNothing) {
 // When the state stops taking commits, the apply stops: no provider call
 // without its intent recorded, no hang, the store's error returned.
 TEST_F(ApplyTest, AStateThatCannotBeWrittenStopsTheApply) {
-  Compile("infra_name: s\nnodes: [{name: db, type: db, scaling: {min: 8}}]\n");
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db, scaling: {min: 8}}]\n");
   for (int fail_from : {1, 2, 3, 4, 5, 8}) {
     SCOPED_TRACE("failing from commit " + std::to_string(fail_from));
     ASSERT_TRUE(PlanAndApply(3, /*destroy=*/true).ok());

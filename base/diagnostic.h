@@ -23,14 +23,18 @@ struct SourceMark {
 struct Diagnostic {
   SourceMark mark;
   std::string message;  // what is wrong and what to do
+  bool warning = false;  // worth knowing, but the input is accepted
 
-  // "infra.yaml:3:5: error: MESSAGE"
+  // "infra.yaml:3:5: error: MESSAGE" ("warning: " for a warning)
   std::string ToString() const;
 };
 
 class Diagnostics {
  public:
   void Error(const SourceMark& mark, std::string message);
+  // Warnings are kept apart: size() and empty() count errors only, so a
+  // warning never makes a check fail.
+  void Warning(const SourceMark& mark, std::string message);
   void Append(const Diagnostics& other);
   // Orders diagnostics by file (in order of first appearance), line and
   // column, so that messages read top to bottom whatever order the checks
@@ -43,8 +47,14 @@ class Diagnostics {
   // One diagnostic a line, in the order they were found.
   std::string ToString() const;
 
+  const std::vector<Diagnostic>& warnings() const { return warnings_; }
+  std::string WarningsToString() const;
+  // Turns every warning into an error (validate --strict).
+  void WarningsAreErrors();
+
  private:
   std::vector<Diagnostic> list_;
+  std::vector<Diagnostic> warnings_;
 };
 
 }  // namespace occam

@@ -20,7 +20,9 @@ void AddDescriptorOptions(CLI::App* command, CompileOptions* options) {
 bool CompileOrReport(const CompileOptions& options, Descriptor* descriptor,
                      NodeGraph* graph, std::ostream& err) {
   Diagnostics diags;
-  if (CompileDescriptor(options, descriptor, graph, &diags)) return true;
+  bool ok = CompileDescriptor(options, descriptor, graph, &diags);
+  err << diags.WarningsToString();
+  if (ok) return true;
   err << diags.ToString() << "occam: " << diags.size()
       << (diags.size() == 1 ? " error\n" : " errors\n");
   return false;

@@ -36,6 +36,10 @@ void RegisterValidateCommand(CLI::App* app, CommandList* commands) {
   CLI::App* cmd = app->add_subcommand(
       "validate", "Check a descriptor and its node definitions");
   AddDescriptorOptions(cmd, options.get());
+  cmd->add_flag("--strict", options->strict,
+                "treat warnings (what Occopus accepts but occam would not "
+                "write: an undefined template name, an unquoted node name, "
+                "min above max) as errors");
   commands->push_back({cmd, [options] { return RunValidate(*options); }});
 }
 

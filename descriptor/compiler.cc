@@ -62,44 +62,55 @@ void LinkNode(const Descriptor& d, const NodeDefinitions& defs,
 }
 
 // While compiling, getip('x') and friends are unknown; this book records
-// which nodes a template names and refuses names that are not nodes.
+// which nodes a template names and refuses names that are not nodes, and a
+// node asking for its own address (Occopus can never build it: the address
+// exists only after the node is built).
 class ReferenceRecorder : public AddressBook {
  public:
-  ReferenceRecorder(const Descriptor& d, std::set<std::string>* referenced)
-      : d_(d), referenced_(referenced) {}
+  ReferenceRecorder(const Descriptor& d, const std::string& self,
+                    std::set<std::string>* referenced)
+      : d_(d), self_(self), referenced_(referenced) {}
 
-  TemplateValue Ip(const std::string& node, bool) const override {
-    return Record(node);
+  TemplateValue Ip(const std::string& node, bool private_ip,
+                   std::string* error) const override {
+    if (node == self_) {
+      *error = std::string(private_ip ? "getprivip" : "getip") + "('" + node +
+               "') asks for the address of the node being built, which it "
+               "has only once built (Occopus never builds it); use "
+               "{{ ip }} in a health check, or another node's name";
+      return TemplateValue();
+    }
+    return Record(node, error);
   }
-  TemplateValue AllIps(const std::string& node) const override {
-    return Record(node);
+  TemplateValue AllIps(const std::string& node, std::string* error) const override {
+    return Record(node, error);
   }
 
  private:
-  TemplateValue Record(const std::string& node) const {
+  TemplateValue Record(const std::string& node, std::string* error) const {
     if (d_.FindNode(node) < 0) {
       std::vector<std::string> names;
       for (const NodeSpec& n : d_.nodes) names.push_back(n.name);
-      std::string hint = DidYouMean(node, names);
-      return TemplateValue::Undefined("no node named '" + node + "'" +
-                                      (hint.empty() ? "" : hint));
+      *error = "no node named '" + node + "'" + DidYouMean(node, names);
+      return TemplateValue();
     }
     referenced_->insert(node);
     return TemplateValue::Unknown();
   }
 
   const Descriptor& d_;
+  const std::string& self_;
   std::set<std::string>* referenced_;
 };
 
 // Renders every template once, so that errors show in validate, and turns
 // each reference to another node into a dependency on it.
 void CheckTemplates(Descriptor* d, Diagnostics* diags) {
-  InfraIdentity infra{"", d->infra_name, d->user_id};
+  InfraIdentity infra{"", d->infra_name, d->user_id, d->NodeNames()};
   std::vector<DependencySpec> implied;
   for (const NodeSpec& node : d->nodes) {
     std::set<std::string> referenced;
-    ReferenceRecorder recorder(*d, &referenced);
+    ReferenceRecorder recorder(*d, node.name, &referenced);
     InstanceConfig ignored;
     RenderInstanceConfig(node, InstanceScope(infra, node, -1, recorder),
                          &ignored, diags);
@@ -189,6 +200,10 @@ bool CompileDescriptor(const CompileOptions& options, Descriptor* out,
   Diagnostics found;
   bool ok = Compile(options, out, graph, &found);
   found.SortByPosition();
+  if (options.strict && !found.warnings().empty()) {
+    found.WarningsAreErrors();
+    ok = false;
+  }
   diags->Append(found);
   return ok;
 }

@@ -18,6 +18,8 @@ struct CompileOptions {
   std::string nodes_path;
   // Imports may leave the descriptor's (and node file's) folder.
   bool allow_outside_imports = false;
+  // Warnings (what Occopus accepts but occam would not write) are errors.
+  bool strict = false;
   SourceLimits limits;
 };
 

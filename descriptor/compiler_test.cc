@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "descriptor/instance_config.h"
+#include "descriptor/instance_scope.h"
 #include "tests/temp_dir.h"
 
 namespace occam {
@@ -20,9 +22,16 @@ const char kNodes[] = R"(
 class CompilerTest : public ::testing::Test {
  protected:
   // Compiles `infra` with `nodes` as its node definitions and returns the
-  // diagnostics with the temp folder removed from paths.
-  std::string Compile(const std::string& infra,
-                      const std::string& nodes = kNodes) {
+  // errors with the temp folder removed from paths (warnings go to
+  // warnings_). Occopus requires user_id; a descriptor that has none gets
+  // one at its end, so that the lines of the others stay as written.
+  std::string Compile(std::string infra, const std::string& nodes = kNodes) {
+    if (infra.find("user_id") == std::string::npos &&
+        infra.find_first_not_of(" \n") == infra.find("infra_name") &&
+        infra.find("[s") == std::string::npos) {
+      infra += (infra.empty() || infra.back() == '\n' ? "" : "\n");
+      infra += "user_id: u\n";
+    }
     CompileOptions options;
     options.infra_path = dir_.Write("infra.yaml", infra);
     dir_.Write("nodes/node_definitions.yaml", nodes);
@@ -30,8 +39,13 @@ class CompilerTest : public ::testing::Test {
     Diagnostics diags;
     ok_ = CompileDescriptor(options, &descriptor_, &graph_, &diags);
     EXPECT_EQ(ok_, diags.empty());
+    warnings_ = dir_.Relative(diags.WarningsToString());
     return dir_.Relative(diags.ToString());
   }
+
+  // The rendered configuration of `node`'s first instance, as a planner
+  // without addresses renders it.
+  std::string Configuration(const std::string& node);
 
   std::string Levels() {
     std::string out;
@@ -48,6 +62,7 @@ class CompilerTest : public ::testing::Test {
   TempDir dir_;
   Descriptor descriptor_;
   NodeGraph graph_;
+  std::string warnings_;
   bool ok_ = false;
 };
 
@@ -134,13 +149,14 @@ TEST_F(CompilerTest, ReportsEveryErrorOfTheRun) {
   EXPECT_EQ(
       "infra.yaml:2:1: error: unknown key 'infra_nam' in the infrastructure "
       "descriptor; did you mean 'infra_name'?\n"
+      "infra.yaml:2:1: error: missing key 'user_id' in the infrastructure "
+      "descriptor; add it\n"
       "infra.yaml:2:1: error: missing key 'infra_name' in the infrastructure "
       "descriptor; add it\n"
       "infra.yaml:5:5: error: unknown key 'scalling' in node 'app'; did you "
       "mean 'scaling'?\n"
-      "infra.yaml:7:12: error: node name 'Web_1' is not a valid hostname; use "
-      "1-63 lowercase letters, digits and '-', not starting or ending with "
-      "'-'\n",
+      "infra.yaml:7:12: error: node name 'Web_1' is not a valid name; use "
+      "1-63 letters, digits and '-', as Occopus does\n",
       Compile(R"(
 infra_nam: s
 nodes:
@@ -152,24 +168,41 @@ nodes:
 }
 
 TEST_F(CompilerTest, MinOfZeroAboveMaxSaysItMeansOne) {
-  EXPECT_EQ(
-      "infra.yaml:3:55: error: 'min' 0 (which means 1, as in Occopus) is "
-      "greater than 'max' (0) in the scaling of node 'app'; raise max or "
-      "lower min\n",
-      Compile(R"(
+  EXPECT_EQ("", Compile(R"(
 infra_name: s
 nodes: [{name: app, type: app, scaling: {min: 0, max: 0}}]
 )"));
+  EXPECT_EQ(
+      "infra.yaml:3:55: warning: 'min' 0 (which means 1, as in Occopus) is "
+      "greater than 'max' (0) in the scaling of node 'app'; max is raised to "
+      "1, as Occopus does; raise max or lower min to say so\n",
+      warnings_);
 }
 
-TEST_F(CompilerTest, MinAboveMaxIsAnError) {
-  EXPECT_EQ(
-      "infra.yaml:3:55: error: 'min' (5) is greater than 'max' (2) in the "
-      "scaling of node 'app'; raise max or lower min\n",
-      Compile(R"(
+TEST_F(CompilerTest, MinAboveMaxRaisesMaxWithAWarning) {
+  EXPECT_EQ("", Compile(R"(
 infra_name: s
 nodes: [{name: app, type: app, scaling: {min: 5, max: 2}}]
 )"));
+  EXPECT_EQ(5, descriptor_.nodes[0].scaling.min);
+  EXPECT_EQ(5, descriptor_.nodes[0].scaling.max);
+  EXPECT_NE(std::string::npos, warnings_.find("infra.yaml:3:55: warning: 'min' (5) is greater than 'max' (2)"))
+      << warnings_;
+}
+
+TEST_F(CompilerTest, StrictTurnsWarningsIntoErrors) {
+  CompileOptions options;
+  options.infra_path = dir_.Write(
+      "infra.yaml",
+      "user_id: u\ninfra_name: s\nnodes: [{name: app, type: app, scaling: {min: 5, max: 2}}]\n");
+  dir_.Write("nodes/node_definitions.yaml", kNodes);
+  options.strict = true;
+  Diagnostics diags;
+  EXPECT_FALSE(CompileDescriptor(options, &descriptor_, &graph_, &diags));
+  EXPECT_TRUE(diags.warnings().empty());
+  EXPECT_NE(std::string::npos,
+            diags.ToString().find("infra.yaml:3:55: error: 'min' (5) is greater"))
+      << diags.ToString();
 }
 
 TEST_F(CompilerTest, CountsAboveOneHundredThousandAreErrors) {
@@ -310,7 +343,7 @@ TEST_F(CompilerTest, SyntaxErrorsInBothFilesAreReported) {
 TEST_F(CompilerTest, MissingNodeDefinitionsFileNamesIt) {
   CompileOptions options;
   options.infra_path =
-      dir_.Write("infra.yaml", "infra_name: s\nnodes: [{name: a, type: x}]\n");
+      dir_.Write("infra.yaml", "user_id: u\ninfra_name: s\nnodes: [{name: a, type: x}]\n");
   Diagnostics diags;
   EXPECT_FALSE(CompileDescriptor(options, &descriptor_, &graph_, &diags));
   EXPECT_EQ(
@@ -322,7 +355,7 @@ TEST_F(CompilerTest, MissingNodeDefinitionsFileNamesIt) {
 TEST_F(CompilerTest, NodesOptionChoosesTheDefinitionFile) {
   CompileOptions options;
   options.infra_path =
-      dir_.Write("infra.yaml", "infra_name: s\nnodes: [{name: a, type: x}]\n");
+      dir_.Write("infra.yaml", "user_id: u\ninfra_name: s\nnodes: [{name: a, type: x}]\n");
   options.nodes_path =
       dir_.Write("defs/my.yaml", "'node_def:x': [{resource: {type: dummy}}]\n");
   Diagnostics diags;
@@ -347,16 +380,13 @@ nodes: [{name: app, type: web}, {name: db, type: db}]
 
 TEST_F(CompilerTest, TemplateErrorsAreReportedWhereWritten) {
   EXPECT_EQ(
-      "nodes/node_definitions.yaml:7:12: error: cannot render "
-      "resource.attributes.a of node 'app': undefined variable "
-      "'variables.mesage'; define it under variables\n"
       "nodes/node_definitions.yaml:8:12: error: cannot render "
       "resource.attributes.b of node 'app': no node named 'dbb'; did you mean "
       "'db'?\n"
       "nodes/node_definitions.yaml:9:12: error: cannot render "
       "resource.attributes.c of node 'app': unsupported template statement "
-      "'{% for x in y %}'; occam renders {{ expressions }} and {% raw %} "
-      "blocks\n",
+      "'{% macro x() %}'; occam renders if, for, set and raw (see "
+      "docs/templates.md)\n",
       Compile(R"(
 infra_name: s
 variables: {message: hi}
@@ -369,8 +399,202 @@ nodes: [{name: app, type: web}, {name: db, type: db}]
       attributes:
         a: "{{ variables.mesage }}"
         b: "{{ getip('dbb') }}"
-        c: "{% for x in y %}{% endfor %}"
+        c: "{% macro x() %}{% endmacro %}"
 )"));
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:7:12: warning: in resource.attributes.a of "
+      "node 'app': 'variables.mesage' is undefined and renders as an empty "
+      "string, as in Jinja; define it, or write {{ variables.mesage | "
+      "default('') }} to say so\n",
+      warnings_);
+}
+
+// Addresses as apply would know them: node N's instances are 10.0.N.1…
+class FixedAddresses : public AddressBook {
+ public:
+  TemplateValue Ip(const std::string& node, bool, std::string*) const override {
+    return TemplateValue::String("10.0." + std::to_string(node.size()) + ".1");
+  }
+  TemplateValue AllIps(const std::string& node, std::string* e) const override {
+    return TemplateValue::FromList({Ip(node, false, e),
+                                    TemplateValue::String("10.0.9.2")});
+  }
+};
+
+std::string CompilerTest::Configuration(const std::string& node) {
+  int index = descriptor_.FindNode(node);
+  if (index < 0) return "no node " + node;
+  InfraIdentity infra{"infra-1", descriptor_.infra_name, descriptor_.user_id,
+                      descriptor_.NodeNames()};
+  FixedAddresses book;
+  InstanceConfig config;
+  Diagnostics diags;
+  const NodeSpec& spec = descriptor_.nodes[static_cast<size_t>(index)];
+  if (!RenderInstanceConfig(spec, InstanceScope(infra, spec, 0, book), &config,
+                            &diags)) {
+    return diags.ToString();
+  }
+  return config.value.dump();
+}
+
+// MiCADO's descriptors: capital letters in names, kept as written and found
+// case-sensitively by getip.
+TEST_F(CompilerTest, NamesMayHoldCapitalLettersAsInOccopus) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: MICADO
+user_id: micado
+nodes:
+  - &M {name: MICADO-master, type: master}
+  - &W {name: MICADO-worker, type: worker, scaling: {min: 2, max: 4}}
+dependencies: [{connection: [*W, *M]}]
+)", R"(
+'node_def:master': [{resource: {type: dummy}}]
+'node_def:worker':
+  - resource: {type: dummy, attributes: {master: "{{ getip('MICADO-master') }}"}}
+)"));
+  EXPECT_EQ("MICADO-worker", descriptor_.nodes[1].name);
+  EXPECT_EQ(R"({"resource":{"attributes":{"master":"10.0.13.1"}}})",
+            Configuration("MICADO-worker"));
+  EXPECT_NE("", Compile(R"(
+infra_name: MICADO
+nodes: [{name: a, type: master}, {name: b, type: worker}]
+)", R"(
+'node_def:master': [{resource: {type: dummy}}]
+'node_def:worker': [{resource: {type: dummy, attributes: {m: "{{ getip('micado-master') }}"}}}]
+)"));
+}
+
+TEST_F(CompilerTest, NullResourceValuesAreAbsent) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes: [{name: app, type: app}]
+)", R"(
+'node_def:app':
+  - resource:
+      type: docker
+      endpoint: unix:///var/run/docker.sock
+      origin: https://index.docker.io/v1/
+      image: busybox
+      tag: latest
+      network_id:
+)"));
+  EXPECT_EQ(nullptr, descriptor_.nodes[0].implementation.resource.Find("network_id"));
+  std::string errors = Compile(R"(
+infra_name: s
+nodes: [{name: app, type: app}]
+)", R"(
+'node_def:app':
+  - resource:
+      type: docker
+      endpoint: unix:///var/run/docker.sock
+      origin: https://index.docker.io/v1/
+      tag: latest
+      image:
+)");
+  EXPECT_NE(std::string::npos, errors.find("missing key 'image'")) << errors;
+}
+
+TEST_F(CompilerTest, FalseAcceptsOfOccopusAreErrors) {
+  std::string errors = Compile(
+      "infra_name: s\nnodes: [{name: 12345, type: app}]\n");
+  EXPECT_NE(std::string::npos,
+            errors.find("infra.yaml:2:16: error: the name of a node is '12345', "
+                        "not a string (Occopus refuses it too)"))
+      << errors;
+  errors = Compile(R"(
+infra_name: s
+nodes: [{name: app, type: web}]
+)", R"(
+'node_def:web':
+  - resource: {type: dummy, attributes: {me: "{{ getip('app') }}"}}
+)");
+  EXPECT_NE(std::string::npos,
+            errors.find("nodes/node_definitions.yaml:3:46: error: cannot render "
+                        "resource.attributes.me of node 'app': getip('app') asks "
+                        "for the address of the node being built"))
+      << errors;
+  EXPECT_EQ(std::string::npos, errors.find("missing key 'user_id'"));
+  errors = Compile("user_id: \ninfra_name: s\nnodes: [{name: a, type: app}]\n");
+  EXPECT_NE(std::string::npos, errors.find("user_id")) << errors;
+}
+
+TEST_F(CompilerTest, UnquotedNodeNamesAreNodesWithAWarning) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes: [{name: db, type: db}, {name: master, type: db}, {name: app, type: web}]
+)", R"(
+'node_def:db': [{resource: {type: dummy}}]
+'node_def:web':
+  - resource:
+      type: dummy
+      attributes: {a: "{{ getip(master) }}", b: "{{ getip(nosuch) }}"}
+)"));
+  EXPECT_EQ(R"({"resource":{"attributes":{"a":"10.0.6.1","b":"10.0.2.1"}}})",
+            Configuration("app"));
+  EXPECT_NE(std::string::npos,
+            warnings_.find("getip(master): 'master' is not a defined name; occam "
+                           "reads it as the node 'master'"))
+      << warnings_;
+  EXPECT_NE(std::string::npos,
+            warnings_.find("getip(nosuch): 'nosuch' is undefined and names no "
+                           "node; as Occopus does, occam takes the "
+                           "infrastructure's first node, 'db'"))
+      << warnings_;
+  EXPECT_EQ("[db, master][app]", Levels());
+}
+
+TEST_F(CompilerTest, TemplatesSeeOccopusDataAndRenderLoops) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+user_id: someone
+variables: {peers: [a, b], port: 8080}
+nodes:
+  - {name: db, type: db}
+  - {name: app, type: web, scaling: {min: 2, max: 5}, filter: {type: dummy}}
+)", R"(
+'node_def:db': [{resource: {type: dummy}}]
+'node_def:web':
+  - resource: {type: dummy, attributes: {size: large}}
+    contextualisation:
+      type: cloudinit
+      context_template: |
+        #cloud-config
+        {% for p in variables.peers -%}
+        peer{{ loop.index }}: {{ p }}
+        {% endfor -%}
+        {% if scaling.max > 3 %}big: {{ scaling.max }}{% else %}small{% endif %}
+        who: {{ user_id }}/{{ infra_name }}/{{ name }}/{{ type }}/{{ resource.attributes.size }}
+        dbs: {{ getipall('db') | join(',') }}
+        first: {{ cut(node_id, 0, 8) }}
+        {{ variables.port | string | length }} {{ filter.type | upper }}
+)"));
+  nlohmann::json config = nlohmann::json::parse(Configuration("app"));
+  EXPECT_EQ(
+      "#cloud-config\npeer1: a\npeer2: b\nbig: 5\n"
+      "who: someone/s/app/web/large\ndbs: 10.0.2.1,10.0.9.2\nfirst: " +
+          NodeId("infra-1", "app[0]").substr(0, 8) + "\n4 DUMMY",
+      config["contextualisation"]["context_template"].get<std::string>());
+  EXPECT_EQ("", warnings_);
+}
+
+TEST_F(CompilerTest, PuppetSoloGivesTemplatesItsData) {
+  EXPECT_EQ("", Compile(R"(
+infra_name: s
+nodes: [{name: app, type: web}]
+)", R"(
+'node_def:web':
+  - resource: {type: dummy}
+    config_management:
+      type: puppet_solo
+      manifests: [site.pp, extra.pp]
+      modules: [apache]
+    contextualisation:
+      type: cloudinit
+      context_template: "m={{ puppet.manifests }};mod={{ puppet.modules }};a=[{{ puppet.attributes }}]"
+)"));
+  nlohmann::json config = nlohmann::json::parse(Configuration("app"));
+  EXPECT_EQ("m=site.pp extra.pp;mod=apache;a=[]",
+            config["contextualisation"]["context_template"].get<std::string>());
 }
 
 TEST_F(CompilerTest, WrongKindsAreReported) {

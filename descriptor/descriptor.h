@@ -46,7 +46,7 @@ struct Implementation {
 
 // A node of the infrastructure descriptor: a node type built `count` times.
 struct NodeSpec {
-  std::string name;  // hostname-safe, unique
+  std::string name;  // Occopus name rule, kept as written; unique
   std::string type;  // names `node_def:TYPE`
   ScalingRange scaling;
   Value variables;  // the node's own, deep-merged over the infra's
@@ -84,6 +84,8 @@ struct Descriptor {
   // Index into `nodes`, or -1.
   int FindNode(const std::string& name) const;
   int MinimumInstances() const;
+  // The nodes' names, in written order.
+  std::vector<std::string> NodeNames() const;
 
   std::map<std::string, int> node_index;  // name -> index into `nodes`
 };

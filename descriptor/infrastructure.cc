@@ -10,9 +10,7 @@
 namespace occam {
 namespace {
 
-const char kHostnameRule[] =
-    "use 1-63 lowercase letters, digits and '-', not starting or ending "
-    "with '-'";
+const char kNameRule[] = "use 1-63 letters, digits and '-', as Occopus does";
 
 class InfrastructureReader {
  public:
@@ -49,14 +47,13 @@ void InfrastructureReader::Read(const Value& root) {
   if (!check_.Mapping(root, what)) return;
   check_.Keys(root,
               {"user_id", "infra_name", "nodes", "dependencies", "variables"},
-              {"infra_name", "nodes"}, what);
+              {"user_id", "infra_name", "nodes"}, what);
   if (const Value* name = root.Find("infra_name")) {
     if (check_.Scalar(*name, "infra_name")) {
       out_->infra_name = name->text();
-      if (!IsHostname(name->text())) {
+      if (!IsOccopusName(name->text())) {
         check_.Error(name->mark(), "infra_name '" + Printable(name->text(), 64) +
-                                       "' is not a valid hostname; " +
-                                       kHostnameRule);
+                                       "' is not a valid name; " + kNameRule);
       }
     }
   }
@@ -86,16 +83,23 @@ void InfrastructureReader::ReadNode(const Value& v) {
   NodeSpec node;
   node.mark = v.mark();
   const Value* name = v.Find("name");
-  if (name && check_.Scalar(*name, "the name of a node")) {
+  if (name && IsTypedScalar(*name)) {
+    check_.Error(name->mark(), "the name of a node is " +
+                                   (name->is_null() ? std::string("null")
+                                                    : "'" + name->text() + "'") +
+                                   ", not a string (Occopus refuses it too); "
+                                   "write a name such as 'app', in quotes if "
+                                   "it is all digits");
+    name = nullptr;
+  } else if (name && check_.Scalar(*name, "the name of a node")) {
     node.name = name->text();
   }
   std::string what = node.name.empty() ? "a node" : "node '" + node.name + "'";
   check_.Keys(v, {"name", "type", "scaling", "filter", "variables", "lifecycle"},
               {"name", "type"}, what);
-  if (name && !node.name.empty() && !IsHostname(node.name)) {
+  if (name && !node.name.empty() && !IsOccopusName(node.name)) {
     check_.Error(name->mark(), "node name '" + Printable(node.name, 64) +
-                                   "' is not a valid hostname; " +
-                                   kHostnameRule);
+                                   "' is not a valid name; " + kNameRule);
   }
   if (const Value* type = v.Find("type")) {
     if (check_.Scalar(*type, "the type of " + what)) node.type = type->text();
@@ -138,8 +142,9 @@ void InfrastructureReader::ReadLifecycle(const Value& v, const std::string& what
   }
 }
 
-// Occopus: min missing or <= 0 means 1; max missing means min. occam also
-// refuses negative counts and min > max, which Occopus silently changes.
+// Occopus: min missing or <= 0 means 1; max missing means min; max below
+// min is raised to min. occam also refuses negative counts, and warns
+// about a max below min.
 void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
                                        ScalingRange* s) {
   if (!check_.Mapping(v, what)) return;
@@ -174,9 +179,12 @@ void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
         min && *min <= 0 ? "'min' " + std::to_string(*min) +
                                " (which means 1, as in Occopus)"
                          : "'min' (" + std::to_string(s->min) + ")";
-    check_.Error(max_v->mark(), min_text + " is greater than 'max' (" +
-                                    std::to_string(s->max) + ") in " + what +
-                                    "; raise max or lower min");
+    check_.Warning(max_v->mark(),
+                   min_text + " is greater than 'max' (" +
+                       std::to_string(s->max) + ") in " + what +
+                       "; max is raised to " + std::to_string(s->min) +
+                       ", as Occopus does; raise max or lower min to say so");
+    s->max = s->min;
   }
 }
 

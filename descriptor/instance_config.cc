@@ -84,10 +84,18 @@ class ConfigRenderer {
       return out;
     }
     RenderedText text;
-    std::string error;
-    if (!RenderTemplate(v.text(), scope_, &text, &error)) {
-      diags_->Error(v.mark(), "cannot render " + path.substr(1) +
-                                  " of node '" + node_.name + "': " + error);
+    TemplateProblem error;
+    std::vector<TemplateProblem> warnings;
+    bool ok = RenderTemplate(v.text(), scope_, &text, &error, &warnings);
+    std::string what = path.substr(1) + " of node '" + node_.name + "'";
+    for (const TemplateProblem& w : warnings) {
+      diags_->Warning(v.mark(), "in " + what + Where(v.text(), w.offset) +
+                                    ": " + w.message);
+    }
+    if (!ok) {
+      diags_->Error(v.mark(), "cannot render " + what +
+                                  Where(v.text(), error.offset) + ": " +
+                                  error.message);
       out.value = v.text();
       return out;
     }
@@ -96,6 +104,12 @@ class ConfigRenderer {
     if (!text.known) out.unknown = true;
     if (text.sensitive) out.sensitive = true;
     return out;
+  }
+
+  // " (line 3, column 7 of the template)" when the template spans lines.
+  static std::string Where(const std::string& text, size_t offset) {
+    if (text.find('\n') == std::string::npos) return "";
+    return " (" + TemplatePosition(text, offset) + " of the template)";
   }
 
   const NodeSpec& node_;

@@ -1,7 +1,8 @@
 #include "descriptor/instance_scope.h"
 
+#include <algorithm>
+
 #include "base/sha256.h"
-#include "descriptor/sensitive.h"
 #include "state/state_snapshot.h"  // InstanceAddress
 
 namespace occam {
@@ -14,76 +15,156 @@ std::string NodeId(const std::string& infra_id, const std::string& address) {
          "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
-TemplateValue InstanceScope::Lookup(const std::vector<std::string>& path) const {
-  const std::string& head = path[0];
-  if (head == "variables" && path.size() > 1) return Variable(path);
-  if (path.size() == 1) {
-    if (head == "infra_name") return TemplateValue::Text(infra_.infra_name);
-    if (head == "user_id") return TemplateValue::Text(infra_.user_id);
-    if (head == "name") return TemplateValue::Text(node_.name);
-    if (head == "infra_id") {
-      return infra_.infra_id.empty() ? TemplateValue::Unknown()
-                                     : TemplateValue::Text(infra_.infra_id);
+TemplateValue PuppetData(const Value& config_management) {
+  TemplateValue::Map puppet;
+  for (const char* key : {"modules", "manifests", "attributes"}) {
+    std::string joined;
+    const Value* v = config_management.Find(key);
+    // Occopus: ' '.join(str(k) for k in section) when the section is set.
+    if (v && !v->is_null()) {
+      TemplateValue section = TemplateValue::FromYaml(*v);
+      std::optional<TemplateValue::List> items = section.Iterate();
+      if (!items) items = TemplateValue::List{section};
+      for (size_t i = 0; i < items->size(); ++i) {
+        joined += (i ? " " : "") + (*items)[i].Str();
+      }
     }
-    if (head == "node_id") {
-      named_instance_ = true;
-      if (infra_.infra_id.empty() || index_ < 0) return TemplateValue::Unknown();
-      return TemplateValue::Text(
-          NodeId(infra_.infra_id, InstanceAddress(node_.name, index_)));
-    }
-    // The instance's own address and port, used in health-check URLs: the
-    // health checker fills them in when the instance runs.
-    if (head == "ip") return TemplateValue::Text("{{ip}}");
-    if (head == "port") return TemplateValue::Text("{{port}}");
+    puppet.emplace_back(key, TemplateValue::String(joined));
   }
-  std::string name;
-  for (const std::string& p : path) name += (name.empty() ? "" : ".") + p;
-  return TemplateValue::Undefined(
-      "undefined name '" + name +
-      "'; templates see variables.NAME, infra_id, infra_name, user_id, "
-      "node_id, name, ip and port");
+  return TemplateValue::FromMap(std::move(puppet));
 }
 
-TemplateValue InstanceScope::Variable(const std::vector<std::string>& path) const {
-  const Value* v = &node_.variables;
-  bool sensitive = false;
-  std::string name = "variables";
-  for (size_t i = 1; i < path.size(); ++i) {
-    name += "." + path[i];
-    v = v->is_mapping() ? v->Find(path[i]) : nullptr;
-    if (!v) {
-      return TemplateValue::Undefined("undefined variable '" + name +
-                                      "'; define it under variables");
+TemplateValue InstanceScope::NodeId() const {
+  named_instance_ = true;
+  if (infra_.infra_id.empty() || index_ < 0) return TemplateValue::Unknown();
+  return TemplateValue::String(
+      occam::NodeId(infra_.infra_id, InstanceAddress(node_.name, index_)));
+}
+
+TemplateValue InstanceScope::Lookup(const std::string& name) const {
+  const Implementation& impl = node_.implementation;
+  if (name == "variables") {
+    return node_.variables.is_mapping()
+               ? TemplateValue::FromYaml(node_.variables)
+               : TemplateValue::FromMap({});
+  }
+  if (name == "node_id") return NodeId();
+  if (name == "name") return TemplateValue::String(node_.name);
+  if (name == "type") return TemplateValue::String(node_.type);
+  if (name == "infra_name") return TemplateValue::String(infra_.infra_name);
+  if (name == "user_id") return TemplateValue::String(infra_.user_id);
+  if (name == "infra_id") {
+    return infra_.infra_id.empty() ? TemplateValue::Unknown()
+                                   : TemplateValue::String(infra_.infra_id);
+  }
+  if (name == "scaling") {
+    return TemplateValue::FromMap({{"min", TemplateValue::Int(node_.scaling.min)},
+                                   {"max", TemplateValue::Int(node_.scaling.max)}});
+  }
+  for (auto [key, section] :
+       {std::pair{"filter", &node_.filter}, std::pair{"resource", &impl.resource},
+        std::pair{"contextualisation", &impl.contextualisation},
+        std::pair{"config_management", &impl.config_management},
+        std::pair{"health_check", &impl.health_check}}) {
+    if (name == key && !section->is_null()) return TemplateValue::FromYaml(*section);
+  }
+  if (name == "puppet" && impl.config_management.is_mapping()) {
+    const Value* type = impl.config_management.Find("type");
+    if (type && type->text() == "puppet_solo") {
+      return PuppetData(impl.config_management);
     }
-    sensitive = sensitive || IsSensitiveName(path[i]);
   }
-  if (v->is_mapping() || v->is_sequence()) {
-    return TemplateValue::Undefined("variable '" + name + "' is " +
-                                    v->KindName() +
-                                    "; name one of its values");
+  // The instance's own address and port, used in health-check URLs: the
+  // health checker fills them in when the instance runs.
+  if (name == "ip") return TemplateValue::String("{{ip}}");
+  if (name == "port") return TemplateValue::String("{{port}}");
+  return TemplateValue::Undefined(name);
+}
+
+std::string InstanceScope::NodeArgument(const std::string& function,
+                                        const std::vector<TemplateValue>& args,
+                                        std::string* error,
+                                        std::string* warning) const {
+  if (args.size() != 1) {
+    *error = function + " takes one argument: a node name, such as " +
+             function + "('db')";
+    return "";
   }
-  // Rendered as Python renders what PyYAML read.
-  std::string text = v->text();
-  if (auto b = v->AsBool()) text = *b ? "True" : "False";
-  if (v->is_null()) text = "None";
-  return TemplateValue::Text(text, sensitive);
+  const TemplateValue& arg = args[0];
+  if (!arg.is_undefined()) {
+    if (arg.kind() != TemplateValue::Kind::kString) {
+      *error = function + " takes a node name, not " + arg.TypeName();
+      return "";
+    }
+    return arg.text();
+  }
+  // An unquoted name: Occopus passes Jinja's Undefined, which matches the
+  // infrastructure's first node. When the name is a node's, that is what
+  // the author meant.
+  const std::vector<std::string>& nodes = infra_.node_names;
+  if (std::find(nodes.begin(), nodes.end(), arg.text()) != nodes.end()) {
+    *warning = function + "(" + arg.text() + "): '" + arg.text() +
+               "' is not a defined name; occam reads it as the node '" +
+               arg.text() + "' (Occopus would take the first node); quote it: " +
+               function + "('" + arg.text() + "')";
+    return arg.text();
+  }
+  if (nodes.empty()) {
+    *error = function + "(" + arg.text() + "): '" + arg.text() + "' is undefined";
+    return "";
+  }
+  *warning = function + "(" + arg.text() + "): '" + arg.text() +
+             "' is undefined and names no node; as Occopus does, occam takes "
+             "the infrastructure's first node, '" + nodes.front() +
+             "'; quote the node name you mean";
+  return nodes.front();
 }
 
 TemplateValue InstanceScope::Call(const std::string& function,
-                                  const std::vector<std::string>& args) const {
-  bool known = function == "getip" || function == "getprivip" ||
-               function == "getipall";
-  if (!known) {
-    return TemplateValue::Undefined("unknown function '" + function +
-                                    "'; occam supports getip, getprivip and "
-                                    "getipall");
+                                  const std::vector<TemplateValue>& args,
+                                  std::string* error,
+                                  std::string* warning) const {
+  if (function == "getip" || function == "getprivip" ||
+      function == "getipall" || function == "find_node_id") {
+    std::string node = NodeArgument(function, args, error, warning);
+    if (node.empty()) return TemplateValue();
+    if (function == "getipall") return addresses_.AllIps(node, error);
+    TemplateValue ip = addresses_.Ip(node, function == "getprivip", error);
+    if (function != "find_node_id" || !error->empty()) return ip;
+    if (infra_.infra_id.empty()) return TemplateValue::Unknown();
+    return TemplateValue::FromMap(
+        {{"node_id", TemplateValue::String(occam::NodeId(
+                         infra_.infra_id, InstanceAddress(node, 0)))},
+         {"name", TemplateValue::String(node)},
+         {"infra_id", TemplateValue::String(infra_.infra_id)}});
   }
-  if (args.size() != 1) {
-    return TemplateValue::Undefined(function +
-                                    " takes one argument: a node name");
+  if (function == "cut") {
+    bool ok = args.size() == 3 && args[0].kind() == TemplateValue::Kind::kString &&
+              args[1].kind() == TemplateValue::Kind::kInt &&
+              args[2].kind() == TemplateValue::Kind::kInt;
+    if (!ok) {
+      *error = "cut takes a string and two whole numbers: cut(s, a, b) is s[a:b]";
+      return TemplateValue();
+    }
+    long long size = static_cast<long long>(args[0].text().size());
+    auto clamp = [size](long long v) {
+      if (v < 0) v += size;
+      return std::clamp(v, 0LL, size);
+    };
+    long long a = clamp(args[1].number()), b = clamp(args[2].number());
+    return TemplateValue::String(
+        b > a ? args[0].text().substr(static_cast<size_t>(a), static_cast<size_t>(b - a))
+              : "",
+        args[0].sensitive());
   }
-  if (function == "getipall") return addresses_.AllIps(args[0]);
-  return addresses_.Ip(args[0], function == "getprivip");
+  if (function == "ibget" || function == "cmd") {
+    *error = function + "() reads Occopus's internal information broker, "
+             "which occam does not have; use getip, getipall or variables";
+    return TemplateValue();
+  }
+  *error = "unknown function '" + function +
+           "'; occam supports getip, getprivip, getipall, find_node_id and cut";
+  return TemplateValue();
 }
 
 }  // namespace occam

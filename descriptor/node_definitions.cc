@@ -1,5 +1,7 @@
 #include "descriptor/node_definitions.h"
 
+#include <algorithm>
+
 #include "base/spelling.h"
 #include "base/utf8.h"
 #include "descriptor/shape_checker.h"
@@ -9,6 +11,19 @@ namespace occam {
 namespace {
 
 const char kPrefix[] = "node_def:";
+
+// Occopus treats a resource key left empty (`network_id:`) as absent.
+Value WithoutNulls(const Value& resource) {
+  if (!resource.is_mapping()) return resource;
+  Value out = resource;
+  std::vector<Value::Entry>& entries = out.mutable_entries();
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [](const Value::Entry& e) {
+                                 return e.value.is_null();
+                               }),
+                entries.end());
+  return out;
+}
 
 class DefinitionReader {
  public:
@@ -72,8 +87,9 @@ void DefinitionReader::ReadImplementation(const Value& v,
                         {"resource"}, what);
   impl->mark = v.mark();
   if (const Value* r = v.Find("resource")) {
-    impl->resource = *r;
-    CheckResource(*r, "the resource of " + what, &impl->resource_type);
+    impl->resource = WithoutNulls(*r);
+    CheckResource(impl->resource, "the resource of " + what,
+                  &impl->resource_type);
   }
   if (const Value* c = v.Find("contextualisation")) {
     impl->contextualisation = *c;

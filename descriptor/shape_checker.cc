@@ -99,12 +99,18 @@ bool ShapeChecker::Kind(const Value& v, AttributeKind kind,
   return true;
 }
 
-bool IsHostname(const std::string& name) {
+bool IsOccopusName(const std::string& name) {
   if (name.empty() || name.size() > 63) return false;
-  if (name.front() == '-' || name.back() == '-') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-';
   });
+}
+
+bool IsTypedScalar(const Value& v) {
+  if (v.is_null()) return true;
+  if (!v.is_scalar() || v.quoted()) return false;
+  return v.AsBool() || v.AsNumber();
 }
 
 }  // namespace occam

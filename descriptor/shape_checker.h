@@ -37,6 +37,9 @@ class ShapeChecker {
   void Error(const SourceMark& mark, std::string message) {
     diags_->Error(mark, std::move(message));
   }
+  void Warning(const SourceMark& mark, std::string message) {
+    diags_->Warning(mark, std::move(message));
+  }
 
  private:
   bool Fail(const Value& v, const std::string& what, const std::string& want);
@@ -44,8 +47,13 @@ class ShapeChecker {
   Diagnostics* diags_;
 };
 
-// Occopus's rule for node and infrastructure names: a hostname label of
-// 1-63 characters from [a-z0-9-], not starting or ending with '-'.
-bool IsHostname(const std::string& name);
+// Occopus's rule for node and infrastructure names: 1-63 characters from
+// [a-z0-9-], letters of either case. Names are kept as written; a provider
+// that needs a stricter form (a Docker name, a DNS label) derives it.
+bool IsOccopusName(const std::string& name);
+
+// True when a plain (unquoted) scalar is not a string to PyYAML: a number,
+// a boolean or null. Occopus refuses such a value where it wants a name.
+bool IsTypedScalar(const Value& v);
 
 }  // namespace occam

@@ -1,157 +1,530 @@
 #include "descriptor/template.h"
 
-#include <algorithm>
-#include <cctype>
+#include <climits>
+#include <map>
+#include <set>
+
+#include "descriptor/template_filters.h"
+#include "descriptor/template_parser.h"
 
 namespace occam {
 namespace {
 
-std::string Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
+using Kind = TemplateValue::Kind;
+using Op = TemplateExpr::Op;
 
-bool IsIdentifier(const std::string& s) {
-  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+struct RenderError {
+  size_t offset;
+  std::string message;
+};
+
+// How an expression was written, for messages: "variables.db.port".
+std::string Written(const TemplateExpr& e) {
+  switch (e.op) {
+    case Op::kName:
+      return e.name;
+    case Op::kAttr:
+      return Written(*e.args[0]) + "." + e.name;
+    case Op::kIndex:
+      return Written(*e.args[0]) + "[" +
+             (e.args[1]->op == Op::kLiteral ? e.args[1]->literal.Repr() : "…") +
+             "]";
+    case Op::kCall:
+      return e.name + "(…)";
+    case Op::kMethod:
+      return Written(*e.args[0]) + "." + e.name + "(…)";
+    case Op::kFilter:
+      return Written(*e.args[0]) + " | " + e.name;
+    default:
+      return "the expression";
   }
-  return true;
 }
 
-// Evaluates one expression: 'literal', "literal", 123, a.b.c or f(args).
-class ExpressionEvaluator {
- public:
-  ExpressionEvaluator(const TemplateScope& scope, std::string* error)
-      : scope_(scope), error_(error) {}
+// Python's floor division and modulo.
+long long FloorDiv(long long a, long long b) {
+  long long q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
 
-  bool Evaluate(const std::string& expr, TemplateValue* out) {
-    if (expr.empty()) return Fail("empty expression '{{ }}'");
-    char first = expr.front();
-    if ((first == '\'' || first == '"') && expr.size() >= 2 &&
-        expr.back() == first &&
-        expr.find(first, 1) == expr.size() - 1) {
-      *out = TemplateValue::Text(expr.substr(1, expr.size() - 2));
-      return true;
-    }
-    if (std::all_of(expr.begin(), expr.end(),
-                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-      *out = TemplateValue::Text(expr);
-      return true;
-    }
-    size_t paren = expr.find('(');
-    if (paren != std::string::npos && expr.back() == ')') {
-      return EvaluateCall(expr, paren, out);
-    }
-    return EvaluateName(expr, out);
+class Renderer {
+ public:
+  Renderer(const TemplateScope& scope, const TemplateLimits& limits,
+           std::vector<TemplateProblem>* warnings)
+      : scope_(scope), limits_(limits), warnings_(warnings) {
+    locals_.emplace_back();
+  }
+
+  void Render(const std::vector<TemplateNode>& nodes, RenderedText* out) {
+    out_ = out;
+    RenderNodes(nodes);
   }
 
  private:
-  bool Fail(const std::string& message) {
-    *error_ = message;
+  void Warn(size_t offset, std::string message) {
+    if (!warnings_ || !warned_.insert(offset).second) return;
+    warnings_->push_back({offset, std::move(message)});
+  }
+
+  void Step(size_t offset) {
+    if (++steps_ > limits_.max_steps) {
+      throw RenderError{offset, "the template takes more than " +
+                                    std::to_string(limits_.max_steps) +
+                                    " steps to render; loop over less data"};
+    }
+  }
+
+  void Emit(const std::string& text, size_t offset) {
+    out_->text += text;
+    if (out_->text.size() > limits_.max_output_bytes) {
+      throw RenderError{offset, "the template renders more than " +
+                                    std::to_string(limits_.max_output_bytes >> 20) +
+                                    " MiB; occam refuses larger strings"};
+    }
+  }
+
+  void RenderNodes(const std::vector<TemplateNode>& nodes) {
+    for (const TemplateNode& n : nodes) {
+      Step(n.offset);
+      switch (n.kind) {
+        case TemplateNode::Kind::kText:
+          Emit(n.text, n.offset);
+          break;
+        case TemplateNode::Kind::kOutput:
+          Output(n);
+          break;
+        case TemplateNode::Kind::kIf:
+          If(n);
+          break;
+        case TemplateNode::Kind::kFor:
+          For(n);
+          break;
+        case TemplateNode::Kind::kSet:
+          locals_.back()[n.targets[0]] = Eval(*n.expr);
+          break;
+      }
+    }
+  }
+
+  void Output(const TemplateNode& n) {
+    TemplateValue v = Eval(*n.expr);
+    if (v.is_unknown()) out_->known = false;
+    if (v.is_undefined()) {
+      std::string name = Written(*n.expr);
+      Warn(n.offset, "'" + name +
+                         "' is undefined and renders as an empty string, as "
+                         "in Jinja; define it, or write {{ " + name +
+                         " | default('') }} to say so");
+    }
+    out_->sensitive = out_->sensitive || v.sensitive();
+    Emit(v.Str(), n.offset);
+  }
+
+  // Renders `nodes` whose output depends on a value known only after apply:
+  // into a scratch buffer, so that mistakes in them still show now. Errors
+  // there may never happen (the branch may not be taken), so they are
+  // warnings.
+  void Speculate(const std::vector<TemplateNode>& nodes, size_t offset) {
+    RenderedText scratch;
+    RenderedText* saved = out_;
+    out_ = &scratch;
+    try {
+      RenderNodes(nodes);
+    } catch (const RenderError& e) {
+      Warn(e.offset, e.message +
+                         " (in a part of the template that depends on a "
+                         "value known only after apply)");
+    }
+    out_ = saved;
+    out_->known = false;
+    out_->sensitive = out_->sensitive || scratch.sensitive;
+    (void)offset;
+  }
+
+  void If(const TemplateNode& n) {
+    for (size_t i = 0; i < n.branches.size(); ++i) {
+      const TemplateNode::Branch& b = n.branches[i];
+      if (!b.condition) {
+        RenderNodes(b.body);
+        return;
+      }
+      TemplateValue c = Eval(*b.condition);
+      if (c.is_unknown()) {
+        for (size_t j = i; j < n.branches.size(); ++j) {
+          Speculate(n.branches[j].body, n.offset);
+        }
+        return;
+      }
+      if (c.Truthy()) {
+        RenderNodes(b.body);
+        return;
+      }
+    }
+  }
+
+  void For(const TemplateNode& n) {
+    TemplateValue iterable = Eval(*n.expr);
+    if (iterable.is_unknown()) {
+      locals_.emplace_back();
+      for (const std::string& t : n.targets) locals_.back()[t] = TemplateValue::Unknown();
+      locals_.back()["loop"] = TemplateValue::Unknown();
+      Speculate(n.body, n.offset);
+      locals_.pop_back();
+      return;
+    }
+    TemplateValue::List items;
+    if (!iterable.is_undefined()) {
+      std::optional<TemplateValue::List> got = iterable.Iterate();
+      if (!got) {
+        throw RenderError{n.expr->offset,
+                          "'for' needs a list, a mapping or a string, but '" +
+                              Written(*n.expr) + "' is " + iterable.TypeName()};
+      }
+      items = std::move(*got);
+    }
+    if (items.empty()) {
+      RenderNodes(n.else_body);
+      return;
+    }
+    const long long length = static_cast<long long>(items.size());
+    for (long long i = 0; i < length; ++i) {
+      Step(n.offset);
+      locals_.emplace_back();
+      Bind(n, items[static_cast<size_t>(i)]);
+      locals_.back()["loop"] = TemplateValue::FromMap(
+          {{"index", TemplateValue::Int(i + 1)},
+           {"index0", TemplateValue::Int(i)},
+           {"revindex", TemplateValue::Int(length - i)},
+           {"revindex0", TemplateValue::Int(length - i - 1)},
+           {"first", TemplateValue::Bool(i == 0)},
+           {"last", TemplateValue::Bool(i == length - 1)},
+           {"length", TemplateValue::Int(length)}});
+      RenderNodes(n.body);
+      locals_.pop_back();
+    }
+  }
+
+  // Binds the loop variables to `item` (unpacking "for k, v in …").
+  void Bind(const TemplateNode& n, const TemplateValue& item) {
+    if (n.targets.size() == 1) {
+      locals_.back()[n.targets[0]] = item;
+      return;
+    }
+    std::optional<TemplateValue::List> parts = item.Iterate();
+    if (!parts || parts->size() != n.targets.size()) {
+      throw RenderError{n.offset, "cannot unpack " + item.TypeName() + " into " +
+                                      std::to_string(n.targets.size()) +
+                                      " loop variables"};
+    }
+    for (size_t i = 0; i < parts->size(); ++i) {
+      locals_.back()[n.targets[i]] = (*parts)[i];
+    }
+  }
+
+  [[noreturn]] void Undefined(const TemplateExpr& base, size_t offset) {
+    throw RenderError{offset, "'" + Written(base) +
+                                  "' is undefined, so nothing can be read "
+                                  "from it; define it"};
+  }
+
+  TemplateValue Eval(const TemplateExpr& e) {
+    switch (e.op) {
+      case Op::kLiteral:
+        return e.literal;
+      case Op::kName:
+        return Name(e);
+      case Op::kList:
+        return List(e);
+      case Op::kAttr:
+      case Op::kIndex:
+        return Member(e);
+      case Op::kSlice:
+        return Slice(e);
+      case Op::kCall:
+        return Call(e);
+      case Op::kMethod:
+        return Method(e);
+      case Op::kFilter:
+        return Filter(e);
+      case Op::kTest:
+        return Test(e);
+      case Op::kNot: {
+        TemplateValue v = Eval(*e.args[0]);
+        return v.is_unknown() ? v : TemplateValue::Bool(!v.Truthy());
+      }
+      case Op::kNegate:
+        return Negate(e);
+      case Op::kAnd:
+      case Op::kOr: {
+        TemplateValue a = Eval(*e.args[0]);
+        if (a.is_unknown()) return a;
+        bool take_a = e.op == Op::kAnd ? !a.Truthy() : a.Truthy();
+        return take_a ? a : Eval(*e.args[1]);
+      }
+      case Op::kIfElse: {
+        TemplateValue c = Eval(*e.args[1]);
+        if (c.is_unknown()) return c;
+        if (c.Truthy()) return Eval(*e.args[0]);
+        return e.args[2] ? Eval(*e.args[2]) : TemplateValue::Undefined("");
+      }
+      case Op::kBinary:
+        return Binary(e);
+    }
+    return TemplateValue();
+  }
+
+  TemplateValue Name(const TemplateExpr& e) {
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
+      auto found = it->find(e.name);
+      if (found != it->end()) return found->second;
+    }
+    return scope_.Lookup(e.name);
+  }
+
+  TemplateValue List(const TemplateExpr& e) {
+    TemplateValue::List items;
+    for (const auto& arg : e.args) {
+      TemplateValue v = Eval(*arg);
+      if (v.is_unknown()) return v;
+      items.push_back(std::move(v));
+    }
+    return TemplateValue::FromList(std::move(items));
+  }
+
+  TemplateValue Member(const TemplateExpr& e) {
+    TemplateValue base = Eval(*e.args[0]);
+    if (base.is_unknown()) return base;
+    if (base.is_undefined()) Undefined(*e.args[0], e.offset);
+    std::optional<TemplateValue> found;
+    if (e.op == Op::kAttr) {
+      found = base.Member(e.name);
+    } else {
+      TemplateValue key = Eval(*e.args[1]);
+      if (key.is_unknown()) return key;
+      if (key.kind() == Kind::kInt && base.kind() != Kind::kMap) {
+        found = base.Item(key.number());
+      } else if (key.kind() == Kind::kString) {
+        found = base.Member(key.text());
+      }
+    }
+    if (found) return *found;
+    return TemplateValue::Undefined(Written(e));
+  }
+
+  TemplateValue Slice(const TemplateExpr& e) {
+    TemplateValue base = Eval(*e.args[0]);
+    if (base.is_unknown()) return base;
+    if (base.is_undefined()) Undefined(*e.args[0], e.offset);
+    long long bounds[2] = {0, 0};
+    std::optional<long long> length = base.Length();
+    if (!length || base.kind() == Kind::kMap) {
+      throw RenderError{e.offset, "cannot slice " + base.TypeName() +
+                                      "; slices take strings and lists"};
+    }
+    for (int i = 0; i < 2; ++i) {
+      const auto& arg = e.args[1 + i];
+      bounds[i] = i == 0 ? 0 : *length;
+      if (!arg) continue;
+      TemplateValue b = Eval(*arg);
+      if (b.is_unknown()) return b;
+      if (b.kind() == Kind::kNone) continue;
+      if (b.kind() != Kind::kInt) {
+        throw RenderError{arg->offset, "a slice bound must be a whole number, not " +
+                                           b.TypeName()};
+      }
+      long long v = b.number();
+      if (v < 0) v = std::max(0LL, v + *length);
+      bounds[i] = std::min(v, *length);
+    }
+    TemplateValue::List items = *base.Iterate();
+    TemplateValue::List picked;
+    std::string text;
+    for (long long i = bounds[0]; i < bounds[1]; ++i) {
+      const TemplateValue& item = items[static_cast<size_t>(i)];
+      if (base.kind() == Kind::kString) text += item.text();
+      else picked.push_back(item);
+    }
+    if (base.kind() == Kind::kString) return TemplateValue::String(text, base.sensitive());
+    return TemplateValue::FromList(std::move(picked)).MarkSensitive(base.sensitive());
+  }
+
+  // Evaluates e.args[first…]; false when one is unknown.
+  bool Arguments(const TemplateExpr& e, size_t first,
+                 std::vector<TemplateValue>* out) {
+    for (size_t i = first; i < e.args.size(); ++i) {
+      out->push_back(Eval(*e.args[i]));
+      if (out->back().is_unknown()) return false;
+    }
+    return true;
+  }
+
+  TemplateValue Call(const TemplateExpr& e) {
+    std::vector<TemplateValue> args;
+    if (!Arguments(e, 0, &args)) return TemplateValue::Unknown();
+    std::string error, warning;
+    TemplateValue v = scope_.Call(e.name, args, &error, &warning);
+    if (!error.empty()) throw RenderError{e.offset, error};
+    if (!warning.empty()) Warn(e.offset, warning);
+    return v;
+  }
+
+  TemplateValue Method(const TemplateExpr& e) {
+    TemplateValue self = Eval(*e.args[0]);
+    if (self.is_unknown()) return self;
+    if (self.is_undefined()) Undefined(*e.args[0], e.offset);
+    std::vector<TemplateValue> args;
+    if (!Arguments(e, 1, &args)) return TemplateValue::Unknown();
+    TemplateValue out;
+    std::string error;
+    if (!CallMethod(e.name, self, args, &out, &error)) {
+      throw RenderError{e.offset, error};
+    }
+    return out.MarkSensitive(self.sensitive());
+  }
+
+  TemplateValue Filter(const TemplateExpr& e) {
+    TemplateValue input = Eval(*e.args[0]);
+    if (input.is_unknown()) return input;
+    std::vector<TemplateValue> args;
+    if (!Arguments(e, 1, &args)) return TemplateValue::Unknown();
+    TemplateValue out;
+    std::string error;
+    if (!ApplyFilter(e.name, input, args, &out, &error)) {
+      throw RenderError{e.offset, error};
+    }
+    return out;
+  }
+
+  TemplateValue Test(const TemplateExpr& e) {
+    TemplateValue input = Eval(*e.args[0]);
+    bool about_definition = e.name == "defined" || e.name == "undefined";
+    if (input.is_unknown() && !about_definition) return input;
+    std::vector<TemplateValue> args;
+    if (!Arguments(e, 1, &args)) return TemplateValue::Unknown();
+    bool result = false;
+    std::string error;
+    if (!ApplyTest(e.name, input, args, &result, &error)) {
+      throw RenderError{e.offset, error};
+    }
+    return TemplateValue::Bool(result != e.negated);
+  }
+
+  TemplateValue Negate(const TemplateExpr& e) {
+    TemplateValue v = Eval(*e.args[0]);
+    if (v.is_unknown()) return v;
+    if ((v.kind() != Kind::kInt && v.kind() != Kind::kBool) ||
+        v.number() == LLONG_MIN) {
+      throw RenderError{e.offset, "cannot negate " + v.TypeName()};
+    }
+    return TemplateValue::Int(-v.number());
+  }
+
+  TemplateValue Binary(const TemplateExpr& e) {
+    TemplateValue a = Eval(*e.args[0]);
+    TemplateValue b = Eval(*e.args[1]);
+    if (a.is_unknown()) return a;
+    if (b.is_unknown()) return b;
+    bool secret = a.sensitive() || b.sensitive();
+    const std::string& op = e.name;
+    if (op == "~") return TemplateValue::String(a.Str() + b.Str(), secret);
+    if (op == "==" || op == "!=") {
+      return TemplateValue::Bool(a.Equals(b) == (op == "=="));
+    }
+    if (op == "in") return TemplateValue::Bool(Contains(b, a, e) != e.negated);
+    for (const auto* v : {&a, &b}) {
+      if (!v->is_undefined()) continue;
+      std::string hint;
+      if (op == "-" && e.args[0]->op == Op::kName && e.args[1]->op == Op::kName) {
+        hint = "; a name with '-' must be quoted: '" + e.args[0]->name + "-" +
+               e.args[1]->name + "'";
+      }
+      throw RenderError{e.offset, "'" + Written(v == &a ? *e.args[0] : *e.args[1]) +
+                                      "' is undefined and cannot be used with " +
+                                      op + hint};
+    }
+    bool ints = (a.kind() == Kind::kInt || a.kind() == Kind::kBool) &&
+                (b.kind() == Kind::kInt || b.kind() == Kind::kBool);
+    if (op == "<" || op == ">" || op == "<=" || op == ">=") {
+      return TemplateValue::Bool(Compare(a, b, ints, e));
+    }
+    if (ints) return Arithmetic(a.number(), b.number(), e).MarkSensitive(secret);
+    if (op == "+" && a.kind() == Kind::kString && b.kind() == Kind::kString) {
+      return TemplateValue::String(a.text() + b.text(), secret);
+    }
+    if (op == "+" && a.kind() == Kind::kList && b.kind() == Kind::kList) {
+      TemplateValue::List items = *a.Iterate();
+      TemplateValue::List more = *b.Iterate();
+      for (TemplateValue& v : more) items.push_back(std::move(v));
+      return TemplateValue::FromList(std::move(items)).MarkSensitive(secret);
+    }
+    throw RenderError{e.offset, "unsupported operand types for " + op + ": " +
+                                    a.TypeName() + " and " + b.TypeName() +
+                                    (op == "+" ? "; join strings with '~'" : "")};
+  }
+
+  bool Contains(const TemplateValue& container, const TemplateValue& item,
+                const TemplateExpr& e) {
+    if (container.is_undefined()) return false;
+    if (container.kind() == Kind::kString) {
+      if (item.kind() != Kind::kString) {
+        throw RenderError{e.offset, "'in <string>' needs a string on the left, not " +
+                                        item.TypeName()};
+      }
+      return container.text().find(item.text()) != std::string::npos;
+    }
+    if (container.kind() == Kind::kMap) {
+      return item.kind() == Kind::kString && container.Member(item.text());
+    }
+    std::optional<TemplateValue::List> items = container.Iterate();
+    if (!items) {
+      throw RenderError{e.offset, "'in' needs a list, a mapping or a string on "
+                                  "the right, not " + container.TypeName()};
+    }
+    for (const TemplateValue& v : *items) {
+      if (v.Equals(item)) return true;
+    }
     return false;
   }
 
-  bool EvaluateName(const std::string& expr, TemplateValue* out) {
-    std::vector<std::string> path;
-    size_t start = 0;
-    for (;;) {
-      size_t dot = expr.find('.', start);
-      std::string part = Trim(expr.substr(start, dot - start));
-      if (!IsIdentifier(part)) {
-        return Fail("cannot render '{{ " + expr +
-                    " }}': occam understands names (variables.x), string "
-                    "literals and getip/getprivip/getipall('node')");
-      }
-      path.push_back(part);
-      if (dot == std::string::npos) break;
-      start = dot + 1;
+  bool Compare(const TemplateValue& a, const TemplateValue& b, bool ints,
+               const TemplateExpr& e) {
+    int c;
+    if (ints) {
+      c = a.number() < b.number() ? -1 : a.number() > b.number();
+    } else if (a.kind() == Kind::kString && b.kind() == Kind::kString) {
+      c = a.text().compare(b.text());
+    } else {
+      throw RenderError{e.offset, "cannot compare " + a.TypeName() + " with " +
+                                      b.TypeName() + " using " + e.name};
     }
-    *out = scope_.Lookup(path);
-    if (out->kind == TemplateValue::Kind::kUndefined) return Fail(out->text);
-    return true;
+    const std::string& op = e.name;
+    return op == "<" ? c < 0 : op == ">" ? c > 0 : op == "<=" ? c <= 0 : c >= 0;
   }
 
-  bool EvaluateCall(const std::string& expr, size_t paren, TemplateValue* out) {
-    std::string name = Trim(expr.substr(0, paren));
-    if (!IsIdentifier(name)) return EvaluateName(expr, out);
-    std::string inner = expr.substr(paren + 1, expr.size() - paren - 2);
-    std::vector<std::string> args;
-    if (!Trim(inner).empty()) {
-      size_t start = 0;
-      for (;;) {
-        size_t comma = inner.find(',', start);
-        TemplateValue arg;
-        if (!Evaluate(Trim(inner.substr(start, comma - start)), &arg)) {
-          return false;
-        }
-        if (arg.kind != TemplateValue::Kind::kText) {
-          *out = arg;
-          return true;
-        }
-        args.push_back(arg.text);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
+  TemplateValue Arithmetic(long long a, long long b, const TemplateExpr& e) {
+    long long r = 0;
+    const std::string& op = e.name;
+    bool overflow = false;
+    if (op == "+") overflow = __builtin_add_overflow(a, b, &r);
+    if (op == "-") overflow = __builtin_sub_overflow(a, b, &r);
+    if (op == "*") overflow = __builtin_mul_overflow(a, b, &r);
+    if (op == "//" || op == "%") {
+      if (b == 0) throw RenderError{e.offset, "division by zero"};
+      if (a == LLONG_MIN && b == -1) overflow = true;
+      else r = op == "//" ? FloorDiv(a, b) : a - FloorDiv(a, b) * b;
     }
-    *out = scope_.Call(name, args);
-    if (out->kind == TemplateValue::Kind::kUndefined) return Fail(out->text);
-    return true;
+    if (overflow) throw RenderError{e.offset, "the number is too large"};
+    return TemplateValue::Int(r);
   }
 
   const TemplateScope& scope_;
-  std::string* error_;
+  const TemplateLimits& limits_;
+  std::vector<TemplateProblem>* warnings_;
+  std::set<size_t> warned_;
+  std::vector<std::map<std::string, TemplateValue>> locals_;
+  RenderedText* out_ = nullptr;
+  long long steps_ = 0;
 };
-
-// Handles one {% … %} tag at `pos` (just past "{%"). A raw block is copied
-// out whole; anything else is unsupported.
-bool Statement(std::string_view text, size_t* pos, RenderedText* out,
-               std::string* error) {
-  size_t end = text.find("%}", *pos);
-  if (end == std::string_view::npos) {
-    *error = "unclosed '{%' in template";
-    return false;
-  }
-  std::string statement = Trim(text.substr(*pos, end - *pos));
-  if (statement != "raw") {
-    *error = "unsupported template statement '{% " + statement +
-             " %}'; occam renders {{ expressions }} and {% raw %} blocks";
-    return false;
-  }
-  size_t body = end + 2;
-  size_t close = text.find("{%", body);
-  while (close != std::string_view::npos) {
-    size_t close_end = text.find("%}", close);
-    if (close_end == std::string_view::npos) break;
-    if (Trim(text.substr(close + 2, close_end - close - 2)) == "endraw") {
-      out->text.append(text.substr(body, close - body));
-      *pos = close_end + 2;
-      return true;
-    }
-    close = text.find("{%", close + 2);
-  }
-  *error = "'{% raw %}' without '{% endraw %}'";
-  return false;
-}
-
-// The position of the "}}" that closes an expression starting at `pos`,
-// skipping quoted literals ('}}' may be written inside them).
-size_t ExpressionEnd(std::string_view text, size_t pos) {
-  char quote = 0;
-  for (size_t i = pos; i + 1 < text.size(); ++i) {
-    char c = text[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '}' && text[i + 1] == '}') {
-      return i;
-    }
-  }
-  return std::string_view::npos;
-}
 
 }  // namespace
 
@@ -167,46 +540,35 @@ bool HasTemplate(std::string_view text) {
 }
 
 bool RenderTemplate(std::string_view text, const TemplateScope& scope,
-                    RenderedText* out, std::string* error) {
+                    RenderedText* out, TemplateProblem* error,
+                    std::vector<TemplateProblem>* warnings,
+                    const TemplateLimits& limits) {
   *out = RenderedText();
-  ExpressionEvaluator evaluator(scope, error);
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t open = text.find('{', pos);
-    if (open == std::string_view::npos || open + 1 >= text.size()) {
-      out->text.append(text.substr(pos));
-      break;
-    }
-    char kind = text[open + 1];
-    if (kind != '{' && kind != '%' && kind != '#') {
-      out->text.append(text.substr(pos, open + 1 - pos));
-      pos = open + 1;
-      continue;
-    }
-    out->text.append(text.substr(pos, open - pos));
-    pos = open + 2;
-    if (kind == '%') {
-      if (!Statement(text, &pos, out, error)) return false;
-      continue;
-    }
-    size_t close =
-        kind == '{' ? ExpressionEnd(text, pos) : text.find("#}", pos);
-    if (close == std::string_view::npos) {
-      *error = std::string("unclosed '{") + kind + "' in template";
-      return false;
-    }
-    if (kind == '{') {
-      TemplateValue value;
-      if (!evaluator.Evaluate(Trim(text.substr(pos, close - pos)), &value)) {
-        return false;
-      }
-      out->known = out->known && value.kind == TemplateValue::Kind::kText;
-      out->sensitive = out->sensitive || value.sensitive;
-      out->text += value.text;
-    }
-    pos = close + 2;
+  ParsedTemplate parsed;
+  if (!ParseTemplate(text, &parsed, &error->message, &error->offset)) {
+    return false;
+  }
+  Renderer renderer(scope, limits, warnings);
+  try {
+    renderer.Render(parsed.nodes, out);
+  } catch (const RenderError& e) {
+    *error = {e.offset, e.message};
+    return false;
   }
   return true;
+}
+
+std::string TemplatePosition(std::string_view text, size_t offset) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
 }  // namespace occam

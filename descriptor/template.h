@@ -1,45 +1,33 @@
-// Renders the templates Occopus allows in descriptor strings (a Jinja2
-// subset): {{ expressions }} with dotted names, string literals and function
-// calls, {% raw %}…{% endraw %} blocks and {# comments #}. What the
-// renderer does not understand is an error naming the expression — never
-// passed through silently.
+// Renders the templates Occopus allows in descriptor strings: the Jinja2
+// subset of docs/templates.md ({{ expressions }} with filters and tests,
+// {% if %}, {% for %}, {% set %}, {% raw %}, {# comments #}, whitespace
+// control), with Jinja's default Undefined: an undefined name renders as ""
+// with a warning, an attribute of something undefined is an error. What
+// the renderer does not understand is an error naming the construct —
+// never passed through silently.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "descriptor/template_value.h"
+
 namespace occam {
-
-// What a name or function call stands for.
-struct TemplateValue {
-  enum class Kind {
-    kText,      // known now
-    kUnknown,   // known only after apply (an address not yet assigned)
-    kUndefined  // no such name: an error
-  };
-  Kind kind = Kind::kText;
-  std::string text;
-  bool sensitive = false;  // derived from a secret
-
-  static TemplateValue Text(std::string t, bool sensitive = false) {
-    return {Kind::kText, std::move(t), sensitive};
-  }
-  static TemplateValue Unknown() { return {Kind::kUnknown, "", false}; }
-  static TemplateValue Undefined(std::string why) {
-    return {Kind::kUndefined, std::move(why), false};
-  }
-};
 
 // Resolves names and functions for one rendering.
 class TemplateScope {
  public:
   virtual ~TemplateScope() = default;
-  // `path` is a dotted name split at the dots: {"variables", "db", "port"}.
-  virtual TemplateValue Lookup(const std::vector<std::string>& path) const = 0;
-  // `args` are the evaluated arguments (string literals or names).
+  // The value of a top-level name; TemplateValue::Undefined(name) when the
+  // name is not defined.
+  virtual TemplateValue Lookup(const std::string& name) const = 0;
+  // Calls `function` with evaluated arguments (an undefined argument keeps
+  // the name it was written as). Sets `*error` when the call fails and may
+  // set `*warning`.
   virtual TemplateValue Call(const std::string& function,
-                             const std::vector<std::string>& args) const = 0;
+                             const std::vector<TemplateValue>& args,
+                             std::string* error, std::string* warning) const = 0;
 };
 
 struct RenderedText {
@@ -48,14 +36,31 @@ struct RenderedText {
   bool sensitive = false;  // any part came from a secret
 };
 
+// A problem found while rendering, at `offset` in the template text.
+struct TemplateProblem {
+  size_t offset = 0;
+  std::string message;
+};
+
+struct TemplateLimits {
+  size_t max_output_bytes = 16u << 20;  // per rendered string
+  long long max_steps = 10'000'000;     // loop iterations and outputs
+};
+
 // True when `text` holds template syntax at all; plain strings need no
 // rendering.
 bool HasTemplate(std::string_view text);
 
-// Renders `text`. Returns false and sets `*error` ("undefined variable
-// 'variables.x'", "unsupported template statement '{% if x %}'" …) when the
-// template cannot be rendered.
+// Renders `text`. Returns false and sets `*error` when the template cannot
+// be rendered; `warnings` (may be null) receives what Jinja accepts but is
+// probably a mistake (an undefined name rendered as "").
 bool RenderTemplate(std::string_view text, const TemplateScope& scope,
-                    RenderedText* out, std::string* error);
+                    RenderedText* out, TemplateProblem* error,
+                    std::vector<TemplateProblem>* warnings,
+                    const TemplateLimits& limits = {});
+
+// "line 3, column 7" of `offset` in `text`, for messages about a template
+// that spans lines.
+std::string TemplatePosition(std::string_view text, size_t offset);
 
 }  // namespace occam

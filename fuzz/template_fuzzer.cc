@@ -1,5 +1,6 @@
-// Fuzzes the template renderer with a scope that knows a few names, one
-// secret, one value known only after apply, and Occopus's functions.
+// Fuzzes the template parser and renderer with a scope that knows a few
+// names (a mapping, a list, a secret, a value known only after apply) and
+// Occopus's functions. Limits are small so that each input stays fast.
 #include <cstdint>
 #include <string>
 
@@ -7,29 +8,32 @@
 
 namespace {
 
+using occam::TemplateValue;
+
 class Scope : public occam::TemplateScope {
  public:
-  occam::TemplateValue Lookup(
-      const std::vector<std::string>& path) const override {
-    std::string name;
-    for (const std::string& p : path) name += (name.empty() ? "" : ".") + p;
-    if (name == "variables.x" || name == "node_id") {
-      return occam::TemplateValue::Text("value");
+  TemplateValue Lookup(const std::string& name) const override {
+    if (name == "variables") {
+      return TemplateValue::FromMap(
+          {{"x", TemplateValue::String("value")},
+           {"n", TemplateValue::Int(3)},
+           {"names", TemplateValue::FromList({TemplateValue::String("a"),
+                                              TemplateValue::String("b")})},
+           {"password", TemplateValue::String("s3cret", true)}});
     }
-    if (name == "variables.password") {
-      return occam::TemplateValue::Text("s3cret", /*sensitive=*/true);
-    }
-    if (name == "ip") return occam::TemplateValue::Unknown();
-    return occam::TemplateValue::Undefined("no " + name);
+    if (name == "node_id") return TemplateValue::String("id");
+    if (name == "ip") return TemplateValue::Unknown();
+    return TemplateValue::Undefined(name);
   }
-  occam::TemplateValue Call(
-      const std::string& function,
-      const std::vector<std::string>& args) const override {
-    if (function == "getip") return occam::TemplateValue::Unknown();
-    if (function == "getipall") return occam::TemplateValue::Text("['1.2.3.4']");
-    std::string joined;
-    for (const std::string& a : args) joined += a;
-    return occam::TemplateValue::Text(joined);
+  TemplateValue Call(const std::string& function,
+                     const std::vector<TemplateValue>& args, std::string* error,
+                     std::string*) const override {
+    if (function == "getip") return TemplateValue::Unknown();
+    if (function == "getipall") {
+      return TemplateValue::FromList({TemplateValue::String("1.2.3.4")});
+    }
+    if (args.size() > 3) *error = "too many";
+    return TemplateValue::String(function);
   }
 };
 
@@ -38,8 +42,12 @@ class Scope : public occam::TemplateScope {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   occam::RenderedText out;
-  std::string error;
+  occam::TemplateProblem error;
+  std::vector<occam::TemplateProblem> warnings;
+  occam::TemplateLimits limits;
+  limits.max_output_bytes = 1 << 20;
+  limits.max_steps = 100'000;
   occam::HasTemplate(text);
-  occam::RenderTemplate(text, Scope(), &out, &error);
+  occam::RenderTemplate(text, Scope(), &out, &error, &warnings, limits);
   return 0;
 }

@@ -32,24 +32,24 @@ class PlanAddressBook : public AddressBook {
                   const std::map<std::string, NodeOutcome>& outcomes)
       : state_(state), outcomes_(outcomes) {}
 
-  TemplateValue Ip(const std::string& node, bool private_ip) const override {
+  TemplateValue Ip(const std::string& node, bool private_ip,
+                   std::string*) const override {
     auto it = outcomes_.find(node);
     if (it == outcomes_.end() || it->second.first_changes ||
         it->second.kept.empty()) {
       return Unknown(node);
     }
-    return TemplateValue::Text(Address(*it->second.kept.front(), private_ip));
+    return TemplateValue::String(Address(*it->second.kept.front(), private_ip));
   }
 
-  TemplateValue AllIps(const std::string& node) const override {
+  TemplateValue AllIps(const std::string& node, std::string*) const override {
     auto it = outcomes_.find(node);
     if (it == outcomes_.end() || it->second.any_changes) return Unknown(node);
-    // Python's rendering of a list of strings, as Occopus's Jinja gives it.
-    std::string list = "[";
+    TemplateValue::List ips;
     for (const ResourceInstance* r : it->second.kept) {
-      list += (list.size() > 1 ? ", '" : "'") + Address(*r, false) + "'";
+      ips.push_back(TemplateValue::String(Address(*r, false)));
     }
-    return TemplateValue::Text(list + "]");
+    return TemplateValue::FromList(std::move(ips));
   }
 
   // Node types whose change made something unknown.
@@ -132,7 +132,7 @@ class Planner {
           Plan* plan, Diagnostics* diags)
       : d_(d), g_(g), state_(state), plan_(plan), diags_(diags),
         book_(state, outcomes_),
-        infra_{state.infra_id, d.infra_name, d.user_id} {}
+        infra_{state.infra_id, d.infra_name, d.user_id, d.NodeNames()} {}
 
   void Run() {
     for (int v : g_.BuildOrder()) PlanNode(d_.nodes[v]);

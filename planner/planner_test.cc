@@ -24,6 +24,7 @@ const char kNodes[] = R"(
 )";
 
 const char kInfra[] = R"(
+user_id: u
 infra_name: shop
 variables: {greeting: hello, db_password: s3cret}
 nodes:
@@ -143,7 +144,7 @@ TEST_F(PlannerTest, FirstPlanCreatesMinimumOfEachNodeType) {
 TEST_F(PlannerTest, HealthCheckUrlsKeepIpAndPortForTheChecker) {
   // The instance's ip and port are known only when it runs: the health
   // checker fills them in (providers/health_check.h).
-  Compile("infra_name: site\nnodes: [{name: web, type: web}]\n",
+  Compile("user_id: u\ninfra_name: site\nnodes: [{name: web, type: web}]\n",
           "'node_def:web':\n"
           "  - resource: {type: dummy}\n"
           "    health_check:\n"

@@ -12,17 +12,20 @@ using nlohmann::json;
 
 constexpr double kDefaultGraceSeconds = 2;
 
-// A container name from the address: "app[2]" -> "app-2-1a2b3c4d"; the
+// A container name from the address: "App[2]" -> "app-2-1a2b3c4d"; the
 // random part keeps a replacement from colliding with its predecessor.
+// Occopus names may hold capitals and start with '-'; Docker's may not
+// start with '-', and lower case reads as every other Docker name.
 std::string ContainerName(const std::string& address) {
   std::string name;
   for (char c : address) {
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
-      name += c;
+      name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     } else if (c == '[') {
       name += '-';
     }
   }
+  if (name.empty() || name[0] == '-') name = "occam" + name;
   return name + "-" + NewUuid().substr(0, 8);
 }
 

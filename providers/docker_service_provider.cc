@@ -27,10 +27,13 @@ std::string Text(const json& section, const char* key) {
 std::string ServiceName(const json& resource, const std::string& address) {
   std::string base = Text(resource, "name");
   if (base.empty()) base = address.substr(0, address.find('['));
+  // Swarm service names are DNS labels: lower case, not starting with '-'.
   std::string name;
   for (char c : base) {
-    name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '-';
+    unsigned char u = static_cast<unsigned char>(c);
+    name += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '-';
   }
+  if (name.empty() || name[0] == '-') name = "occam" + name;
   return name.substr(0, 50) + "-" + NewUuid().substr(0, 8);
 }
 

@@ -371,7 +371,7 @@ TEST_F(ApplyCliTest, FailedCreateExitsOneAndKeepsWhatSucceeded) {
 // line is fast[0]'s or, at the latest, w[0]'s: at most three instances.
 TEST_F(ApplyCliTest, InterruptStopsStartingWorkAndSaves) {
   dir_.Write("slow/infra.yaml",
-             "infra_name: slow\nnodes:\n"
+             "user_id: u\ninfra_name: slow\nnodes:\n"
              "  - {name: fast, type: fast}\n"
              "  - {name: w, type: w, scaling: {min: 5}}\n"
              "dependencies: [[w, fast]]\n");

@@ -53,7 +53,7 @@ TEST(Cli, GraphPrintsDot) {
 TEST(Cli, InvalidDescriptorExitsOneWithEveryError) {
   testing::TempDir dir;
   dir.Write("infra.yaml",
-            "infra_name: Bad_Name\nnodes: [{name: a, type: a, scalin: 1}]\n");
+            "user_id: u\ninfra_name: Bad_Name\nnodes: [{name: a, type: a, scalin: 1}]\n");
   dir.Write("nodes/node_definitions.yaml",
             "'node_def:a': [{resource: {type: dumy}}]\n");
   CommandResult r =
@@ -61,10 +61,9 @@ TEST(Cli, InvalidDescriptorExitsOneWithEveryError) {
                  Occam("validate -f infra.yaml"));
   EXPECT_EQ(1, r.exit_code);
   EXPECT_EQ(
-      "infra.yaml:1:13: error: infra_name 'Bad_Name' is not a valid "
-      "hostname; use 1-63 lowercase letters, digits and '-', not starting or "
-      "ending with '-'\n"
-      "infra.yaml:2:28: error: unknown key 'scalin' in node 'a'; did you "
+      "infra.yaml:2:13: error: infra_name 'Bad_Name' is not a valid name; "
+      "use 1-63 letters, digits and '-', as Occopus does\n"
+      "infra.yaml:3:28: error: unknown key 'scalin' in node 'a'; did you "
       "mean 'scaling'?\n"
       "nodes/node_definitions.yaml:1:34: error: unknown resource type "
       "'dumy' in the resource of implementation 1 of 'node_def:a'; did you "
@@ -76,7 +75,7 @@ TEST(Cli, InvalidDescriptorExitsOneWithEveryError) {
 TEST(Cli, GraphOfInvalidDescriptorExitsOne) {
   testing::TempDir dir;
   dir.Write("infra.yaml",
-            "infra_name: c\nnodes: [{name: a, type: a}, {name: b, type: a}]\n"
+            "user_id: u\ninfra_name: c\nnodes: [{name: a, type: a}, {name: b, type: a}]\n"
             "dependencies: [[a, b], [b, a]]\n");
   dir.Write("nodes/node_definitions.yaml",
             "'node_def:a': [{resource: {type: dummy}}]\n");
@@ -84,7 +83,7 @@ TEST(Cli, GraphOfInvalidDescriptorExitsOne) {
                                Occam("graph -f infra.yaml"));
   EXPECT_EQ(1, r.exit_code);
   EXPECT_EQ(
-      "infra.yaml:3:16: error: dependency cycle: a -> b -> a; remove one of "
+      "infra.yaml:4:16: error: dependency cycle: a -> b -> a; remove one of "
       "these dependencies\noccam: 1 error\n",
       r.out);
 }
@@ -113,7 +112,7 @@ TEST(Cli, NodesAndOutsideImportOptions) {
   testing::TempDir dir;
   dir.Write("shared/ctx.yaml", "runcmd: [true]\n");
   dir.Write("project/infra.yaml",
-            "infra_name: x\nnodes: [{name: a, type: a}]\n");
+            "user_id: u\ninfra_name: x\nnodes: [{name: a, type: a}]\n");
   dir.Write("project/defs.yaml",
             "'node_def:a':\n  - resource: {type: dummy}\n"
             "    contextualisation:\n      type: cloudinit\n"

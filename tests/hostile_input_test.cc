@@ -49,7 +49,7 @@ TEST_F(HostileInputTest, AliasBomb) {
 }
 
 TEST_F(HostileInputTest, FiftyMegabyteFile) {
-  std::string big = "infra_name: big\nnodes: [{name: a, type: a}]\nvariables:\n";
+  std::string big = "user_id: u\ninfra_name: big\nnodes: [{name: a, type: a}]\nvariables:\n";
   big.reserve(50 << 20);
   for (int i = 0; big.size() < (50u << 20); ++i) {
     big += "  key_" + std::to_string(i) + ": some value of text\n";
@@ -62,19 +62,19 @@ TEST_F(HostileInputTest, FiftyMegabyteFile) {
 }
 
 TEST_F(HostileInputTest, FiftyMegabyteScalarIsRead) {
-  std::string big = "infra_name: big\nnodes: [{name: a, type: a}]\n"
+  std::string big = "user_id: u\ninfra_name: big\nnodes: [{name: a, type: a}]\n"
                     "variables: {blob: '" + std::string(50 << 20, 'x') + "'}\n";
   CommandResult r = Validate(big);
   EXPECT_EQ(0, r.exit_code) << r.out.substr(0, 500);
 }
 
 TEST_F(HostileInputTest, TenThousandLevelsOfNesting) {
-  CommandResult r = Validate("infra_name: deep\nnodes: " +
+  CommandResult r = Validate("user_id: u\ninfra_name: deep\nnodes: " +
                              std::string(10000, '[') + std::string(10000, ']'));
   EXPECT_EQ(1, r.exit_code);
   // At the 201st '[': flow nesting is checked before yaml-cpp scans it.
   EXPECT_EQ(
-      "infra.yaml:2:208: error: nesting is deeper than 200 levels; flatten "
+      "infra.yaml:3:208: error: nesting is deeper than 200 levels; flatten "
       "the document\noccam: 1 error\n",
       r.out);
 }
@@ -93,7 +93,7 @@ TEST_F(HostileInputTest, SixtyMegabytesOfOpenBrackets) {
 // Bytes, not only nodes, are budgeted: a 1 MiB string aliased 2,000 times
 // took 6 GB; a text file imported 1,000 times ran out of memory.
 TEST_F(HostileInputTest, AliasesAndImportsOfLargeTextsAreBounded) {
-  std::string big = "infra_name: x\nbig: &b \"" + std::string(1 << 20, 'x') +
+  std::string big = "user_id: u\ninfra_name: x\nbig: &b \"" + std::string(1 << 20, 'x') +
                     "\"\nuses: [";
   for (int i = 0; i < 2000; ++i) big += "*b, ";
   CommandResult aliases = Validate(big + "*b]\n");
@@ -103,7 +103,7 @@ TEST_F(HostileInputTest, AliasesAndImportsOfLargeTextsAreBounded) {
                              "text (counting every alias expansion)"))
       << aliases.out.substr(0, 300);
   dir_.Write("ten.txt", std::string(10 << 20, 't'));
-  std::string imports = "infra_name: x\nt: [";
+  std::string imports = "user_id: u\ninfra_name: x\nt: [";
   for (int i = 0; i < 1000; ++i) {
     imports += "!text_import {url: 'file://ten.txt'}, ";
   }
@@ -116,7 +116,7 @@ TEST_F(HostileInputTest, AliasesAndImportsOfLargeTextsAreBounded) {
 }
 
 TEST_F(HostileInputTest, TenThousandLevelsOfBlockMappings) {
-  std::string deep = "infra_name: deep\nnodes:\n";
+  std::string deep = "user_id: u\ninfra_name: deep\nnodes:\n";
   for (int i = 1; i <= 10000; ++i) deep += std::string(i, ' ') + "- k:\n";
   CommandResult r = Validate(deep);
   EXPECT_EQ(1, r.exit_code) << r.out.substr(0, 500);
@@ -137,11 +137,11 @@ TEST_F(HostileInputTest, BinaryGarbage) {
 
 TEST_F(HostileInputTest, ImportOfDevZero) {
   CommandResult r = Validate(
-      "infra_name: z\nnodes: [{name: a, type: a}]\n"
+      "user_id: u\ninfra_name: z\nnodes: [{name: a, type: a}]\n"
       "variables: {x: !text_import {url: 'file:///dev/zero'}}\n");
   EXPECT_EQ(1, r.exit_code);
   EXPECT_EQ(
-      "infra.yaml:3:35: error: import '/dev/zero' is outside the "
+      "infra.yaml:4:35: error: import '/dev/zero' is outside the "
       "descriptor's folder; move it inside, or pass "
       "--allow-outside-imports\noccam: 1 error\n",
       r.out);
@@ -149,10 +149,10 @@ TEST_F(HostileInputTest, ImportOfDevZero) {
 
 TEST_F(HostileInputTest, ImportOfDirectory) {
   CommandResult r = Validate(
-      "infra_name: z\nnodes: [{name: a, type: a}]\n"
+      "user_id: u\ninfra_name: z\nnodes: [{name: a, type: a}]\n"
       "variables: {x: !yaml_import {url: 'file://nodes'}}\n");
   EXPECT_EQ(1, r.exit_code);
-  EXPECT_EQ("infra.yaml:3:35: error: 'nodes' is a directory; name a file\n"
+  EXPECT_EQ("infra.yaml:4:35: error: 'nodes' is a directory; name a file\n"
             "occam: 1 error\n",
             r.out);
 }

@@ -1,0 +1,304 @@
+#include "descriptor/template_filters.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+namespace occam {
+namespace {
+
+using Kind = TemplateValue::Kind;
+using Args = std::vector<TemplateValue>;
+
+bool WantArgs(const std::string& name, const Args& args, size_t min, size_t max,
+              std::string* error) {
+  if (args.size() >= min && args.size() <= max) return true;
+  *error = "'" + name + "' takes " +
+           (min == max ? std::to_string(min)
+                       : std::to_string(min) + " to " + std::to_string(max)) +
+           " argument" + (max == 1 ? "" : "s") + ", not " +
+           std::to_string(args.size());
+  return false;
+}
+
+std::string Strip(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::string MapChars(std::string s, int (*fn)(int)) {
+  for (char& c : s) c = static_cast<char>(fn(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string ReplaceAll(const std::string& s, const std::string& from,
+                       const std::string& to, long long count) {
+  if (from.empty()) {
+    // Python inserts `to` between characters (and at both ends).
+    std::string out = to;
+    for (char c : s) out += std::string(1, c) + to;
+    return out;
+  }
+  std::string out;
+  size_t pos = 0;
+  for (long long n = 0; count < 0 || n < count; ++n) {
+    size_t at = s.find(from, pos);
+    if (at == std::string::npos) break;
+    out += s.substr(pos, at - pos) + to;
+    pos = at + from.size();
+  }
+  return out + s.substr(pos);
+}
+
+bool Iterable(const std::string& name, const TemplateValue& v,
+              TemplateValue::List* items, std::string* error) {
+  if (v.is_undefined()) {
+    items->clear();
+    return true;
+  }
+  std::optional<TemplateValue::List> got = v.Iterate();
+  if (!got) {
+    *error = "'" + name + "' needs a list, a mapping or a string, not " +
+             v.TypeName();
+    return false;
+  }
+  *items = std::move(*got);
+  return true;
+}
+
+bool SensitiveItems(const TemplateValue::List& items) {
+  for (const TemplateValue& i : items) {
+    if (i.sensitive()) return true;
+  }
+  return false;
+}
+
+using Filter = std::function<bool(const std::string& name, const TemplateValue&,
+                                  const Args&, TemplateValue*, std::string*)>;
+
+const std::map<std::string, Filter>& Filters() {
+  static const std::map<std::string, Filter> kFilters = [] {
+    std::map<std::string, Filter> f;
+    f["default"] = [](const std::string& n, const TemplateValue& in,
+                      const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 0, 2, err)) return false;
+      bool use_default = in.is_undefined() ||
+                         (a.size() == 2 && a[1].Truthy() && !in.Truthy());
+      *out = use_default ? (a.empty() ? TemplateValue::String("") : a[0]) : in;
+      return true;
+    };
+    f["d"] = f["default"];
+    f["join"] = [](const std::string& n, const TemplateValue& in,
+                   const Args& a, TemplateValue* out, std::string* err) {
+      TemplateValue::List items;
+      if (!WantArgs(n, a, 0, 1, err) || !Iterable(n, in, &items, err)) return false;
+      std::string sep = a.empty() ? "" : a[0].Str(), text;
+      for (size_t i = 0; i < items.size(); ++i) text += (i ? sep : "") + items[i].Str();
+      *out = TemplateValue::String(text, SensitiveItems(items));
+      return true;
+    };
+    auto text_filter = [](std::string (*fn)(const std::string&)) {
+      return [fn](const std::string& n, const TemplateValue& in, const Args& a,
+                  TemplateValue* out, std::string* err) {
+        if (!WantArgs(n, a, 0, 0, err)) return false;
+        *out = TemplateValue::String(fn(in.Str()), in.sensitive());
+        return true;
+      };
+    };
+    f["lower"] = text_filter([](const std::string& s) { return MapChars(s, std::tolower); });
+    f["upper"] = text_filter([](const std::string& s) { return MapChars(s, std::toupper); });
+    f["trim"] = text_filter(Strip);
+    f["string"] = text_filter([](const std::string& s) { return s; });
+    f["length"] = [](const std::string& n, const TemplateValue& in,
+                     const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 0, 0, err)) return false;
+      std::optional<long long> len = in.is_undefined() ? 0 : in.Length();
+      if (!len) {
+        *err = "'length' needs a list, a mapping or a string, not " + in.TypeName();
+        return false;
+      }
+      *out = TemplateValue::Int(*len);
+      return true;
+    };
+    f["count"] = f["length"];
+    f["replace"] = [](const std::string& n, const TemplateValue& in,
+                      const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 2, 3, err)) return false;
+      long long count = a.size() == 3 && a[2].kind() == Kind::kInt ? a[2].number() : -1;
+      *out = TemplateValue::String(ReplaceAll(in.Str(), a[0].Str(), a[1].Str(), count),
+                                   in.sensitive() || a[1].sensitive());
+      return true;
+    };
+    f["int"] = [](const std::string& n, const TemplateValue& in,
+                  const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 0, 1, err)) return false;
+      std::optional<long long> v;
+      if (in.kind() == Kind::kInt || in.kind() == Kind::kBool) v = in.number();
+      if (in.kind() == Kind::kString) v = ParseInt(in.text());
+      *out = v ? TemplateValue::Int(*v)
+               : (a.empty() ? TemplateValue::Int(0) : a[0]);
+      out->MarkSensitive(in.sensitive());
+      return true;
+    };
+    f["first"] = [](const std::string& n, const TemplateValue& in,
+                    const Args& a, TemplateValue* out, std::string* err) {
+      TemplateValue::List items;
+      if (!WantArgs(n, a, 0, 0, err) || !Iterable(n, in, &items, err)) return false;
+      *out = items.empty() ? TemplateValue::Undefined("first item") : items.front();
+      return true;
+    };
+    f["last"] = [](const std::string& n, const TemplateValue& in,
+                   const Args& a, TemplateValue* out, std::string* err) {
+      TemplateValue::List items;
+      if (!WantArgs(n, a, 0, 0, err) || !Iterable(n, in, &items, err)) return false;
+      *out = items.empty() ? TemplateValue::Undefined("last item") : items.back();
+      return true;
+    };
+    f["list"] = [](const std::string& n, const TemplateValue& in,
+                   const Args& a, TemplateValue* out, std::string* err) {
+      TemplateValue::List items;
+      if (!WantArgs(n, a, 0, 0, err) || !Iterable(n, in, &items, err)) return false;
+      *out = TemplateValue::FromList(std::move(items));
+      return true;
+    };
+    return f;
+  }();
+  return kFilters;
+}
+
+}  // namespace
+
+std::optional<long long> ParseInt(const std::string& text) {
+  std::string s = Strip(text);
+  if (s.empty()) return std::nullopt;
+  size_t i = s[0] == '-' || s[0] == '+' ? 1 : 0;
+  if (i == s.size()) return std::nullopt;
+  for (size_t j = i; j < s.size(); ++j) {
+    if (!std::isdigit(static_cast<unsigned char>(s[j]))) return std::nullopt;
+  }
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), nullptr, 10);
+  if (errno == ERANGE) return std::nullopt;
+  return v;
+}
+
+bool ApplyFilter(const std::string& name, const TemplateValue& input,
+                 const Args& args, TemplateValue* out, std::string* error) {
+  auto it = Filters().find(name);
+  if (it == Filters().end()) {
+    std::string all;
+    for (const auto& [n, f] : Filters()) all += (all.empty() ? "" : ", ") + n;
+    *error = "unknown filter '" + name + "'; occam supports " + all;
+    return false;
+  }
+  return it->second(name, input, args, out, error);
+}
+
+bool ApplyTest(const std::string& name, const TemplateValue& input,
+               const Args& args, bool* out, std::string* error) {
+  Kind k = input.kind();
+  if (name == "defined" || name == "undefined") {
+    *out = (k != Kind::kUndefined) == (name == "defined");
+  } else if (name == "none") {
+    *out = k == Kind::kNone;
+  } else if (name == "string") {
+    *out = k == Kind::kString;
+  } else if (name == "number" || name == "integer") {
+    *out = k == Kind::kInt;
+  } else if (name == "boolean") {
+    *out = k == Kind::kBool;
+  } else if (name == "mapping") {
+    *out = k == Kind::kMap;
+  } else if (name == "sequence" || name == "iterable") {
+    *out = k == Kind::kList || k == Kind::kMap || k == Kind::kString;
+  } else if (name == "eq" || name == "equalto" || name == "sameas") {
+    if (!WantArgs(name, args, 1, 1, error)) return false;
+    *out = input.Equals(args[0]);
+  } else if (name == "even" || name == "odd") {
+    if (k != Kind::kInt) {
+      *error = "'" + name + "' needs a whole number, not " + input.TypeName();
+      return false;
+    }
+    *out = (input.number() % 2 == 0) == (name == "even");
+  } else {
+    *error = "unknown test '" + name +
+             "'; occam supports defined, undefined, none, string, number, "
+             "boolean, mapping, sequence, iterable, eq, even and odd";
+    return false;
+  }
+  return true;
+}
+
+bool CallMethod(const std::string& name, const TemplateValue& self,
+                const Args& args, TemplateValue* out, std::string* error) {
+  bool is_map = self.kind() == Kind::kMap;
+  bool is_string = self.kind() == Kind::kString;
+  if (is_map && (name == "items" || name == "keys" || name == "values")) {
+    if (!WantArgs(name, args, 0, 0, error)) return false;
+    TemplateValue::List items;
+    TemplateValue::Map entries = *self.Entries();
+    for (auto& [key, value] : entries) {
+      TemplateValue k = TemplateValue::String(key);
+      if (name == "keys") items.push_back(k);
+      if (name == "values") items.push_back(value);
+      if (name == "items") items.push_back(TemplateValue::FromList({k, value}));
+    }
+    *out = TemplateValue::FromList(std::move(items));
+    return true;
+  }
+  if (is_map && name == "get") {
+    if (!WantArgs(name, args, 1, 2, error)) return false;
+    std::optional<TemplateValue> v = self.Member(args[0].Str());
+    *out = v ? *v : args.size() == 2 ? args[1] : TemplateValue::None();
+    return true;
+  }
+  if (is_string && (name == "lower" || name == "upper" || name == "strip")) {
+    return ApplyFilter(name == "strip" ? "trim" : name, self, args, out, error);
+  }
+  if (is_string && (name == "startswith" || name == "endswith")) {
+    if (!WantArgs(name, args, 1, 1, error)) return false;
+    const std::string& s = self.text();
+    std::string a = args[0].Str();
+    bool starts = s.compare(0, a.size(), a) == 0;
+    bool ends = s.size() >= a.size() && s.compare(s.size() - a.size(), a.size(), a) == 0;
+    *out = TemplateValue::Bool(name == "startswith" ? starts : ends);
+    return true;
+  }
+  if (is_string && name == "split") {
+    if (!WantArgs(name, args, 0, 1, error)) return false;
+    TemplateValue::List parts;
+    const std::string& s = self.text();
+    if (args.empty()) {
+      size_t i = 0;
+      while (i < s.size()) {
+        while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        size_t b = i;
+        while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        if (i > b) parts.push_back(TemplateValue::String(s.substr(b, i - b)));
+      }
+    } else {
+      std::string sep = args[0].Str();
+      if (sep.empty()) {
+        *error = "'split' needs a separator that is not empty";
+        return false;
+      }
+      size_t pos = 0;
+      for (size_t at; (at = s.find(sep, pos)) != std::string::npos; pos = at + sep.size()) {
+        parts.push_back(TemplateValue::String(s.substr(pos, at - pos)));
+      }
+      parts.push_back(TemplateValue::String(s.substr(pos)));
+    }
+    *out = TemplateValue::FromList(std::move(parts));
+    return true;
+  }
+  *error = "unsupported method '" + name + "' of " + self.TypeName() +
+           "; occam supports items, keys, values and get of mappings, and "
+           "lower, upper, strip, split, startswith and endswith of strings";
+  return false;
+}
+
+}  // namespace occam

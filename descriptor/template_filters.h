@@ -1,0 +1,29 @@
+// The filters (`x | join(',')`), tests (`x is defined`) and methods
+// (`m.items()`) templates may use, as Jinja2 and Python define them.
+// Inputs are neither unknown nor (except where Jinja allows it) undefined:
+// the renderer handles those first.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "descriptor/template_value.h"
+
+namespace occam {
+
+bool ApplyFilter(const std::string& name, const TemplateValue& input,
+                 const std::vector<TemplateValue>& args, TemplateValue* out,
+                 std::string* error);
+
+bool ApplyTest(const std::string& name, const TemplateValue& input,
+               const std::vector<TemplateValue>& args, bool* out,
+               std::string* error);
+
+bool CallMethod(const std::string& name, const TemplateValue& self,
+                const std::vector<TemplateValue>& args, TemplateValue* out,
+                std::string* error);
+
+// Python's int() of a string ("12", " -3 "); nullopt when it is not one.
+std::optional<long long> ParseInt(const std::string& text);
+
+}  // namespace occam

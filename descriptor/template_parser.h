@@ -1,0 +1,69 @@
+// Parses a template of the Jinja2 subset occam renders (docs/templates.md)
+// into a tree: text, {{ expressions }}, {% if %}, {% for %}, {% set %};
+// {% raw %} blocks, {# comments #} and whitespace control ({%- -%}) are
+// resolved while parsing. What occam does not support is an error naming
+// the construct and its position — never passed through as text.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "descriptor/template_value.h"
+
+namespace occam {
+
+struct TemplateExpr {
+  enum class Op {
+    kLiteral,  // literal
+    kName,     // name
+    kList,     // [args…]
+    kAttr,     // args[0].name
+    kIndex,    // args[0][args[1]]
+    kSlice,    // args[0][args[1]:args[2]], either bound may be null
+    kCall,     // name(args…)
+    kMethod,   // args[0].name(args[1…])
+    kFilter,   // args[0] | name(args[1…])
+    kTest,     // args[0] is [not] name [args[1]]
+    kNot,
+    kNegate,
+    kBinary,   // args[0] name args[1]: + - * // % ~ == != < > <= >= in
+    kAnd,
+    kOr,
+    kIfElse,   // args[0] if args[1] else args[2] (args[2] may be null)
+  };
+  Op op = Op::kLiteral;
+  TemplateValue literal;
+  std::string name;
+  bool negated = false;  // "is not", "not in"
+  std::vector<std::unique_ptr<TemplateExpr>> args;
+  size_t offset = 0;  // in the template text, for messages
+};
+
+struct TemplateNode {
+  enum class Kind { kText, kOutput, kIf, kFor, kSet };
+  struct Branch {
+    std::unique_ptr<TemplateExpr> condition;  // null: else
+    std::vector<TemplateNode> body;
+  };
+  Kind kind = Kind::kText;
+  std::string text;                    // kText
+  std::unique_ptr<TemplateExpr> expr;  // kOutput; kFor: iterable; kSet: value
+  std::vector<std::string> targets;    // kFor: loop variables; kSet: name
+  std::vector<Branch> branches;        // kIf
+  std::vector<TemplateNode> body;      // kFor
+  std::vector<TemplateNode> else_body; // kFor: when the iterable is empty
+  size_t offset = 0;
+};
+
+struct ParsedTemplate {
+  std::vector<TemplateNode> nodes;
+};
+
+// Parses `text`. Returns false with `*error` ("unsupported statement
+// '{% macro %}'", "unclosed '{{'", "expected ')'") and `*error_offset`.
+bool ParseTemplate(std::string_view text, ParsedTemplate* out,
+                   std::string* error, size_t* error_offset);
+
+}  // namespace occam
