@@ -9,6 +9,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "cli/color.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
 #include "cli/plan_render.h"
@@ -17,6 +18,7 @@
 #include "planner/plan_file.h"
 #include "planner/planner.h"
 #include "planner/refresh.h"
+#include "planner/targeting.h"
 #include "state/state_lock.h"
 
 namespace occam {
@@ -41,10 +43,12 @@ struct ApplyCommandOptions {
   StateOptions state;
   std::string plan_file;
   bool auto_approve = false;
+  bool input = true;  // false: never prompt (fail instead)
   bool json = false;
   bool refresh = true;
   int parallelism = 10;
   bool destroy = false;
+  std::vector<std::string> targets;
 };
 
 // Prints progress: Terraform's lines, or one JSON object per event.
@@ -168,7 +172,9 @@ Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan) {
   if (!MakePlan(s->descriptor, s->graph, s->state, plan, &diags)) {
     return Status::InvalidArgument(diags.ToString());
   }
-  return Status::Ok();
+  if (o.targets.empty()) return Status::Ok();
+  std::cerr << "\n" << kTargetingWarning << "\n";
+  return TargetPlan(o.targets, s->descriptor, s->graph, s->state, plan);
 }
 
 int Report(const ApplyResult& result, bool destroy) {
@@ -205,6 +211,8 @@ int RunApply(ApplyCommandOptions o) {
     if (!s.ok()) return ReportError(s, std::cerr);
     o.compile.infra_path = plan.infra_file;
     o.compile.nodes_path = plan.nodes_file;
+    o.compile.variables.assignments = plan.var_assignments;
+    o.compile.variables.files = plan.var_files;
   }
   Session session;
   if (!o.destroy || !o.compile.infra_path.empty()) {
@@ -217,13 +225,19 @@ int RunApply(ApplyCommandOptions o) {
   if (s.ok()) s = GetPlan(o, &session, &plan);
   if (!s.ok()) return ReportError(s, std::cerr);
   if (!plan.HasChanges()) {
-    std::cout << RenderPlanText(plan) << "\n"
+    std::cout << ForStdout(RenderPlanText(plan)) << "\n"
               << (o.destroy ? "Destroy complete! Resources: 0 destroyed.\n"
                             : "Apply complete! Resources: 0 added, 0 changed, "
                               "0 destroyed.\n");
     return kExitOk;
   }
-  if (o.plan_file.empty() && !o.json) std::cout << RenderPlanText(plan);
+  if (o.plan_file.empty() && !o.json) std::cout << ForStdout(RenderPlanText(plan));
+  if (o.plan_file.empty() && !o.auto_approve && !o.input) {
+    std::cerr << "Error: " << (o.destroy ? "destroy" : "apply")
+              << " needs approval, and -input=false forbids asking for it; "
+                 "pass -auto-approve, or apply a saved plan\n";
+    return kExitError;
+  }
   if (o.plan_file.empty() && !o.auto_approve && !Confirm(o.destroy)) {
     std::cerr << (o.destroy ? "Destroy" : "Apply") << " cancelled.\n";
     return kExitError;
@@ -255,6 +269,9 @@ void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {
   AddStateOptions(cmd, &o->state, /*can_create=*/true);
   cmd->add_flag("--auto-approve", o->auto_approve,
                 "do not ask for confirmation");
+  cmd->add_option("--input", o->input,
+                  "ask for approval when needed (default true); "
+                  "-input=false fails instead of asking");
   cmd->add_option("--parallelism", o->parallelism,
                   "how many provider calls may run at once (default 10)");
   cmd->add_flag("--json", o->json, "progress as one JSON object per event");
@@ -274,6 +291,10 @@ void RegisterApplyCommands(CLI::App* app, CommandList* commands) {
   cmd->add_flag("--allow-outside-imports",
                 apply->compile.allow_outside_imports,
                 "let imports read files outside the descriptor's folder");
+  AddVariableOptions(cmd, &apply->compile);
+  cmd->add_option("--target", apply->targets,
+                  "apply only this node type or instance (app, app[1]) and "
+                  "what it depends on (repeatable)");
   cmd->add_option("--refresh", apply->refresh,
                   "ask providers which objects still exist first (default "
                   "true)");

@@ -7,6 +7,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -28,6 +29,10 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 1;
 constexpr int kExitChanges = 2;  // plan --detailed-exitcode only
 
+constexpr char kVersion[] = "0.1.0";
+// "occam v0.1.0\non linux_amd64\n", as `terraform version` prints it.
+std::string VersionText();
+
 // Prints "Error: MESSAGE" to `err` and returns kExitError.
 int ReportError(const Status& status, std::ostream& err);
 
@@ -43,5 +48,6 @@ void RegisterApplyCommands(CLI::App* app, CommandList* commands);
 void RegisterLifecycleCommands(CLI::App* app, CommandList* commands);
 void RegisterRulesCommand(CLI::App* app, CommandList* commands);
 void RegisterServeCommand(CLI::App* app, CommandList* commands);
+void RegisterVersionCommand(CLI::App* app, CommandList* commands);
 
 }  // namespace occam

@@ -15,6 +15,16 @@ void AddDescriptorOptions(CLI::App* command, CompileOptions* options) {
   command->add_flag("--allow-outside-imports", options->allow_outside_imports,
                     "let !yaml_import/!text_import read files outside the "
                     "descriptor's folder");
+  AddVariableOptions(command, options);
+}
+
+void AddVariableOptions(CLI::App* command, CompileOptions* options) {
+  command->add_option("--var", options->variables.assignments,
+                      "NAME=VALUE: override an infrastructure variable "
+                      "(repeatable; a.b=VALUE sets a nested key)");
+  command->add_option("--var-file", options->variables.files,
+                      "a YAML or JSON file of variables to override "
+                      "(repeatable)");
 }
 
 bool CompileOrReport(const CompileOptions& options, Descriptor* descriptor,

@@ -11,6 +11,8 @@
 namespace occam {
 
 void AddDescriptorOptions(CLI::App* command, CompileOptions* options);
+// -var NAME=VALUE and -var-file FILE (part of AddDescriptorOptions).
+void AddVariableOptions(CLI::App* command, CompileOptions* options);
 
 // Compiles; on failure prints every diagnostic and a count to `err`.
 bool CompileOrReport(const CompileOptions& options, Descriptor* descriptor,

@@ -1,28 +1,24 @@
 // occam's entry point: registers the subcommands, parses the command line
 // and runs the one given. It decides nothing itself.
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "cli/color.h"
 #include "cli/command.h"
-
-namespace {
-
-// Terraform spells some options with one dash (-out=FILE); CLI11 wants two.
-std::vector<std::string> TerraformSpellings(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  for (std::string& a : args) {
-    if (a == "-out" || a.rfind("-out=", 0) == 0) a = "-" + a;
-  }
-  return args;
-}
-
-}  // namespace
+#include "cli/terraform_args.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"occam: a declarative planner for Occopus infrastructures"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "occam 0.1.0");
+  std::string version = occam::VersionText();
+  app.set_version_flag("-v,--version", version.substr(0, version.size() - 1));
+  bool no_color = false;
+  app.add_flag("--no-color", no_color,
+               "no colours in the output (also when NO_COLOR is set)");
+  // Global options may follow the subcommand: occam plan -no-color.
+  app.fallthrough();
   occam::CommandList commands;
   occam::RegisterValidateCommand(&app, &commands);
   occam::RegisterGraphCommand(&app, &commands);
@@ -36,8 +32,15 @@ int main(int argc, char** argv) {
   occam::RegisterLifecycleCommands(&app, &commands);
   occam::RegisterRulesCommand(&app, &commands);
   occam::RegisterServeCommand(&app, &commands);
+  occam::RegisterVersionCommand(&app, &commands);
 
-  std::vector<std::string> args = TerraformSpellings(argc, argv);
+  std::vector<std::string> args = occam::TerraformSpellings(
+      app, std::vector<std::string>(argv, argv + argc));
+  std::string unknown = occam::UnknownCommand(app, args);
+  if (!unknown.empty()) {
+    std::cerr << "occam: " << unknown << "\n";
+    return occam::kExitUsage;
+  }
   std::vector<char*> pointers;
   for (std::string& a : args) pointers.push_back(a.data());
   try {
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return occam::kExitUsage;
   }
+  occam::SetNoColor(no_color);
   for (const occam::Command& command : commands) {
     if (command.parser->parsed()) return command.run();
   }

@@ -2,6 +2,7 @@
 // changes apply would make; `--out FILE` saves them for apply.
 #include <iostream>
 
+#include "cli/color.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
 #include "cli/plan_render.h"
@@ -9,6 +10,7 @@
 #include "planner/plan_file.h"
 #include "planner/planner.h"
 #include "planner/refresh.h"
+#include "planner/targeting.h"
 #include "state/state_lock.h"
 
 namespace occam {
@@ -22,6 +24,8 @@ struct PlanOptions {
   bool markdown = false;
   bool detailed_exitcode = false;
   bool refresh = true;
+  bool destroy = false;
+  std::vector<std::string> targets;
 };
 
 // Reads the state under its lock; the lock is released before rendering.
@@ -33,6 +37,27 @@ Status ReadState(const StateOptions& options, StateSnapshot* snapshot) {
   s = LockState(store.get(), options, "plan", &lock);
   if (!s.ok()) return s;
   return store->Load(snapshot);
+}
+
+// The plan the options ask for: the descriptor's, or (-destroy) one that
+// deletes everything; narrowed to -target.
+Status MakeCommandPlan(const PlanOptions& options, const Descriptor& descriptor,
+                       const NodeGraph& graph, const StateSnapshot& state,
+                       Plan* plan) {
+  Diagnostics diags;
+  if (options.destroy) {
+    *plan = MakeDestroyPlan(state);
+    plan->infra_name = descriptor.infra_name;
+    plan->descriptor_digest = DescriptorDigest(descriptor);
+    plan->infra_file = descriptor.infra_file;
+    plan->nodes_file = descriptor.nodes_file;
+  } else if (!MakePlan(descriptor, graph, state, plan, &diags)) {
+    return Status::InvalidArgument(diags.ToString());
+  }
+  plan->var_assignments = options.compile.variables.assignments;
+  plan->var_files = options.compile.variables.files;
+  if (options.targets.empty()) return Status::Ok();
+  return TargetPlan(options.targets, descriptor, graph, state, plan);
 }
 
 int RunPlan(const PlanOptions& options) {
@@ -51,12 +76,12 @@ int RunPlan(const PlanOptions& options) {
   }
   if (!s.ok()) return ReportError(s, std::cerr);
   Plan plan;
-  Diagnostics diags;
-  if (!MakePlan(descriptor, graph, state, &plan, &diags)) {
-    std::cerr << diags.ToString();
-    return kExitError;
-  }
-  std::cout << RenderPlan(plan, options.json, options.markdown);
+  s = MakeCommandPlan(options, descriptor, graph, state, &plan);
+  if (!s.ok()) return ReportError(s, std::cerr);
+  if (!options.targets.empty()) std::cerr << "\n" << kTargetingWarning << "\n";
+  std::string rendered = RenderPlan(plan, options.json, options.markdown);
+  bool text = !options.json && !options.markdown;
+  std::cout << (text ? ForStdout(rendered) : rendered);
   if (!options.out.empty()) {
     s = WritePlanFile(options.out, plan);
     if (!s.ok()) return ReportError(s, std::cerr);
@@ -90,6 +115,11 @@ void RegisterPlanCommand(CLI::App* app, CommandList* commands) {
                 "exit 0 without changes, 1 on error, 2 with changes");
   cmd->add_option("--refresh", options->refresh,
                   "ask providers which objects still exist (default true)");
+  cmd->add_flag("--destroy", options->destroy,
+                "plan to destroy every instance the state records");
+  cmd->add_option("--target", options->targets,
+                  "plan only this node type or instance (app, app[1]) and "
+                  "what it depends on (repeatable)");
   commands->push_back({cmd, [options] { return RunPlan(*options); }});
 }
 

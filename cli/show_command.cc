@@ -1,6 +1,7 @@
 // `occam show FILE`: renders a saved plan.
 #include <iostream>
 
+#include "cli/color.h"
 #include "cli/command.h"
 #include "cli/plan_render.h"
 #include "planner/plan_file.h"
@@ -18,7 +19,9 @@ int RunShow(const ShowOptions& options) {
   Plan plan;
   Status s = ReadPlanFile(options.file, &plan);
   if (!s.ok()) return ReportError(s, std::cerr);
-  std::cout << RenderPlan(plan, options.json, options.markdown);
+  std::string rendered = RenderPlan(plan, options.json, options.markdown);
+  bool text = !options.json && !options.markdown;
+  std::cout << (text ? ForStdout(rendered) : rendered);
   return kExitOk;
 }
 

@@ -14,6 +14,9 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
                       "state file (default occam.db)");
   command->add_option("--lock-timeout", options->lock_timeout,
                       "how long to wait for the state lock: 0, 30s, 2m …");
+  command->add_option("--lock", options->lock,
+                      "take the state lock (default true); -lock=false is for "
+                      "plan, as a read-only command");
   if (can_create) {
     command->add_option("--infra-id", options->infra_id,
                         "infrastructure id of a new state (default: a new "
@@ -42,6 +45,12 @@ Status OpenState(const StateOptions& options, bool create,
 Status LockState(StateStore* store, const StateOptions& options,
                  const std::string& operation,
                  std::unique_ptr<StateLock>* lock) {
+  if (!options.lock) {
+    if (operation == "plan") return Status::Ok();
+    return Status::InvalidArgument(
+        "occam " + operation + " changes the state and always takes its lock; "
+        "-lock=false is only for plan");
+  }
   std::chrono::milliseconds timeout;
   Status s = ParseDuration(options.lock_timeout, &timeout);
   LockInfo stale;

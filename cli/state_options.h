@@ -19,6 +19,9 @@ struct StateOptions {
   std::string path = "occam.db";
   std::string lock_timeout = "0s";
   std::string infra_id;  // only when the state is created
+  // -lock=false: read without the state lock (plan only; commands that
+  // change the state refuse it).
+  bool lock = true;
 };
 
 void AddStateOptions(CLI::App* command, StateOptions* options,
@@ -31,7 +34,8 @@ Status OpenState(const StateOptions& options, bool create,
 // Takes the state's lock for `operation`, waiting up to --lock-timeout. A
 // lock left by an occam of this host that has ended is taken over, and
 // one line on stderr says so: after a kill -9 the next command converges
-// without a manual step.
+// without a manual step. With -lock=false, a "plan" takes no lock and
+// `*lock` stays null; any other operation is refused.
 Status LockState(StateStore* store, const StateOptions& options,
                  const std::string& operation,
                  std::unique_ptr<StateLock>* lock);

@@ -174,6 +174,11 @@ bool Compile(const CompileOptions& options, Descriptor* out, NodeGraph* graph,
 
   NodeDefinitions defs;
   if (infra_read) ReadInfrastructure(infra_root, out, diags);
+  if (infra_read && !options.variables.empty()) {
+    SourceLoader loader({infra_dir, nodes_dir}, options.allow_outside_imports,
+                        options.limits);
+    ApplyVariableOverrides(options.variables, &loader, &out->variables, diags);
+  }
   if (nodes_read) ReadNodeDefinitions(nodes_root, &defs, diags);
   if (!infra_read || !nodes_read) return false;
 

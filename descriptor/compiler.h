@@ -9,6 +9,7 @@
 #include "descriptor/descriptor.h"
 #include "descriptor/node_graph.h"
 #include "descriptor/source_loader.h"
+#include "descriptor/variable_overrides.h"
 
 namespace occam {
 
@@ -18,6 +19,8 @@ struct CompileOptions {
   std::string nodes_path;
   // Imports may leave the descriptor's (and node file's) folder.
   bool allow_outside_imports = false;
+  // -var and -var-file: override the infrastructure's variables.
+  VariableOverrides variables;
   // Warnings (what Occopus accepts but occam would not write) are errors.
   bool strict = false;
   SourceLimits limits;

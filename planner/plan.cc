@@ -145,6 +145,8 @@ json PlanToJson(const Plan& plan) {
           {"notes", plan.notes},
           {"infra_file", plan.infra_file},
           {"nodes_file", plan.nodes_file},
+          {"var_assignments", plan.var_assignments},
+          {"var_files", plan.var_files},
           {"changes", changes}};
 }
 
@@ -159,6 +161,13 @@ bool PlanFromJson(const json& j, Plan* plan, std::string* error) {
     plan->notes = j.at("notes").get<std::vector<std::string>>();
     plan->infra_file = j.at("infra_file");
     plan->nodes_file = j.at("nodes_file");
+    // Plans saved before -var existed have neither.
+    if (j.contains("var_assignments")) {
+      plan->var_assignments = j.at("var_assignments").get<std::vector<std::string>>();
+    }
+    if (j.contains("var_files")) {
+      plan->var_files = j.at("var_files").get<std::vector<std::string>>();
+    }
     plan->changes.clear();
     for (const json& c : j.at("changes")) {
       ResourceChange change;

@@ -108,6 +108,10 @@ struct Plan {
   // can render what the plan left unknown.
   std::string infra_file;
   std::string nodes_file;
+  // The -var and -var-file the plan was made with, so that apply PLANFILE
+  // reads the descriptor as plan did.
+  std::vector<std::string> var_assignments;
+  std::vector<std::string> var_files;
 
   int Count(ChangeAction action) const;
   bool HasChanges() const;
