@@ -22,6 +22,7 @@ struct PlanOptions {
   std::string out;
   bool json = false;
   bool markdown = false;
+  size_t markdown_limit = kMarkdownLimit;
   bool detailed_exitcode = false;
   bool refresh = true;
   bool destroy = false;
@@ -79,7 +80,8 @@ int RunPlan(const PlanOptions& options) {
   s = MakeCommandPlan(options, descriptor, graph, state, &plan);
   if (!s.ok()) return ReportError(s, std::cerr);
   if (!options.targets.empty()) std::cerr << "\n" << kTargetingWarning << "\n";
-  std::string rendered = RenderPlan(plan, options.json, options.markdown);
+  std::string rendered =
+      RenderPlan(plan, options.json, options.markdown, options.markdown_limit);
   bool text = !options.json && !options.markdown;
   std::cout << (text ? ForStdout(rendered) : rendered);
   if (!options.out.empty()) {
@@ -111,6 +113,9 @@ void RegisterPlanCommand(CLI::App* app, CommandList* commands) {
   cmd->add_flag("--markdown", options->markdown,
                 "print Markdown for a pull-request comment")
       ->excludes(json);
+  cmd->add_option("--markdown-limit", options->markdown_limit,
+                  "at most this many characters of Markdown (default 60000; a "
+                  "GitHub comment holds 65536)");
   cmd->add_flag("--detailed-exitcode", options->detailed_exitcode,
                 "exit 0 without changes, 1 on error, 2 with changes");
   cmd->add_option("--refresh", options->refresh,

@@ -15,9 +15,17 @@ std::string RenderPlanText(const Plan& plan);
 // One change as a resource block ("  + resource "dummy" "app" { … }").
 std::string RenderChangeBlock(const ResourceChange& change);
 nlohmann::json RenderPlanJson(const Plan& plan);
-std::string RenderPlanMarkdown(const Plan& plan);
+// Markdown for a pull-request comment of at most `limit` characters (a
+// GitHub comment holds 65,536): summary, table, then the details that fit,
+// then a line saying what was left out.
+constexpr size_t kMarkdownLimit = 60'000;
+std::string RenderPlanMarkdown(const Plan& plan, size_t limit = kMarkdownLimit);
+// Why a change is planned, in words: the planner's reason, the attributes
+// that changed or force a replacement, or "new".
+std::string WhyText(const ResourceChange& change);
 // The rendering a command's --json / --markdown flags ask for.
-std::string RenderPlan(const Plan& plan, bool json, bool markdown);
+std::string RenderPlan(const Plan& plan, bool json, bool markdown,
+                       size_t markdown_limit = kMarkdownLimit);
 
 // `value` with every leaf that `sensitive` marks replaced by
 // "(sensitive value)".

@@ -150,7 +150,8 @@ TEST(PlanMarkdown, SummaryTableThenCollapsedDiffs) {
                         "| Action | Instance | Why |\n|---|---|---|\n"
                         "| create | `app[1]` | app scales from 1 to 2 |\n"
                         "| replace | `cache[0]` | cache[0] is tainted |\n"
-                        "| update | `db[0]` | - |\n"
+                        "| update | `db[0]` | changed: "
+                        "`resource.attributes.size` |\n"
                         "| delete | `old[0]` | node type old is no longer in "
                         "the descriptor |\n"))
       << md;
@@ -160,6 +161,66 @@ TEST(PlanMarkdown, SummaryTableThenCollapsedDiffs) {
       << md;
   EXPECT_NE(std::string::npos, md.find("\n-           name = \"o\"\n")) << md;
   EXPECT_EQ(std::string::npos, md.find("s3cret"));
+}
+
+TEST(PlanMarkdown, UpdatesAreMarkedForGitHubsDiffColours) {
+  std::string md = RenderPlanMarkdown(SamplePlan());
+  // '~' lines become '!' (orange), '-/+' headers too; '+' and '-' stay.
+  EXPECT_NE(std::string::npos, md.find("\n!   resource \"dummy\" \"db\" {\n")) << md;
+  EXPECT_NE(std::string::npos, md.find("\n!-/+ resource \"dummy\" \"cache\" {")) << md;
+  EXPECT_EQ(std::string::npos, md.find("\n  ~")) << md;
+}
+
+TEST(PlanMarkdown, WhySaysWhyForEveryChange) {
+  ResourceChange c;
+  c.action = ChangeAction::kCreate;
+  EXPECT_EQ("new", WhyText(c));
+  c.action = ChangeAction::kUpdate;
+  c.reason = ChangeReason::kConfigChanged;
+  c.changed_paths = {"resource.image", "resource.env.A"};
+  EXPECT_EQ("changed: `resource.image`, `resource.env.A`", WhyText(c));
+  c.action = ChangeAction::kReplace;
+  c.replace_paths = {"resource.image"};
+  EXPECT_EQ("forces replacement: `resource.image`", WhyText(c));
+  c.replace_paths.clear();
+  c.action = ChangeAction::kDelete;
+  c.reason = ChangeReason::kDrifted;
+  EXPECT_EQ("drifted", WhyText(c));
+}
+
+// 2,000 creates and 2,000 replaces would be 560,786 and 725,679
+// characters; a GitHub comment holds 65,536.
+TEST(PlanMarkdown, LargePlansFitAPullRequestComment) {
+  Plan plan;
+  plan.infra_name = "big";
+  for (int i = 0; i < 4000; ++i) {
+    ResourceChange c;
+    c.node = i < 2000 ? "app" : "web";
+    c.index = i % 2000;
+    c.address = c.node + "[" + std::to_string(c.index) + "]";
+    c.provider = "dummy";
+    c.action = i < 2000 ? ChangeAction::kCreate : ChangeAction::kReplace;
+    c.reason = i < 2000 ? ChangeReason::kScaleUp : ChangeReason::kConfigChanged;
+    c.replace_paths = {"resource.image"};
+    json config = {{"resource", {{"image", "busybox:" + std::to_string(i)},
+                                 {"command", {"sh", "-c", "sleep 100000"}}}}};
+    if (c.action == ChangeAction::kReplace) c.before = config;
+    c.after = config;
+    plan.changes.push_back(std::move(c));
+  }
+  std::string md = RenderPlanMarkdown(plan);
+  EXPECT_LE(md.size(), 60'000u);
+  EXPECT_NE(std::string::npos, md.find("**Plan: 4000 to add, 0 to change, 2000 to destroy.**"))
+      << md.substr(0, 300);
+  EXPECT_NE(std::string::npos, md.find(" of 4000 changes are not in the table and ")) << md.substr(md.size() - 400);
+  EXPECT_NE(std::string::npos, md.find("raise `--markdown-limit`")) << md.substr(md.size() - 400);
+  std::string small = RenderPlanMarkdown(plan, 5'000);
+  EXPECT_LE(small.size(), 5'000u);
+  // What fits is whole: every table row and every details block closes.
+  size_t opened = 0, closed = 0;
+  for (size_t at = 0; (at = md.find("<details>", at)) != std::string::npos; ++at) ++opened;
+  for (size_t at = 0; (at = md.find("</details>", at)) != std::string::npos; ++at) ++closed;
+  EXPECT_EQ(opened, closed);
 }
 
 TEST(MaskSensitive, MasksMarkedLeavesOnly) {

@@ -76,9 +76,10 @@ std::string RenderChangeBlock(const ResourceChange& c) {
   return out;
 }
 
-std::string RenderPlan(const Plan& plan, bool json, bool markdown) {
+std::string RenderPlan(const Plan& plan, bool json, bool markdown,
+                       size_t markdown_limit) {
   if (json) return RenderPlanJson(plan).dump() + "\n";
-  return markdown ? RenderPlanMarkdown(plan) : RenderPlanText(plan);
+  return markdown ? RenderPlanMarkdown(plan, markdown_limit) : RenderPlanText(plan);
 }
 
 std::string RenderPlanText(const Plan& plan) {

@@ -13,13 +13,15 @@ struct ShowOptions {
   std::string file;
   bool json = false;
   bool markdown = false;
+  size_t markdown_limit = kMarkdownLimit;
 };
 
 int RunShow(const ShowOptions& options) {
   Plan plan;
   Status s = ReadPlanFile(options.file, &plan);
   if (!s.ok()) return ReportError(s, std::cerr);
-  std::string rendered = RenderPlan(plan, options.json, options.markdown);
+  std::string rendered =
+      RenderPlan(plan, options.json, options.markdown, options.markdown_limit);
   bool text = !options.json && !options.markdown;
   std::cout << (text ? ForStdout(rendered) : rendered);
   return kExitOk;
@@ -36,6 +38,9 @@ void RegisterShowCommand(CLI::App* app, CommandList* commands) {
                              "print Terraform's plan JSON representation");
   cmd->add_flag("--markdown", options->markdown, "print Markdown")
       ->excludes(json);
+  cmd->add_option("--markdown-limit", options->markdown_limit,
+                  "at most this many characters of Markdown (default 60000; a "
+                  "GitHub comment holds 65536)");
   commands->push_back({cmd, [options] { return RunShow(*options); }});
 }
 

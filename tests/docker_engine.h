@@ -5,6 +5,8 @@
 // fails the test; elsewhere the test is skipped with the reason.
 #pragma once
 
+#include "tests/ci.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -42,11 +44,6 @@ inline std::string DockerUnavailable(bool need_swarm) {
                   nlohmann::json(), nullptr);
   if (!s.ok()) return "no test image (run scripts/docker-up): " + s.message();
   return "";
-}
-
-inline bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
 }
 
 // Containers (all states) labelled with every "KEY=VALUE" of `labels`.

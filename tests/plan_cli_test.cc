@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "state/sqlite_state_store.h"
 #include "state/state_lock.h"
+#include "tests/ci.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
 
@@ -81,6 +82,29 @@ TEST_F(PlanCliTest, GoldenMarkdown) {
                           std::string(kInfraId));
   EXPECT_EQ(0, r.exit_code);
   ExpectGolden("micado_plan.md", r.out);
+}
+
+// The Markdown as GitHub renders it: cmark-gfm (GitHub's own CommonMark,
+// with the table extension; raw HTML kept, as GitHub keeps <details>)
+// turns the plan of a scale-up and a changed attribute into a table and
+// diff blocks.
+TEST_F(PlanCliTest, GoldenMarkdownRendersAsGitHubRendersIt) {
+  if (RunCommand("command -v cmark-gfm").exit_code != 0) {
+    if (testing::InCi()) FAIL() << "cmark-gfm is missing (scripts/setup installs it)";
+    GTEST_SKIP() << "cmark-gfm is not installed (apt-get install cmark-gfm)";
+  }
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve --infra-id " +
+                     std::string(kInfraId)).exit_code);
+  ASSERT_EQ(0, Occam("scale app +1 -f infra.yaml").exit_code);
+  CommandResult md = Occam("plan -f infra.yaml --markdown -var app_message=changed -out=p");
+  ASSERT_EQ(0, md.exit_code) << md.out;
+  CommandResult html = Occam("show p --markdown | cmark-gfm -e table --unsafe");
+  // The apply started processes: stop them.
+  EXPECT_EQ(0, Occam("destroy --auto-approve").exit_code);
+  ASSERT_EQ(0, html.exit_code) << html.out;
+  EXPECT_NE(std::string::npos, html.out.find("<table>")) << html.out;
+  EXPECT_NE(std::string::npos, html.out.find("<code class=\"language-diff\">")) << html.out;
+  ExpectGolden("micado_plan_update.html", html.out);
 }
 
 TEST_F(PlanCliTest, GoldenScaleUp) {
