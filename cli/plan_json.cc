@@ -1,5 +1,7 @@
 #include "cli/plan_render.h"
 
+#include <map>
+
 namespace occam {
 namespace {
 
@@ -56,6 +58,36 @@ json Identity(const ResourceChange& c) {
           {"provider_name", "occam.local/providers/" + c.provider}};
 }
 
+// "resource.command[1]" → ["resource", "command", 1]: Terraform's path
+// steps.
+json PathSteps(const std::string& path) {
+  json steps = json::array();
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    if (path[i] == '[') {
+      size_t close = path.find(']', i);
+      if (close == std::string::npos) break;
+      std::string digits = path.substr(i + 1, close - i - 1);
+      bool number = !digits.empty() &&
+                    digits.find_first_not_of("0123456789") == std::string::npos &&
+                    digits.size() < 10;
+      if (number) steps.push_back(std::stoi(digits));
+      else steps.push_back(digits);
+      i = close + 1;
+      continue;
+    }
+    size_t end = path.find_first_of(".[", i);
+    if (end == std::string::npos) end = path.size();
+    steps.push_back(path.substr(i, end - i));
+    i = end;
+  }
+  return steps;
+}
+
 json ResourceChangeJson(const ResourceChange& c) {
   json out = Identity(c);
   if (!c.deposed.empty()) out["deposed"] = c.deposed;
@@ -66,10 +98,16 @@ json ResourceChangeJson(const ResourceChange& c) {
       {"after_unknown", *c.after_unknown},
       {"before_sensitive", c.before->is_null() ? json(false) : *c.before_sensitive},
       {"after_sensitive", c.after->is_null() ? json(false) : *c.after_sensitive}};
+  if (c.action == ChangeAction::kReplace && !c.replace_paths.empty()) {
+    json paths = json::array();
+    for (const std::string& p : c.replace_paths) paths.push_back(PathSteps(p));
+    out["change"]["replace_paths"] = paths;
+  }
   std::string reason = TerraformReason(c);
   if (!reason.empty()) out["action_reason"] = reason;
-  out["occam_reason"] = {{"reason", ChangeReasonName(c.reason)},
-                         {"detail", c.reason_detail}};
+  out["occam_reason"] = {
+      {"reason", ChangeReasonName(c.reason)},
+      {"detail", c.action == ChangeAction::kNoOp ? "unchanged" : WhyText(c)}};
   return out;
 }
 
@@ -79,6 +117,51 @@ json StateResource(const ResourceChange& c, const json& values,
   out["schema_version"] = 0;
   out["values"] = MaskSensitive(values, sensitive);
   out["sensitive_values"] = sensitive;
+  return out;
+}
+
+// The node types as Terraform's configuration resources: one per node
+// type the plan holds (a node type removed from the descriptor has none),
+// with its provider, desired count and dependencies.
+json Configuration(const Plan& plan) {
+  std::map<std::string, const ResourceChange*> first;
+  for (const ResourceChange& c : plan.changes) {
+    if (c.reason == ChangeReason::kNodeTypeRemoved || !c.deposed.empty()) continue;
+    first.emplace(c.node, &c);
+  }
+  json providers = json::object(), resources = json::array();
+  for (const auto& [node, c] : first) {
+    providers[c->provider] = {{"name", c->provider},
+                              {"full_name", "occam.local/providers/" + c->provider}};
+    auto count = plan.desired_counts.find(node);
+    json r = {{"address", node},
+              {"mode", "managed"},
+              {"type", c->provider},
+              {"name", node},
+              {"provider_config_key", c->provider},
+              {"schema_version", 0},
+              {"expressions", json::object()},
+              {"count_expression",
+               {{"constant_value",
+                 count == plan.desired_counts.end() ? 0 : count->second}}}};
+    if (!c->dependencies.empty()) r["depends_on"] = c->dependencies;
+    resources.push_back(std::move(r));
+  }
+  return {{"provider_config", providers},
+          {"root_module", {{"resources", resources}}}};
+}
+
+// Attributes that made a change: Terraform's relevant_attributes.
+json RelevantAttributes(const Plan& plan) {
+  json out = json::array();
+  for (const ResourceChange& c : plan.changes) {
+    if (c.action != ChangeAction::kUpdate && c.action != ChangeAction::kReplace) {
+      continue;
+    }
+    for (const std::string& p : c.changed_paths) {
+      out.push_back({{"resource", c.address}, {"attribute", PathSteps(p)}});
+    }
+  }
   return out;
 }
 
@@ -121,6 +204,8 @@ json RenderPlanJson(const Plan& plan) {
           {"occam_version", kVersion},
           {"planned_values", {{"root_module", {{"resources", planned}}}}},
           {"resource_changes", changes},
+          {"configuration", Configuration(plan)},
+          {"relevant_attributes", RelevantAttributes(plan)},
           {"prior_state",
            {{"format_version", "1.0"},
             {"terraform_version", kVersion},
