@@ -11,6 +11,7 @@
 
 #include "cli/color.h"
 #include "cli/command.h"
+#include "cli/command_output.h"
 #include "cli/descriptor_options.h"
 #include "cli/plan_render.h"
 #include "cli/state_options.h"
@@ -51,18 +52,14 @@ struct ApplyCommandOptions {
   std::vector<std::string> targets;
 };
 
-// Prints progress: Terraform's lines, or one JSON object per event.
+// Prints Terraform's progress lines.
 class ProgressPrinter : public ApplyObserver {
  public:
-  explicit ProgressPrinter(bool json) : json_(json), tty_(isatty(1)) {}
+  ProgressPrinter() : tty_(isatty(1)) {}
   ~ProgressPrinter() override { std::cout.flush(); }
 
   void OnEvent(const ApplyEvent& e) override {
-    if (json_) {
-      std::cout << Json(e).dump() << "\n";
-    } else {
-      std::cout << e.address << ": " << Text(e) << "\n";
-    }
+    std::cout << e.address << ": " << Text(e) << "\n";
     // Live on a terminal; into a pipe at most ten writes a second, which
     // matters when thousands of instances change.
     auto now = std::chrono::steady_clock::now();
@@ -73,18 +70,6 @@ class ProgressPrinter : public ApplyObserver {
   }
 
  private:
-  static json Json(const ApplyEvent& e) {
-    static const char* kTypes[] = {"apply_start", "apply_complete",
-                                   "apply_errored", "apply_skipped"};
-    json out = {{"type", kTypes[static_cast<int>(e.kind)]},
-                {"address", e.address},
-                {"action", e.operation}};
-    if (!e.id.empty()) out["id"] = e.id;
-    if (e.kind != ApplyEvent::Kind::kStart) out["elapsed_seconds"] = e.seconds;
-    if (!e.message.empty()) out["message"] = e.message;
-    return out;
-  }
-
   static std::string Text(const ApplyEvent& e) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1fs", e.seconds);
@@ -107,7 +92,6 @@ class ProgressPrinter : public ApplyObserver {
     return "";
   }
 
-  bool json_;
   bool tty_;
   std::chrono::steady_clock::time_point last_flush_;
 };
@@ -150,7 +134,8 @@ Status OpenSession(const ApplyCommandOptions& o, Session* s) {
 
 // The plan to apply: the saved one, checked against the state and the
 // descriptor, or one made now.
-Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan) {
+Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan,
+               CommandOutput* output) {
   if (o.destroy) {
     *plan = MakeDestroyPlan(s->state);
     return Status::Ok();
@@ -173,11 +158,33 @@ Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan) {
     return Status::InvalidArgument(diags.ToString());
   }
   if (o.targets.empty()) return Status::Ok();
-  std::cerr << "\n" << kTargetingWarning << "\n";
+  output->Warning(kTargetingSummary, kTargetingDetail);
   return TargetPlan(o.targets, s->descriptor, s->graph, s->state, plan);
 }
 
-int Report(const ApplyResult& result, bool destroy) {
+int ReportJson(const ApplyResult& result, bool destroy, JsonUi* ui) {
+  if (result.ok()) {
+    ui->ChangeSummary(result.added, result.changed, result.destroyed,
+                      destroy ? "destroy" : "apply");
+    return kExitOk;
+  }
+  for (const std::string& error : result.failed) ui->Diagnostic("error", error);
+  if (!result.skipped.empty()) {
+    std::string all;
+    for (const std::string& a : result.skipped) all += (all.empty() ? "" : " ") + a;
+    ui->Diagnostic("warning", "Not started (" + std::to_string(result.skipped.size()) + ")", all);
+  }
+  ui->Diagnostic("error", "Apply stopped",
+                 "What succeeded is recorded in the state: " +
+                     std::to_string(result.added) + " added, " +
+                     std::to_string(result.changed) + " changed, " +
+                     std::to_string(result.destroyed) +
+                     " destroyed. Run occam apply again to continue.");
+  return kExitError;
+}
+
+int Report(const ApplyResult& result, bool destroy, CommandOutput* output) {
+  if (output->json()) return ReportJson(result, destroy, output->ui());
   if (result.ok()) {
     std::cout << "\n"
               << (destroy ? "Destroy complete! Resources: " +
@@ -204,47 +211,33 @@ int Report(const ApplyResult& result, bool destroy) {
   return kExitError;
 }
 
-int RunApply(ApplyCommandOptions o) {
-  Plan plan;
-  if (!o.plan_file.empty()) {
-    Status s = ReadPlanFile(o.plan_file, &plan);
-    if (!s.ok()) return ReportError(s, std::cerr);
-    o.compile.infra_path = plan.infra_file;
-    o.compile.nodes_path = plan.nodes_file;
-    o.compile.variables.assignments = plan.var_assignments;
-    o.compile.variables.files = plan.var_files;
-  }
-  Session session;
-  if (!o.destroy || !o.compile.infra_path.empty()) {
-    if (!CompileOrReport(o.compile, &session.descriptor, &session.graph,
-                         std::cerr)) {
-      return kExitError;
+// Shows the plan and gets the approval it needs; false when refused.
+bool Approve(const ApplyCommandOptions& o, const Plan& plan,
+             CommandOutput* output) {
+  if (output->json()) {
+    output->PlannedChanges(plan);
+    if (o.plan_file.empty() && !o.auto_approve) {
+      output->Error(Status::InvalidArgument(
+          "-json never asks for approval: pass -auto-approve, or apply a "
+          "saved plan"));
+      return false;
     }
+    return true;
   }
-  Status s = OpenSession(o, &session);
-  if (s.ok()) s = GetPlan(o, &session, &plan);
-  if (!s.ok()) return ReportError(s, std::cerr);
-  if (!plan.HasChanges()) {
-    std::cout << ForStdout(RenderPlanText(plan)) << "\n"
-              << (o.destroy ? "Destroy complete! Resources: 0 destroyed.\n"
-                            : "Apply complete! Resources: 0 added, 0 changed, "
-                              "0 destroyed.\n");
-    return kExitOk;
-  }
-  if (o.plan_file.empty() && !o.json) std::cout << ForStdout(RenderPlanText(plan));
-  if (o.plan_file.empty() && !o.auto_approve && !o.input) {
+  if (o.plan_file.empty()) std::cout << ForStdout(RenderPlanText(plan));
+  if (!o.plan_file.empty() || o.auto_approve) return true;
+  if (!o.input) {
     std::cerr << "Error: " << (o.destroy ? "destroy" : "apply")
               << " needs approval, and -input=false forbids asking for it; "
                  "pass -auto-approve, or apply a saved plan\n";
-    return kExitError;
+    return false;
   }
-  if (o.plan_file.empty() && !o.auto_approve && !Confirm(o.destroy)) {
-    std::cerr << (o.destroy ? "Destroy" : "Apply") << " cancelled.\n";
-    return kExitError;
-  }
-  struct sigaction action {};
-  action.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &action, nullptr);
+  if (Confirm(o.destroy)) return true;
+  std::cerr << (o.destroy ? "Destroy" : "Apply") << " cancelled.\n";
+  return false;
+}
+
+ApplyOptions ApplyOptionsFromEnvironment(const ApplyCommandOptions& o) {
   ApplyOptions options;
   options.parallelism = std::max(1, o.parallelism);
   options.interrupted = &g_interrupted;
@@ -256,13 +249,49 @@ int RunApply(ApplyCommandOptions o) {
   if (const char* crash = std::getenv("OCCAM_CRASH_BEFORE_COMMIT")) {
     options.crash_before_commit = std::atoi(crash);
   }
+  return options;
+}
+
+int RunApply(ApplyCommandOptions o) {
+  CommandOutput output(o.json);
+  Plan plan;
+  if (!o.plan_file.empty()) {
+    Status s = ReadPlanFile(o.plan_file, &plan);
+    if (!s.ok()) return output.Error(s);
+    o.compile.infra_path = plan.infra_file;
+    o.compile.nodes_path = plan.nodes_file;
+    o.compile.variables.assignments = plan.var_assignments;
+    o.compile.variables.files = plan.var_files;
+  }
+  Session session;
+  if ((!o.destroy || !o.compile.infra_path.empty()) &&
+      !output.Compile(o.compile, &session.descriptor, &session.graph)) {
+    return kExitError;
+  }
+  Status s = OpenSession(o, &session);
+  if (s.ok()) s = GetPlan(o, &session, &plan, &output);
+  if (!s.ok()) return output.Error(s);
+  if (!plan.HasChanges() && !output.json()) {
+    std::cout << ForStdout(RenderPlanText(plan));
+  }
+  if (!plan.HasChanges()) return Report(ApplyResult(), o.destroy, &output);
+  if (!Approve(o, plan, &output)) return kExitError;
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &action, nullptr);
   NetworkHealthChecker health;
-  ProgressPrinter printer(o.json);
+  ProgressPrinter printer;
+  std::unique_ptr<JsonUiObserver> json_observer;
+  if (output.json()) json_observer = std::make_unique<JsonUiObserver>(output.ui());
+  ApplyObserver* observer = output.json() ? static_cast<ApplyObserver*>(json_observer.get())
+                                          : &printer;
   ApplyResult result;
   s = ApplyPlan(session.descriptor, plan, session.store.get(),
-                session.providers.get(), &health, &printer, options, &result);
-  if (!s.ok()) return ReportError(s, std::cerr);
-  return Report(result, o.destroy);
+                session.providers.get(), &health, observer,
+                ApplyOptionsFromEnvironment(o), &result);
+  json_observer.reset();  // its progress thread stops before the summary
+  if (!s.ok()) return output.Error(s);
+  return Report(result, o.destroy, &output);
 }
 
 void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {
@@ -274,7 +303,9 @@ void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {
                   "-input=false fails instead of asking");
   cmd->add_option("--parallelism", o->parallelism,
                   "how many provider calls may run at once (default 10)");
-  cmd->add_flag("--json", o->json, "progress as one JSON object per event");
+  cmd->add_flag("--json", o->json,
+                "stream Terraform's machine-readable UI (JSON lines); needs "
+                "-auto-approve or a saved plan");
 }
 
 }  // namespace

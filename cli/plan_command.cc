@@ -4,6 +4,7 @@
 
 #include "cli/color.h"
 #include "cli/command.h"
+#include "cli/command_output.h"
 #include "cli/descriptor_options.h"
 #include "cli/plan_render.h"
 #include "cli/state_options.h"
@@ -61,12 +62,24 @@ Status MakeCommandPlan(const PlanOptions& options, const Descriptor& descriptor,
   return TargetPlan(options.targets, descriptor, graph, state, plan);
 }
 
+// Prints the plan as the options ask: text (coloured on a terminal),
+// Markdown, or (-json) Terraform's machine-readable UI.
+void PrintPlan(const PlanOptions& options, const Plan& plan,
+               CommandOutput* output) {
+  if (output->json()) {
+    output->PlannedChanges(plan);
+    return;
+  }
+  std::string rendered =
+      RenderPlan(plan, false, options.markdown, options.markdown_limit);
+  std::cout << (options.markdown ? rendered : ForStdout(rendered));
+}
+
 int RunPlan(const PlanOptions& options) {
+  CommandOutput output(options.json);
   Descriptor descriptor;
   NodeGraph graph;
-  if (!CompileOrReport(options.compile, &descriptor, &graph, std::cerr)) {
-    return kExitError;
-  }
+  if (!output.Compile(options.compile, &descriptor, &graph)) return kExitError;
   StateSnapshot state;
   Status s = ReadState(options.state, &state);
   if (s.ok() && options.refresh) {
@@ -75,18 +88,14 @@ int RunPlan(const PlanOptions& options) {
     ProviderRegistry registry(ProviderOptionsFor(options.state));
     s = RefreshState(&registry, &state, nullptr);
   }
-  if (!s.ok()) return ReportError(s, std::cerr);
   Plan plan;
-  s = MakeCommandPlan(options, descriptor, graph, state, &plan);
-  if (!s.ok()) return ReportError(s, std::cerr);
-  if (!options.targets.empty()) std::cerr << "\n" << kTargetingWarning << "\n";
-  std::string rendered =
-      RenderPlan(plan, options.json, options.markdown, options.markdown_limit);
-  bool text = !options.json && !options.markdown;
-  std::cout << (text ? ForStdout(rendered) : rendered);
+  if (s.ok()) s = MakeCommandPlan(options, descriptor, graph, state, &plan);
+  if (!s.ok()) return output.Error(s);
+  if (!options.targets.empty()) output.Warning(kTargetingSummary, kTargetingDetail);
+  PrintPlan(options, plan, &output);
   if (!options.out.empty()) {
     s = WritePlanFile(options.out, plan);
-    if (!s.ok()) return ReportError(s, std::cerr);
+    if (!s.ok()) return output.Error(s);
     if (!options.json) {
       std::cout << "\nSaved the plan to: " << options.out
                 << "\n\nTo perform exactly these actions, run:\n"
@@ -108,8 +117,10 @@ void RegisterPlanCommand(CLI::App* app, CommandList* commands) {
   AddStateOptions(cmd, &options->state, /*can_create=*/true);
   cmd->add_option("--out", options->out,
                   "save the plan to FILE for occam apply (also -out)");
-  auto* json = cmd->add_flag("--json", options->json,
-                             "print Terraform's plan JSON representation");
+  auto* json = cmd->add_flag(
+      "--json", options->json,
+      "stream Terraform's machine-readable UI (JSON lines); the plan "
+      "document is show -json PLANFILE");
   cmd->add_flag("--markdown", options->markdown,
                 "print Markdown for a pull-request comment")
       ->excludes(json);

@@ -6,15 +6,15 @@
 
 namespace occam {
 
-const char kTargetingWarning[] =
-    "Warning: Resource targeting is in effect\n\n"
+const char kTargetingSummary[] = "Resource targeting is in effect";
+const char kTargetingDetail[] =
     "You are creating a plan with the -target option, which means that the "
     "result of this plan may not represent all of the changes requested by "
     "the current descriptor.\n\n"
     "The -target option is not for routine use, and is provided only for "
     "exceptional situations such as recovering from errors or mistakes, or "
     "when occam specifically suggests to use it as part of an error "
-    "message.\n";
+    "message.";
 
 namespace {
 

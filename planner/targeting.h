@@ -22,7 +22,9 @@ Status TargetPlan(const std::vector<std::string>& targets,
                   const Descriptor& descriptor, const NodeGraph& graph,
                   const StateSnapshot& state, Plan* plan);
 
-// Terraform's warning, for the text output of plan and apply.
-extern const char kTargetingWarning[];
+// Terraform's warning, for the output of plan and apply: its headline and
+// its explanation.
+extern const char kTargetingSummary[];
+extern const char kTargetingDetail[];
 
 }  // namespace occam

@@ -288,35 +288,84 @@ TEST(ApplyCliCloud, ACloudTypeWithoutAProviderFailsClearly) {
   EXPECT_EQ("", testing::RunCommand(occam + " state list").out);
 }
 
-// apply --json prints one JSON object per progress event (docs: README).
-TEST_F(ApplyCliTest, JsonProgressIsOneObjectPerEvent) {
-  CommandResult r = Occam("apply -f infra.yaml --auto-approve --json");
+// apply -json streams Terraform's machine-readable UI: JSON lines only,
+// every one with @level, @message, @module, @timestamp and type; the
+// hooks name the resource as Terraform does (docs: README).
+TEST_F(ApplyCliTest, JsonIsTerraformsMachineReadableUi) {
+  CommandResult r = testing::RunCommand(
+      "cd " + (dir_.path() / "micado").string() + " && " +
+      testing::OccamBinary() + " apply -f infra.yaml -auto-approve -json 2>/dev/null");
   ASSERT_EQ(0, r.exit_code) << r.out;
   std::istringstream lines(r.out);
   std::vector<nlohmann::json> events;
   for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] != '{') continue;
     nlohmann::json e = nlohmann::json::parse(line, nullptr, false);
-    ASSERT_TRUE(e.is_object()) << line;
+    ASSERT_TRUE(e.is_object()) << "not JSON: " << line;
+    for (const char* key : {"@level", "@message", "@module", "@timestamp", "type"}) {
+      EXPECT_TRUE(e.contains(key)) << key << " in " << line;
+    }
     events.push_back(e);
   }
-  ASSERT_EQ(6u, events.size()) << r.out;
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ("version", events.front()["type"]);
+  EXPECT_EQ("1.0", events.front()["ui"]);
+  EXPECT_EQ("change_summary", events.back()["type"]);
+  EXPECT_EQ("apply", events.back()["changes"]["operation"]);
+  EXPECT_EQ(3, events.back()["changes"]["add"]);
   StateSnapshot state = State();
   for (const char* address : {"db[0]", "manager[0]", "app[0]"}) {
-    int starts = 0, completes = 0;
+    int planned = 0, starts = 0, completes = 0;
     for (const nlohmann::json& e : events) {
-      if (e["address"] != address) continue;
-      EXPECT_EQ("create", e["action"]) << e;
+      const nlohmann::json& body = e.contains("hook") ? e["hook"] : e.contains("change") ? e["change"] : nlohmann::json();
+      if (!body.is_object() || body["resource"]["addr"] != address) continue;
+      EXPECT_EQ("create", body["action"]) << e;
+      EXPECT_EQ("process", body["resource"]["resource_type"]) << e;
+      if (e["type"] == "planned_change") ++planned;
       if (e["type"] == "apply_start") ++starts;
       if (e["type"] == "apply_complete") {
         ++completes;
-        EXPECT_EQ(state.instances.at(address).provider_id, e["id"]) << e;
-        EXPECT_TRUE(e["elapsed_seconds"].is_number()) << e;
+        EXPECT_EQ(state.instances.at(address).provider_id, body["id_value"]) << e;
+        EXPECT_TRUE(body["elapsed_seconds"].is_number()) << e;
       }
     }
+    EXPECT_EQ(1, planned) << address;
     EXPECT_EQ(1, starts) << address;
     EXPECT_EQ(1, completes) << address;
   }
+}
+
+// A failed create is an apply_errored hook and error diagnostics; still
+// only JSON (jq -c . reads every line).
+TEST_F(ApplyCliTest, JsonUiReportsAFailureAsJson) {
+  dir_.Write("micado/nodes/node_definitions.yaml",
+             "'node_def:db':\n  - resource: {type: process, command: [/nonexistent/db]}\n"
+             "'node_def:manager':\n  - resource: {type: dummy}\n"
+             "'node_def:app':\n  - resource: {type: dummy}\n");
+  if (testing::RunCommand("command -v jq").exit_code != 0) {
+    GTEST_SKIP() << "jq is not installed";
+  }
+  std::string dir = (dir_.path() / "micado").string();
+  CommandResult apply = testing::RunCommand(
+      "cd " + dir + " && " + testing::OccamBinary() +
+      " apply -f infra.yaml -auto-approve -json 2>/dev/null > ui.raw");
+  EXPECT_EQ(1, apply.exit_code);
+  CommandResult jq = testing::RunCommand("cd " + dir + " && jq -c . ui.raw > ui.jsonl");
+  EXPECT_EQ(0, jq.exit_code) << jq.out;
+  std::ifstream in(dir_.Path("micado/ui.jsonl"));
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(std::string::npos, all.find("\"type\":\"apply_errored\"")) << all;
+  EXPECT_NE(std::string::npos, all.find("\"severity\":\"error\"")) << all;
+  EXPECT_EQ(std::string::npos, all.find("\"type\":\"change_summary\",\"changes\":{\"add\":0,\"change\":0,\"operation\":\"apply\"")) << all;
+}
+
+TEST_F(ApplyCliTest, JsonNeverPromptsForApproval) {
+  CommandResult r = Occam("apply -f infra.yaml -json < /dev/null");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos,
+            r.out.find("-json never asks for approval: pass -auto-approve, or "
+                       "apply a saved plan"))
+      << r.out;
+  EXPECT_TRUE(State().instances.empty());
 }
 
 TEST_F(ApplyCliTest, ConfirmationIsRequired) {

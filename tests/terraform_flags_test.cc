@@ -55,9 +55,9 @@ TEST_F(TerraformFlagsTest, EverySpellingOfALongOptionWorks) {
     const char* expect;  // in the output
   };
   for (const Case& c : std::vector<Case>{
-           {"plan -f infra.yaml -json", 0, "\"format_version\":\"1.2\""},
-           {"plan -f infra.yaml --json", 0, "\"format_version\":\"1.2\""},
-           {"plan -f=infra.yaml -json=true", 0, "\"format_version\":\"1.2\""},
+           {"plan -f infra.yaml -json", 0, "\"type\":\"change_summary\""},
+           {"plan -f infra.yaml --json", 0, "\"type\":\"change_summary\""},
+           {"plan -f=infra.yaml -json=true", 0, "\"type\":\"change_summary\""},
            {"plan --file=infra.yaml -no-color", 0, "Plan: 4 to add"},
            {"plan -f infra.yaml -detailed-exitcode", 2, "Plan: 4 to add"},
            {"plan -f infra.yaml --detailed-exitcode -no-color", 2, "Plan: 4 to add"},

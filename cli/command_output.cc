@@ -1,0 +1,55 @@
+#include "cli/command_output.h"
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/descriptor_options.h"
+
+namespace occam {
+
+CommandOutput::CommandOutput(bool json) {
+  if (!json) return;
+  ui_ = std::make_unique<JsonUi>(std::cout);
+  ui_->Version();
+}
+
+bool CommandOutput::Compile(const CompileOptions& options,
+                            Descriptor* descriptor, NodeGraph* graph) {
+  if (!ui_) return CompileOrReport(options, descriptor, graph, std::cerr);
+  Diagnostics diags;
+  bool ok = CompileDescriptor(options, descriptor, graph, &diags);
+  ui_->Report(diags);
+  return ok;
+}
+
+int CommandOutput::Error(const Status& status) {
+  if (!ui_) return ReportError(status, std::cerr);
+  ui_->Diagnostic("error", status.message());
+  return kExitError;
+}
+
+void CommandOutput::Warning(const std::string& summary,
+                            const std::string& detail) {
+  if (ui_) {
+    ui_->Diagnostic("warning", summary, detail);
+  } else {
+    std::cerr << "\nWarning: " << summary << "\n\n" << detail << "\n\n";
+  }
+}
+
+void CommandOutput::PlannedChanges(const Plan& plan) {
+  if (!ui_) return;
+  ui_->PlannedChanges(plan);
+  ui_->ChangeSummary(PlanAdds(plan), plan.Count(ChangeAction::kUpdate),
+                     PlanRemoves(plan), "plan");
+}
+
+int PlanAdds(const Plan& plan) {
+  return plan.Count(ChangeAction::kCreate) + plan.Count(ChangeAction::kReplace);
+}
+
+int PlanRemoves(const Plan& plan) {
+  return plan.Count(ChangeAction::kDelete) + plan.Count(ChangeAction::kReplace);
+}
+
+}  // namespace occam
