@@ -150,7 +150,8 @@ Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan,
     return st;
   }
   if (o.refresh) {
-    Status st = RefreshState(s->providers.get(), &s->state, nullptr);
+    Status st = RefreshState(s->providers.get(), &s->state, nullptr,
+                             output->RefreshEvents());
     if (!st.ok()) return st;
   }
   Diagnostics diags;

@@ -37,6 +37,14 @@ void CommandOutput::Warning(const std::string& summary,
   }
 }
 
+RefreshObserver CommandOutput::RefreshEvents() {
+  if (!ui_) return {};
+  JsonUi* ui = ui_.get();
+  return [ui](const ResourceInstance& r, bool done) {
+    ui->Refresh(r.address, r.provider, r.provider_id, done);
+  };
+}
+
 void CommandOutput::PlannedChanges(const Plan& plan) {
   if (!ui_) return;
   ui_->PlannedChanges(plan);

@@ -11,6 +11,7 @@
 #include "cli/json_ui.h"
 #include "descriptor/compiler.h"
 #include "planner/plan.h"
+#include "planner/refresh.h"
 
 namespace occam {
 
@@ -28,6 +29,9 @@ class CommandOutput {
   int Error(const Status& status);
   // A warning with a headline and its explanation.
   void Warning(const std::string& summary, const std::string& detail);
+  // JSON only: refresh_start/refresh_complete per instance (empty for
+  // text).
+  RefreshObserver RefreshEvents();
   // JSON only: each planned change and the plan's summary.
   void PlannedChanges(const Plan& plan);
 

@@ -154,6 +154,19 @@ void JsonUi::Hook(const ApplyEvent& e) {
   }
 }
 
+void JsonUi::Refresh(const std::string& address, const std::string& provider,
+                     const std::string& id, bool done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    providers_[address] = provider;
+  }
+  json hook = {{"resource", Resource(address)}, {"id_key", "id"}, {"id_value", id}};
+  Emit("info",
+       address + (done ? ": Refresh complete [id=" : ": Refreshing state... [id=") +
+           id + "]",
+       done ? "refresh_complete" : "refresh_start", {{"hook", hook}});
+}
+
 void JsonUi::Progress(const std::string& address, const std::string& action,
                       double elapsed_seconds) {
   std::string verb = Verb(action, true);

@@ -32,6 +32,9 @@ class JsonUi {
   // operation: "plan", "apply" or "destroy".
   void ChangeSummary(int add, int change, int remove, const std::string& operation);
   void Hook(const ApplyEvent& event);
+  // refresh_start (done = false) and refresh_complete of one instance.
+  void Refresh(const std::string& address, const std::string& provider,
+               const std::string& id, bool done);
   // Every "still running" message at 10-second marks since its start.
   void Progress(const std::string& address, const std::string& action,
                 double elapsed_seconds);

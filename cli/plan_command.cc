@@ -86,7 +86,7 @@ int RunPlan(const PlanOptions& options) {
     // Objects that died are planned for re-creation (drift); the refresh
     // is not recorded.
     ProviderRegistry registry(ProviderOptionsFor(options.state));
-    s = RefreshState(&registry, &state, nullptr);
+    s = RefreshState(&registry, &state, nullptr, output.RefreshEvents());
   }
   Plan plan;
   if (s.ok()) s = MakeCommandPlan(options, descriptor, graph, state, &plan);

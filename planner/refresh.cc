@@ -3,14 +3,16 @@
 namespace occam {
 
 Status RefreshState(ProviderRegistry* providers, StateSnapshot* state,
-                    StateChange* change) {
+                    StateChange* change, const RefreshObserver& observer) {
   for (auto& [address, r] : state->instances) {
     if (r.status != InstanceStatus::kReady || r.provider_id.empty()) continue;
     std::string why;
     Provider* provider = providers->Find(r.provider, &why);
     if (!provider) continue;
     ResourceObject object;
+    if (observer) observer(r, false);
     Status s = provider->Read(r.provider_id, &object);
+    if (observer && s.ok()) observer(r, true);
     if (s.IsNotFound()) {
       r.status = InstanceStatus::kGone;
     } else if (s.ok() && !object.drift.empty()) {

@@ -5,6 +5,8 @@
 // Types occam has no provider for are left as they are.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -13,9 +15,14 @@
 
 namespace occam {
 
+// Told before and after each instance is read (done = false, then true),
+// with its provider id: the JSON UI's refresh_start / refresh_complete.
+using RefreshObserver =
+    std::function<void(const ResourceInstance& instance, bool done)>;
+
 // Reads every ready instance of `*state` and changes `*state` in memory.
 // `*change`, when not null, receives the same changes for committing.
 Status RefreshState(ProviderRegistry* providers, StateSnapshot* state,
-                    StateChange* change);
+                    StateChange* change, const RefreshObserver& observer = {});
 
 }  // namespace occam

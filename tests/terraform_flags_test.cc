@@ -3,6 +3,10 @@
 // -var-file, -destroy, -no-color/NO_COLOR, version and unknown commands.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "state/sqlite_state_store.h"
 #include "state/state_lock.h"
 #include "tests/run_command.h"
@@ -220,6 +224,50 @@ TEST_F(TerraformFlagsTest, ColourOnlyOnATerminalAndNeverWhenAskedNotTo) {
   EXPECT_EQ(std::string::npos,
             on_terminal("plan -f infra.yaml", "NO_COLOR=1").out.find("\x1b["));
   EXPECT_EQ(std::string::npos, Occam("plan -f infra.yaml").out.find("\x1b["));
+}
+
+// Every line of plan -json parses; refresh_start and refresh_complete name
+// each instance read before planning.
+TEST_F(TerraformFlagsTest, PlanJsonStreamsRefreshAndPlannedChanges) {
+  ASSERT_EQ(0, Occam("apply -f infra.yaml -auto-approve").exit_code);
+  ASSERT_EQ(0, Occam("scale app +1 -f infra.yaml").exit_code);
+  CommandResult r = Occam("plan -f infra.yaml -json", "");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  std::map<std::string, int> types;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json e = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(e.is_object()) << line;
+    ++types[e["type"]];
+    if (e["type"] == "refresh_complete" && e["hook"]["resource"]["addr"] == "db[0]") {
+      EXPECT_EQ("dummy", e["hook"]["resource"]["resource_type"]);
+      EXPECT_FALSE(e["hook"]["id_value"].get<std::string>().empty());
+    }
+  }
+  EXPECT_EQ(1, types["version"]);
+  EXPECT_EQ(4, types["refresh_start"]);
+  EXPECT_EQ(4, types["refresh_complete"]);
+  EXPECT_EQ(1, types["planned_change"]);
+  EXPECT_EQ(1, types["change_summary"]);
+}
+
+// An operation running for more than 10 s is reported every 10 s.
+TEST_F(TerraformFlagsTest, ApplyJsonReportsLongOperationsEveryTenSeconds) {
+  dir_.Write("slow.sh",
+             "#!/bin/sh\nread request\ncase \"$request\" in\n"
+             "  *'\"create\"'*) sleep 11; echo '{\"id\": \"slow-1\", \"outputs\": {}, \"tags\": {}}';;\n"
+             "  *'\"find\"'*) echo '{\"objects\": []}';;\n"
+             "  *) echo '{}';;\nesac\n");
+  dir_.Write("infra.yaml", "user_id: u\ninfra_name: slow\nnodes: [{name: s, type: s}]\n");
+  dir_.Write("nodes/node_definitions.yaml",
+             "'node_def:s': [{resource: {type: exec, program: [sh, " +
+                 dir_.Path("slow.sh") + "]}}]\n");
+  CommandResult r = Occam("apply -f infra.yaml -auto-approve -json");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos,
+            r.out.find("\"@message\":\"s[0]: Still creating... [10s elapsed]\""))
+      << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("\"type\":\"apply_progress\"")) << r.out;
 }
 
 }  // namespace
