@@ -1,5 +1,7 @@
 // `occam plan`: compares the descriptor with the state and prints the
 // changes apply would make; `--out FILE` saves them for apply.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/color.h"
@@ -31,12 +33,23 @@ struct PlanOptions {
 };
 
 // Reads the state under its lock; the lock is released before rendering.
+// -lock=false reads without it, and without writing anything: the state
+// may be read-only, or missing (then the plan starts from nothing).
 Status ReadState(const StateOptions& options, StateSnapshot* snapshot) {
   std::unique_ptr<SqliteStateStore> store;
+  if (!options.lock) {
+    if (access(options.path.c_str(), F_OK) != 0) return Status::Ok();
+    Status s = OpenStateReadOnly(options, &store);
+    return s.ok() ? store->Load(snapshot) : s;
+  }
   Status s = OpenState(options, /*create=*/true, &store);
-  if (!s.ok()) return s;
   std::unique_ptr<StateLock> lock;
-  s = LockState(store.get(), options, "plan", &lock);
+  if (s.ok()) s = LockState(store.get(), options, "plan", &lock);
+  if (!s.ok() && s.message().find("readonly") != std::string::npos) {
+    return Status::IOError(s.message() +
+                           "; to plan from a state you cannot write, add "
+                           "-lock=false");
+  }
   if (!s.ok()) return s;
   return store->Load(snapshot);
 }

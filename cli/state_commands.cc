@@ -22,7 +22,7 @@ struct StateReadOptions {
 
 Status LoadState(const StateOptions& options, StateSnapshot* snapshot) {
   std::unique_ptr<SqliteStateStore> store;
-  Status s = OpenState(options, /*create=*/false, &store);
+  Status s = OpenStateReadOnly(options, &store);
   return s.ok() ? store->Load(snapshot) : s;
 }
 
@@ -79,7 +79,7 @@ int RunShowInstance(const StateReadOptions& options) {
 
 int RunHistory(const StateReadOptions& options) {
   std::unique_ptr<SqliteStateStore> store;
-  Status s = OpenState(options.state, /*create=*/false, &store);
+  Status s = OpenStateReadOnly(options.state, &store);
   std::vector<Event> events;
   if (s.ok()) s = store->Events(options.limit, &events);
   if (!s.ok()) return ReportError(s, std::cerr);

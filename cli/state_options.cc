@@ -42,6 +42,14 @@ Status OpenState(const StateOptions& options, bool create,
   return s;
 }
 
+Status OpenStateReadOnly(const StateOptions& options,
+                         std::unique_ptr<SqliteStateStore>* out) {
+  StateOpenOptions open;
+  open.create_if_missing = false;
+  open.read_only = true;
+  return SqliteStateStore::Open(options.path, open, out);
+}
+
 Status LockState(StateStore* store, const StateOptions& options,
                  const std::string& operation,
                  std::unique_ptr<StateLock>* lock) {

@@ -31,6 +31,11 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
 Status OpenState(const StateOptions& options, bool create,
                  std::unique_ptr<SqliteStateStore>* out);
 
+// Opens an existing state only to read it: works where the file or its
+// folder cannot be written (state list/show, history, plan -lock=false).
+Status OpenStateReadOnly(const StateOptions& options,
+                         std::unique_ptr<SqliteStateStore>* out);
+
 // Takes the state's lock for `operation`, waiting up to --lock-timeout. A
 // lock left by an occam of this host that has ended is taken over, and
 // one line on stderr says so: after a kill -9 the next command converges

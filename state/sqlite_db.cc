@@ -44,9 +44,10 @@ Status SqliteDb::Error(int rc, const std::string& what) const {
   }
 }
 
-Status SqliteDb::Open(const std::string& path, int flags) {
+Status SqliteDb::Open(const std::string& path, int flags,
+                      const std::string& shown_as) {
   Close();
-  path_ = path;
+  path_ = shown_as.empty() ? path : shown_as;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status s = Error(rc, "cannot open");

@@ -21,7 +21,8 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   // `flags` as for sqlite3_open_v2.
-  Status Open(const std::string& path, int flags);
+  Status Open(const std::string& path, int flags,
+              const std::string& shown_as = "");
   void Close();
   // Runs one or more statements that return no rows.
   Status Exec(const std::string& sql);

@@ -1,5 +1,7 @@
 #include "state/sqlite_state_store.h"
 
+#include <cstdio>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,6 +109,25 @@ Status SqliteStateStore::Transaction(Body&& body) {
   return s;
 }
 
+namespace {
+
+// `path` for a file: URI (RFC 8089): '%', '?' and '#' escaped.
+std::string UriPath(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Status SqliteStateStore::Open(const std::string& path,
                               const StateOpenOptions& options,
                               std::unique_ptr<SqliteStateStore>* out) {
@@ -136,6 +157,16 @@ Status SqliteStateStore::Open(const std::string& path,
   if (!fresh && st.st_size < kSmallestDatabase) {
     return NotOurs(path, "it is not an SQLite database");
   }
+  if (options.read_only) {
+    if (fresh) {
+      return Status::NotFound("no state file at " + path +
+                              "; run occam plan or apply to create one");
+    }
+    Status s = store->OpenReadOnly(path);
+    if (!s.ok()) return s;
+    *out = std::move(store);
+    return Status::Ok();
+  }
   if (!exists) {
     Status made = CreatePrivateFile(path);
     if (!made.ok()) return made;
@@ -155,6 +186,40 @@ Status SqliteStateStore::Open(const std::string& path,
   s = store->db_.Exec("PRAGMA synchronous=NORMAL");
   if (!s.ok()) return s;
   *out = std::move(store);
+  return Status::Ok();
+}
+
+// A read-only connection: mode=ro reads a WAL database while its -wal and
+// -shm files can be made or exist; in a folder nobody may write (a backup,
+// a read-only mount) it cannot, and immutable=1 reads the file as it is.
+Status SqliteStateStore::OpenReadOnly(const std::string& path) {
+  std::string uri = "file:" + UriPath(path);
+  Status s = db_.Open(uri + "?mode=ro", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, path);
+  if (s.ok() && db_.NotADatabase()) return NotOurs(path, "it is not an SQLite database");
+  if (s.ok()) s = CheckVersion();
+  if (s.ok()) return s;
+  Status immutable =
+      db_.Open(uri + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, path);
+  if (immutable.ok()) immutable = CheckVersion();
+  return immutable.ok() ? immutable : s;
+}
+
+Status SqliteStateStore::CheckVersion() {
+  int64_t app_id = 0, version = 0;
+  Status s = db_.QueryInt("PRAGMA application_id", &app_id);
+  if (!s.ok()) return s;
+  if (app_id != kStateApplicationId) {
+    return NotOurs(path(), "it is an SQLite database of another program");
+  }
+  s = db_.QueryInt("PRAGMA user_version", &version);
+  if (!s.ok()) return s;
+  if (version != CurrentStateSchemaVersion()) {
+    return Status::InvalidArgument(
+        path() + " has state schema version " + std::to_string(version) +
+        " and this occam reads " + std::to_string(CurrentStateSchemaVersion()) +
+        " without changing the file; run a command that writes the state "
+        "(plan) to upgrade it");
+  }
   return Status::Ok();
 }
 

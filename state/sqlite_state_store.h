@@ -18,6 +18,10 @@ struct StateOpenOptions {
   bool create_if_missing = true;
   // The infra_id of a new state; a new UUID when "".
   std::string infra_id;
+  // Only read (state list, state show, history, plan -lock=false): works
+  // where the file or its folder cannot be written. Never creates,
+  // upgrades or writes.
+  bool read_only = false;
 };
 
 class SqliteStateStore : public StateStore {
@@ -39,6 +43,9 @@ class SqliteStateStore : public StateStore {
 
   Status Create(const StateOpenOptions& options);
   Status CheckAndUpgrade();
+  Status OpenReadOnly(const std::string& path);
+  // That the file is a state this occam reads as it is.
+  Status CheckVersion();
   Status Migrate(int from_version);
   Status ReadLock(std::optional<LockInfo>* holder);
   Status WriteChange(const StateChange& change, int64_t* serial);

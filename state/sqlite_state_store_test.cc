@@ -4,6 +4,8 @@
 #include "state/sqlite_state_store.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -409,6 +411,32 @@ TEST_F(SqliteStateStoreTest, CommandsBesideADaemonLoseNothing) {
   ASSERT_TRUE(Open()->Load(&s).ok());
   EXPECT_EQ(3, s.serial);
   EXPECT_EQ(3u, s.instances.size());
+}
+
+TEST_F(SqliteStateStoreTest, ReadOnlyOpensReadAndNeverWrite) {
+  StateOpenOptions read_only;
+  read_only.read_only = true;
+  std::unique_ptr<SqliteStateStore> store;
+  Status missing = SqliteStateStore::Open(path_, read_only, &store);
+  EXPECT_TRUE(missing.IsNotFound()) << missing.ToString();
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  {
+    StateChange c;
+    c.put.push_back(Instance(0));
+    int64_t serial = 0;
+    ASSERT_TRUE(Open()->Commit(c, &serial).ok());
+  }
+  ASSERT_TRUE(SqliteStateStore::Open(path_, read_only, &store).ok());
+  StateSnapshot s;
+  ASSERT_TRUE(store->Load(&s).ok());
+  EXPECT_EQ(1u, s.instances.size());
+  StateChange c;
+  c.put.push_back(Instance(1));
+  int64_t serial = 0;
+  EXPECT_FALSE(store->Commit(c, &serial).ok());
+  StateSnapshot after;
+  ASSERT_TRUE(Open()->Load(&after).ok());
+  EXPECT_EQ(1u, after.instances.size());
 }
 
 TEST_F(SqliteStateStoreTest, EmptyFileBecomesANewState) {

@@ -3,6 +3,7 @@
 // cannot be taken from a live holder, and a bad --state is refused.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -81,6 +82,41 @@ TEST_F(SecurityCliTest, SecretsOfDeletedInstancesAreMaskedEverywhere) {
   }
   ExpectMasked("apply deletes.plan --auto-approve", /*shows_values=*/false);
   ExpectMasked("destroy --auto-approve");
+}
+
+// A state that may only be read (a backup, a read-only mount, another
+// user's) can still be listed, shown, its history read and planned from
+// with -lock=false; commands that need the lock say how to plan anyway.
+// As root the permissions would not apply, so the commands run as nobody.
+TEST_F(SecurityCliTest, AReadOnlyStateCanBeRead) {
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  std::filesystem::path dir = dir_.path();
+  ASSERT_EQ(0, chmod(dir.c_str(), 0555));
+  ASSERT_EQ(0, chmod((dir / "occam.db").c_str(), 0444));
+  auto as_reader = [&](const std::string& args) {
+    std::string command = "cd " + dir.string() + " && " +
+                          testing::OccamBinary() + " " + args;
+    if (geteuid() != 0) return RunCommand(command);
+    return RunCommand("su nobody -s /bin/sh -c '" + command + "'");
+  };
+  CommandResult list = as_reader("state list");
+  EXPECT_EQ(0, list.exit_code) << list.out;
+  EXPECT_EQ("app[0]\ndb[0]\n", list.out);
+  CommandResult show = as_reader("state show db[0]");
+  EXPECT_EQ(0, show.exit_code) << show.out;
+  EXPECT_EQ(std::string::npos, show.out.find(kPassword));
+  CommandResult history = as_reader("history --limit 1");
+  EXPECT_EQ(0, history.exit_code) << history.out;
+  EXPECT_NE(std::string::npos, history.out.find("apply: 2 added")) << history.out;
+  CommandResult plan = as_reader("plan -f infra.yaml -lock=false -detailed-exitcode");
+  EXPECT_EQ(0, plan.exit_code) << plan.out;
+  CommandResult locked = as_reader("plan -f infra.yaml");
+  EXPECT_EQ(1, locked.exit_code) << locked.out;
+  EXPECT_NE(std::string::npos, locked.out.find("-lock=false")) << locked.out;
+  chmod(dir.c_str(), 0755);
+  chmod((dir / "occam.db").c_str(), 0600);
+  // Nothing was written: no -wal, -shm or journal files appeared.
+  EXPECT_FALSE(std::filesystem::exists(dir / "occam.db-journal"));
 }
 
 TEST_F(SecurityCliTest, StateShowMasksSecrets) {
