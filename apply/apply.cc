@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "descriptor/instance_config.h"
 #include "descriptor/instance_scope.h"
 #include "state/commit_queue.h"
+#include "state/state_settings.h"
 
 namespace occam {
 namespace {
@@ -174,6 +176,7 @@ Status Applier::Run(ApplyResult* result) {
       }
     }
   }
+  counts.set_settings = AppliedSettings(plan_);
   queue_ = std::make_unique<CommitQueue>(store_, std::move(state));
   queue_->set_hook([this](int n, bool written) {
     if (n == (written ? options_.crash_after_commit
@@ -645,6 +648,36 @@ void Applier::Emit(ApplyEvent event) {
 }
 
 }  // namespace
+
+std::map<std::string, std::string> AppliedSettings(const Plan& plan) {
+  std::map<std::string, std::string> out;
+  out[kLifecycleSetting] = plan.destroy ? "destroyed" : "active";
+  // A destroy without a descriptor knows no configuration: keep the last.
+  if (plan.descriptor_digest.empty()) return out;
+  // Absolute: occam serve may run from another folder.
+  auto absolute = [](const std::string& path) {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::absolute(path, ec);
+    return ec ? path : p.lexically_normal().string();
+  };
+  json files = json::array();
+  for (const std::string& f : plan.var_files) files.push_back(absolute(f));
+  out[kAppliedDigestSetting] = plan.descriptor_digest;
+  out[kAppliedSourceSetting] =
+      json({{"infra_file", absolute(plan.infra_file)},
+            {"nodes_file", absolute(plan.nodes_file)},
+            {"var_assignments", plan.var_assignments},
+            {"var_files", files}})
+          .dump();
+  return out;
+}
+
+Status RecordApplied(StateStore* store, const Plan& plan) {
+  StateChange change;
+  change.set_settings = AppliedSettings(plan);
+  int64_t serial = 0;
+  return store->Commit(change, &serial);
+}
 
 Status ApplyPlan(const Descriptor& descriptor, const Plan& plan,
                  StateStore* store, ProviderRegistry* providers,

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,14 @@ class ApplyObserver {
   // Called from worker threads, one call at a time.
   virtual void OnEvent(const ApplyEvent& event) = 0;
 };
+
+// The settings an apply of `plan` records before it acts: the
+// infrastructure's lifecycle (active, or destroyed for a destroy plan) and
+// the configuration applied (its digest and where it was read from), which
+// occam serve follows (state/state_settings.h).
+std::map<std::string, std::string> AppliedSettings(const Plan& plan);
+// Commits AppliedSettings(plan) alone: for an apply with nothing to change.
+Status RecordApplied(StateStore* store, const Plan& plan);
 
 struct ApplyResult {
   int added = 0;

@@ -2,6 +2,7 @@
 
 #include "base/json_fields.h"
 #include "planner/scaling.h"
+#include "state/state_settings.h"
 
 namespace occam {
 namespace {
@@ -84,6 +85,11 @@ AlertDecision Autoscaler::Decide(const Alert& alert,
   };
   if (direction != "overloaded" && direction != "underloaded") {
     return refuse("not_occams", "no label alert: overloaded|underloaded");
+  }
+  if (IsDestroyed(state) && Label(alert.labels, "infra_id") == state.infra_id) {
+    return refuse("refused",
+                  "the infrastructure is destroyed; occam serve does not "
+                  "scale it until occam apply makes it active again");
   }
   if (Label(alert.labels, "infra_id") != state.infra_id) {
     return refuse("other_infrastructure",

@@ -35,7 +35,8 @@ Status ParseAlertmanagerPayload(const std::string& body,
 struct AlertDecision {
   std::string node;     // as labelled ("" when not)
   std::string outcome;  // scaled, clamped, cooldown, duplicate, resolved,
-                        // other_infrastructure, unknown_node, not_occams
+                        // other_infrastructure, unknown_node, not_occams,
+                        // refused (the infrastructure is destroyed)
   bool scaled() const { return outcome == "scaled"; }
   StateChange change;   // the event, and the new count when scaled
 };

@@ -8,6 +8,7 @@
 #include "planner/planner.h"
 #include "planner/refresh.h"
 #include "state/state_lock.h"
+#include "state/state_settings.h"
 
 namespace occam {
 
@@ -35,7 +36,9 @@ class QuietObserver : public ApplyObserver {
   void OnEvent(const ApplyEvent&) override {}
 };
 
-Status LogTakeover(StateStore* store, const LockInfo& stale) {
+}  // namespace
+
+Status LogLockTakeover(StateStore* store, const LockInfo& stale) {
   Event event;
   event.kind = "lock";
   event.message = "serve took over the stale lock of process " +
@@ -47,6 +50,20 @@ Status LogTakeover(StateStore* store, const LockInfo& stale) {
   change.events.push_back(event);
   int64_t serial = 0;
   return store->Commit(change, &serial);
+}
+
+namespace {
+
+// Why a round must not act on `state`; "" when it may.
+std::string WhyNotAct(const StateSnapshot& state, const ReconcileOptions& options) {
+  if (IsDestroyed(state)) return "destroyed";
+  auto applied = state.settings.find(kAppliedDigestSetting);
+  if (applied != state.settings.end() && !options.descriptor_digest.empty() &&
+      applied->second != options.descriptor_digest &&
+      !options.allow_new_configuration) {
+    return "other_configuration";
+  }
+  return "";
 }
 
 }  // namespace
@@ -62,9 +79,13 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
   // before a crash, say) is taken over, and the takeover logged.
   Status s = StateLock::AcquireTakingOverStale(store, options.state_name,
                                                "serve", &lock, &stale);
-  if (s.ok() && !stale.id.empty()) s = LogTakeover(store, stale);
+  if (s.ok() && !stale.id.empty()) s = LogLockTakeover(store, stale);
   StateSnapshot state;
   if (s.ok()) s = store->Load(&state);
+  // Checked again under the lock: an occam destroy or apply may have
+  // finished since the daemon looked.
+  if (s.ok()) outcome->skipped = WhyNotAct(state, options);
+  if (s.ok() && !outcome->skipped.empty()) return s;
   if (s.ok()) s = RefreshState(providers, &state, nullptr);
   Plan plan;
   Diagnostics diags;

@@ -23,9 +23,17 @@ struct ReconcileOptions {
   std::string targets_dir;  // file_sd files; "" writes none
   int parallelism = 10;
   const std::atomic<bool>* interrupted = nullptr;
+  // DescriptorDigest of the descriptor reconciled. The round does not act
+  // when the state is destroyed, or was last applied from another
+  // configuration (unless allow_new_configuration: serve --watch).
+  std::string descriptor_digest;
+  bool allow_new_configuration = false;
 };
 
 struct ReconcileOutcome {
+  // Why the round did nothing: "destroyed", "other_configuration"; "" when
+  // it ran.
+  std::string skipped;
   bool applied = false;  // the plan had changes and apply ran
   ApplyResult result;
   double seconds = 0;  // of the apply
@@ -37,6 +45,9 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
                  StateStore* store, ProviderRegistry* providers,
                  HealthChecker* health, const ReconcileOptions& options,
                  ReconcileOutcome* outcome);
+
+// Records that serve took over the stale lock of `stale` (an event).
+Status LogLockTakeover(StateStore* store, const LockInfo& stale);
 
 // Ready instances per node type; a replicated service counts its replicas.
 std::map<std::string, int> ActualCounts(const Descriptor& descriptor,

@@ -1,10 +1,13 @@
 #include "autoscale/serve_daemon.h"
 
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "base/clock.h"
 #include "base/json_fields.h"
 #include "planner/planner.h"
+#include "state/state_settings.h"
 
 namespace occam {
 
@@ -13,13 +16,12 @@ using nlohmann::json;
 // How far back a restarted daemon reads the event log for its cooldowns.
 constexpr int kRestoredEvents = 10'000;
 
-ServeDaemon::ServeDaemon(const Descriptor& descriptor, const NodeGraph& graph,
+ServeDaemon::ServeDaemon(std::shared_ptr<const ServedConfig> config,
                          std::unique_ptr<SqliteStateStore> decisions,
                          std::unique_ptr<SqliteStateStore> applies,
                          ProviderRegistry* providers, HealthChecker* health,
                          ServeMetrics* metrics, ServeDaemonOptions options)
-    : descriptor_(descriptor),
-      graph_(graph),
+    : config_(std::move(config)),
       decisions_(std::move(decisions)),
       applies_(std::move(applies)),
       providers_(providers),
@@ -58,7 +60,7 @@ Status ServeDaemon::OnAlerts(const std::string& body, json* answer) {
       StateSnapshot state;
       s = decisions_->Load(&state);
       if (!s.ok()) break;
-      AlertDecision d = autoscaler_.Decide(alert, descriptor_, state,
+      AlertDecision d = autoscaler_.Decide(alert, Config()->descriptor, state,
                                            Autoscaler::Clock::now());
       // Committed before it is acted on: a crash loses no decision.
       s = Commit(d.change);
@@ -83,7 +85,11 @@ Status ServeDaemon::Scale(const ScaleRequest& request,
     std::lock_guard<std::mutex> lock(decisions_mu_);
     StateSnapshot state;
     s = decisions_->Load(&state);
-    if (s.ok()) s = DecideScale(descriptor_, state, request, decision);
+    if (s.ok() && IsDestroyed(state)) {
+      s = Status::Busy("the infrastructure is destroyed; occam serve does not "
+                       "scale it until occam apply makes it active again");
+    }
+    if (s.ok()) s = DecideScale(Config()->descriptor, state, request, decision);
     if (s.ok()) s = Commit(decision->change);
   }
   metrics_->Decision(request.cause, !s.ok()                       ? "refused"
@@ -122,9 +128,10 @@ Status ServeDaemon::Describe(json* out) {
     Status s = decisions_->Load(&state);
     if (!s.ok()) return s;
   }
-  std::map<std::string, int> actual = ActualCounts(descriptor_, state);
+  std::shared_ptr<const ServedConfig> config = Config();
+  std::map<std::string, int> actual = ActualCounts(config->descriptor, state);
   *out = json::object();
-  for (const NodeSpec& node : descriptor_.nodes) {
+  for (const NodeSpec& node : config->descriptor.nodes) {
     json instances = json::object();
     for (const ResourceInstance* r : state.InstancesOf(node.name)) {
       instances[r->address] = {
@@ -142,14 +149,120 @@ Status ServeDaemon::Describe(json* out) {
   return Status::Ok();
 }
 
+std::shared_ptr<const ServedConfig> ServeDaemon::Config() {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  return config_;
+}
+
+void ServeDaemon::SayOnce(const std::string& key, const std::string& message) {
+  if (said_ == key) return;
+  said_ = key;
+  if (!message.empty()) std::cerr << "occam serve: " << message << "\n";
+}
+
+bool ServeDaemon::Follow(const StateSnapshot& state) {
+  if (IsDestroyed(state)) {
+    SayOnce("destroyed",
+            "the infrastructure is destroyed; serve does not rebuild it until "
+            "occam apply makes it active again");
+    return false;
+  }
+  std::shared_ptr<const ServedConfig> config = Config();
+  auto applied = state.settings.find(kAppliedDigestSetting);
+  if (applied == state.settings.end() || applied->second == config->digest) {
+    SayOnce("following", "");
+    return true;
+  }
+  CompileOptions source;
+  std::shared_ptr<const ServedConfig> next;
+  Diagnostics diags;
+  if (AppliedSource(state, config->options, &source) &&
+      LoadServedConfig(source, &next, &diags) && next->digest == applied->second) {
+    {
+      std::lock_guard<std::mutex> lock(config_mu_);
+      config_ = next;
+    }
+    files_seen_.clear();
+    SayOnce("following:" + next->digest,
+            "following the configuration applied from " + source.infra_path +
+                " (" + next->digest.substr(0, 12) + ")");
+    return true;
+  }
+  SayOnce("unreadable:" + applied->second,
+          "the state was last applied from a configuration (" +
+              applied->second.substr(0, 12) +
+              ") that serve cannot read back from its files; serve leaves the "
+              "infrastructure as it is until an apply it can follow");
+  return false;
+}
+
+namespace {
+
+// "size:mtime" of each file, to notice an edit without compiling.
+std::string FilesStamp(const CompileOptions& options) {
+  std::string out;
+  for (const std::string& path : {options.infra_path, NodeDefinitionsPath(options)}) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0) {
+      out += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+             "." + std::to_string(st.st_mtim.tv_nsec) + ";";
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void ServeDaemon::NoticeEditedFiles(const StateSnapshot& state) {
+  std::shared_ptr<const ServedConfig> config = Config();
+  std::string stamp = FilesStamp(config->options);
+  if (files_seen_.empty() || stamp == files_seen_) {
+    files_seen_ = stamp;
+    return;
+  }
+  files_seen_ = stamp;
+  std::shared_ptr<const ServedConfig> edited;
+  Diagnostics diags;
+  if (!LoadServedConfig(config->options, &edited, &diags)) {
+    std::cerr << "occam serve: " << config->options.infra_path
+              << " changed and does not compile; serve keeps what was "
+                 "applied:\n"
+              << diags.ToString();
+    return;
+  }
+  auto applied = state.settings.find(kAppliedDigestSetting);
+  std::string current = applied == state.settings.end() ? config->digest : applied->second;
+  if (edited->digest == current) return;
+  if (!options_.watch) {
+    std::cerr << "occam serve: " << config->options.infra_path
+              << " differs from what was applied; run occam apply to apply "
+                 "it (or start serve with --watch)\n";
+    return;
+  }
+  std::lock_guard<std::mutex> lock(config_mu_);
+  config_ = edited;
+  std::cerr << "occam serve: --watch: applying the edited "
+            << config->options.infra_path << "\n";
+}
+
 void ServeDaemon::Round() {
   ReconcileOptions options;
   options.state_name = options_.state_path;
   options.targets_dir = options_.targets_dir;
   options.parallelism = options_.parallelism;
   ReconcileOutcome outcome;
-  Status s = Reconcile(descriptor_, graph_, applies_.get(), providers_,
-                       health_, options, &outcome);
+  StateSnapshot state;
+  Status s = applies_->Load(&state);
+  if (s.ok()) NoticeEditedFiles(state);
+  if (s.ok() && !Follow(state)) return;
+  std::shared_ptr<const ServedConfig> config = Config();
+  options.descriptor_digest = config->digest;
+  // --watch: an edited descriptor is applied as if by occam apply.
+  options.allow_new_configuration = options_.watch;
+  if (s.ok()) {
+    s = Reconcile(config->descriptor, config->graph, applies_.get(), providers_,
+                  health_, options, &outcome);
+  }
   if (outcome.applied) {
     metrics_->Apply(s.ok() && outcome.result.ok(), outcome.seconds);
     for (const std::string& failure : outcome.result.failed) {

@@ -13,6 +13,7 @@
 #include "autoscale/serve_metrics.h"
 #include "autoscale/autoscaler.h"
 #include "autoscale/reconciler.h"
+#include "autoscale/served_config.h"
 #include "planner/scaling.h"
 #include "state/sqlite_state_store.h"
 
@@ -23,13 +24,18 @@ struct ServeDaemonOptions {
   std::string targets_dir;
   std::chrono::milliseconds interval{30'000};
   int parallelism = 10;
+  // --watch: a descriptor file edited on disk is applied; without it serve
+  // only says that the file differs from what was applied.
+  bool watch = false;
 };
 
 class ServeDaemon {
  public:
   // `decisions` and `applies` are two connections to the same state: one
-  // for the HTTP threads, one for the loop.
-  ServeDaemon(const Descriptor& descriptor, const NodeGraph& graph,
+  // for the HTTP threads, one for the loop. `config` is what serve was
+  // started with; each round it follows the configuration the state says
+  // was applied last.
+  ServeDaemon(std::shared_ptr<const ServedConfig> config,
               std::unique_ptr<SqliteStateStore> decisions,
               std::unique_ptr<SqliteStateStore> applies,
               ProviderRegistry* providers, HealthChecker* health,
@@ -52,9 +58,20 @@ class ServeDaemon {
   Status Commit(const StateChange& change);
   void Wake();
   void Round();
+  std::shared_ptr<const ServedConfig> Config();
+  // Before a round: false when the round must not act (the infrastructure
+  // is destroyed, or was applied from a configuration serve cannot read
+  // back); switches to the applied configuration when it can.
+  bool Follow(const StateSnapshot& state);
+  // --watch, or a note: the descriptor files changed on disk.
+  void NoticeEditedFiles(const StateSnapshot& state);
+  // Says `message` once, until `key` changes.
+  void SayOnce(const std::string& key, const std::string& message);
 
-  const Descriptor& descriptor_;
-  const NodeGraph& graph_;
+  std::mutex config_mu_;
+  std::shared_ptr<const ServedConfig> config_;
+  std::string said_;  // key of the last SayOnce
+  std::string files_seen_;  // size and mtime of the descriptor files
   std::mutex decisions_mu_;  // the decisions store and the autoscaler
   std::unique_ptr<SqliteStateStore> decisions_;
   Autoscaler autoscaler_;

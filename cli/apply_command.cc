@@ -158,6 +158,8 @@ Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan,
   if (!MakePlan(s->descriptor, s->graph, s->state, plan, &diags)) {
     return Status::InvalidArgument(diags.ToString());
   }
+  plan->var_assignments = o.compile.variables.assignments;
+  plan->var_files = o.compile.variables.files;
   if (o.targets.empty()) return Status::Ok();
   output->Warning(kTargetingSummary, kTargetingDetail);
   return TargetPlan(o.targets, s->descriptor, s->graph, s->state, plan);
@@ -270,12 +272,23 @@ int RunApply(ApplyCommandOptions o) {
     return kExitError;
   }
   Status s = OpenSession(o, &session);
+  if (s.ok()) {
+    NoteDaemon(session.state, o.destroy ? "it will leave the infrastructure "
+                                          "destroyed until an apply"
+                                        : "it will follow this apply");
+  }
   if (s.ok()) s = GetPlan(o, &session, &plan, &output);
   if (!s.ok()) return output.Error(s);
   if (!plan.HasChanges() && !output.json()) {
     std::cout << ForStdout(RenderPlanText(plan));
   }
-  if (!plan.HasChanges()) return Report(ApplyResult(), o.destroy, &output);
+  if (!plan.HasChanges()) {
+    // Nothing to do, but this is now what was applied (and, for destroy,
+    // the infrastructure is destroyed).
+    s = RecordApplied(session.store.get(), plan);
+    if (!s.ok()) return output.Error(s);
+    return Report(ApplyResult(), o.destroy, &output);
+  }
   if (!Approve(o, plan, &output)) return kExitError;
   struct sigaction action {};
   action.sa_handler = OnInterrupt;

@@ -25,6 +25,7 @@ Status WithState(const LifecycleOptions& o, const std::string& operation,
   if (s.ok()) s = LockState(store.get(), o.state, operation, &lock);
   StateSnapshot state;
   if (s.ok()) s = store->Load(&state);
+  if (s.ok()) NoteDaemon(state, "it will follow this change");
   return s.ok() ? body(store.get(), &state) : s;
 }
 

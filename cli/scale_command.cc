@@ -33,6 +33,7 @@ Status Scale(const ScaleOptions& options, const Descriptor& descriptor,
   s = LockState(store.get(), options.state, "scale", &lock);
   StateSnapshot state;
   if (s.ok()) s = store->Load(&state);
+  if (s.ok()) NoteDaemon(state, "it will apply this count");
   if (s.ok()) s = DecideScale(descriptor, state, request, decision);
   int64_t serial;
   if (s.ok()) s = store->Commit(decision->change, &serial);

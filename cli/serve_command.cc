@@ -14,11 +14,13 @@
 #include <thread>
 
 #include "base/uuid.h"
+#include "autoscale/served_config.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
 #include "autoscale/serve_daemon.h"
 #include "autoscale/serve_http.h"
 #include "cli/state_options.h"
+#include "state/state_settings.h"
 
 namespace occam {
 namespace {
@@ -32,6 +34,7 @@ struct ServeOptions {
   std::string interval = "30s";
   std::string targets_dir;  // default: occam-targets beside the state
   int parallelism = 10;
+  bool watch = false;
 };
 
 std::atomic<bool> g_stop{false};
@@ -106,10 +109,62 @@ Status ParseListen(const std::string& listen, std::string* host, int* port) {
   return Status::Ok();
 }
 
+// Records this process as the state's daemon, under the state lock so
+// that two serves starting at once cannot both take it; refuses when a
+// live serve holds it.
+Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
+                       DaemonLease* lease) {
+  std::unique_ptr<SqliteStateStore> store;
+  Status s = OpenState(options, /*create=*/true, &store);
+  if (!s.ok()) return s;
+  // Unattended, as every round: a stale lock is taken over and logged. A
+  // live holder (a CLI apply) is not waited for; only two serves starting
+  // in the same instant could then both pass the check below.
+  std::unique_ptr<StateLock> lock;
+  LockInfo stale;
+  s = StateLock::Acquire(store.get(), options.path, "serve",
+                         std::chrono::milliseconds(0), &lock, &stale);
+  if (s.ok() && !stale.id.empty()) s = LogLockTakeover(store.get(), stale);
+  if (!s.ok() && s.code() != Status::Code::kBusy) return s;
+  StateSnapshot state;
+  s = store->Load(&state);
+  if (!s.ok()) return s;
+  if (std::optional<DaemonLease> other = LiveDaemon(state)) {
+    return Status::Busy(DescribeDaemon(*other) +
+                        " already manages " + options.path +
+                        "; one daemon per state (stop it first)");
+  }
+  lease->process = ThisProcessLockInfo("serve");
+  lease->listen = listen;
+  StateChange change;
+  change.set_settings[kDaemonSetting] = DaemonLeaseToJson(*lease);
+  int64_t serial = 0;
+  return store->Commit(change, &serial);
+}
+
+// Removes the lease when it is still this process's.
+void ReleaseDaemonLease(const StateOptions& options, const DaemonLease& lease) {
+  std::unique_ptr<SqliteStateStore> store;
+  StateSnapshot state;
+  if (!OpenState(options, /*create=*/false, &store).ok() ||
+      !store->Load(&state).ok()) {
+    return;
+  }
+  auto it = state.settings.find(kDaemonSetting);
+  if (it == state.settings.end() || it->second != DaemonLeaseToJson(lease)) return;
+  StateChange change;
+  change.set_settings[kDaemonSetting] = "";
+  int64_t serial = 0;
+  store->Commit(change, &serial);
+}
+
 int RunServe(const ServeOptions& o) {
-  Descriptor descriptor;
-  NodeGraph graph;
-  if (!CompileOrReport(o.compile, &descriptor, &graph, std::cerr)) {
+  std::shared_ptr<const ServedConfig> config;
+  Diagnostics diags;
+  bool compiled = LoadServedConfig(o.compile, &config, &diags);
+  std::cerr << diags.WarningsToString();
+  if (!compiled) {
+    std::cerr << diags.ToString();
     return kExitError;
   }
   std::string host, token;
@@ -138,7 +193,8 @@ int RunServe(const ServeOptions& o) {
                             : o.targets_dir;
   options.interval = interval;
   options.parallelism = std::max(1, o.parallelism);
-  ServeDaemon daemon(descriptor, graph, std::move(decisions),
+  options.watch = o.watch;
+  ServeDaemon daemon(config, std::move(decisions),
                      std::move(applies), &providers, &health, &metrics,
                      options);
 
@@ -148,14 +204,18 @@ int RunServe(const ServeOptions& o) {
                                            "; is the port taken?"),
                        std::cerr);
   }
+  std::string url = "http://" +
+                    (host.find(':') == std::string::npos ? host : "[" + host + "]") +
+                    ":" + std::to_string(port);
+  DaemonLease lease;
+  Status leased = TakeDaemonLease(o.state, url, &lease);
+  if (!leased.ok()) return ReportError(leased, std::cerr);
   struct sigaction action {};
   action.sa_handler = OnStop;
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
   std::cout << "occam serve: infrastructure " << daemon.infra_id()
-            << " listening on http://"
-            << (host.find(':') == std::string::npos ? host : "[" + host + "]")
-            << ":" << port
+            << " listening on " << url
             << (token.empty() ? " (no authentication)" : "") << std::endl;
 
   std::thread http([&] { server.Run(); });
@@ -166,6 +226,7 @@ int RunServe(const ServeOptions& o) {
   daemon.Stop();
   http.join();
   loop.join();
+  ReleaseDaemonLease(o.state, lease);
   return kExitOk;
 }
 
@@ -194,6 +255,9 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
                   "where to write Prometheus file_sd targets (default: "
                   "occam-targets beside the state)");
   cmd->add_option("--parallelism", o->parallelism)->capture_default_str();
+  cmd->add_flag("--watch", o->watch,
+                "apply the descriptor when its files change (without it, "
+                "serve says that they differ from what was applied)");
   commands->push_back({cmd, [o] { return RunServe(*o); }});
 }
 

@@ -1,10 +1,13 @@
 #include "cli/state_options.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <filesystem>
 #include <iostream>
 
 #include "base/clock.h"
+#include "state/state_settings.h"
 
 namespace occam {
 
@@ -40,6 +43,14 @@ Status OpenState(const StateOptions& options, bool create,
         " only names the infrastructure of a new state");
   }
   return s;
+}
+
+void NoteDaemon(const StateSnapshot& state, const std::string& what) {
+  std::optional<DaemonLease> daemon = LiveDaemon(state);
+  if (daemon && daemon->process.pid != getpid()) {
+    std::cerr << DescribeDaemon(*daemon) << " manages this state; " << what
+              << "\n";
+  }
 }
 
 Status OpenStateReadOnly(const StateOptions& options,

@@ -45,6 +45,10 @@ Status LockState(StateStore* store, const StateOptions& options,
                  const std::string& operation,
                  std::unique_ptr<StateLock>* lock);
 
+// One line on stderr when an occam serve manages `state`: the change being
+// made (`what`: "it will follow this change") reaches the daemon.
+void NoteDaemon(const StateSnapshot& state, const std::string& what);
+
 // What providers may use: the state file's folder for their files.
 ProviderOptions ProviderOptionsFor(const StateOptions& options);
 

@@ -147,6 +147,7 @@ json PlanToJson(const Plan& plan) {
           {"nodes_file", plan.nodes_file},
           {"var_assignments", plan.var_assignments},
           {"var_files", plan.var_files},
+          {"destroy", plan.destroy},
           {"changes", changes}};
 }
 
@@ -168,6 +169,7 @@ bool PlanFromJson(const json& j, Plan* plan, std::string* error) {
     if (j.contains("var_files")) {
       plan->var_files = j.at("var_files").get<std::vector<std::string>>();
     }
+    if (j.contains("destroy")) plan->destroy = j.at("destroy").get<bool>();
     plan->changes.clear();
     for (const json& c : j.at("changes")) {
       ResourceChange change;

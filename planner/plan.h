@@ -112,6 +112,9 @@ struct Plan {
   // reads the descriptor as plan did.
   std::vector<std::string> var_assignments;
   std::vector<std::string> var_files;
+  // A plan to destroy everything (occam destroy, plan -destroy): applying
+  // it marks the infrastructure destroyed, so occam serve leaves it be.
+  bool destroy = false;
 
   int Count(ChangeAction action) const;
   bool HasChanges() const;

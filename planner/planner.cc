@@ -507,6 +507,7 @@ bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
 
 Plan MakeDestroyPlan(const StateSnapshot& state) {
   Plan plan;
+  plan.destroy = true;
   plan.lineage = state.lineage;
   plan.serial = state.serial;
   plan.infra_id = state.infra_id;

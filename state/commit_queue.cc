@@ -57,6 +57,7 @@ void CommitQueue::CommitBatch(std::unique_lock<std::mutex>* lock) {
     for (const auto& [node, count] : c.set_desired) batch.set_desired[node] = count;
     for (std::string& n : c.clear_desired) batch.clear_desired.push_back(std::move(n));
     for (Event& e : c.events) batch.events.push_back(std::move(e));
+    for (auto& [key, value] : c.set_settings) batch.set_settings[key] = value;
   }
   int n = ++transactions_;
   lock->unlock();

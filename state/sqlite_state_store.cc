@@ -111,6 +111,10 @@ Status SqliteStateStore::Transaction(Body&& body) {
 
 namespace {
 
+// Settings live in the meta table under this prefix, apart from the
+// state's own keys (lineage, serial, infra_id).
+constexpr char kSettingPrefix[] = "setting:";
+
 // `path` for a file: URI (RFC 8089): '%', '?' and '#' escaped.
 std::string UriPath(const std::string& path) {
   std::string out;
@@ -303,6 +307,9 @@ Status SqliteStateStore::Load(StateSnapshot* out) {
       std::string key = meta.Text(0), value = meta.Text(1);
       if (key == "lineage") out->lineage = value;
       if (key == "infra_id") out->infra_id = value;
+      if (key.rfind(kSettingPrefix, 0) == 0) {
+        out->settings[key.substr(sizeof(kSettingPrefix) - 1)] = value;
+      }
       if (key == "serial") {
         char* end = nullptr;
         out->serial = std::strtoll(value.c_str(), &end, 10);
@@ -424,6 +431,19 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     clear.Reset();
     clear.Bind(1, node);
     clear.Step(&s);
+  }
+  for (const auto& [key, value] : change.set_settings) {
+    if (!s.ok()) return s;
+    SqliteStatement setting;
+    s = db_.Prepare(value.empty()
+                        ? "DELETE FROM meta WHERE key = ?"
+                        : "INSERT INTO meta(key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    &setting);
+    if (!s.ok()) return s;
+    setting.Bind(1, kSettingPrefix + key);
+    if (!value.empty()) setting.Bind(2, value);
+    setting.Step(&s);
   }
   for (const Event& e : change.events) {
     if (!s.ok()) return s;

@@ -73,6 +73,13 @@ void ApplyCounts(const StateChange& change, StateSnapshot* snapshot) {
   for (const std::string& node : change.clear_desired) {
     snapshot->desired_counts.erase(node);
   }
+  for (const auto& [key, value] : change.set_settings) {
+    if (value.empty()) {
+      snapshot->settings.erase(key);
+    } else {
+      snapshot->settings[key] = value;
+    }
+  }
 }
 
 }  // namespace

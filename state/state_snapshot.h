@@ -79,6 +79,10 @@ struct StateSnapshot {
   std::string infra_id;  // the infrastructure's id, for templates and alerts
   std::map<std::string, ResourceInstance> instances;  // by address
   std::map<std::string, int> desired_counts;          // by node type
+  // What the state records about the infrastructure as a whole
+  // (state_settings.h names the keys): its lifecycle, the configuration
+  // last applied, the daemon that serves it.
+  std::map<std::string, std::string> settings;
 
   // Instances of `node`, ordered by index.
   std::vector<const ResourceInstance*> InstancesOf(const std::string& node) const;
@@ -91,10 +95,12 @@ struct StateChange {
   std::map<std::string, int> set_desired;
   std::vector<std::string> clear_desired;
   std::vector<Event> events;  // ids and times are assigned on commit if 0
+  // Settings to write; an empty value removes the setting.
+  std::map<std::string, std::string> set_settings;
 
   bool empty() const {
     return put.empty() && remove.empty() && set_desired.empty() &&
-           clear_desired.empty() && events.empty();
+           clear_desired.empty() && events.empty() && set_settings.empty();
   }
 };
 

@@ -477,3 +477,88 @@ TEST_F(ServeCliTest, ADeadInstanceIsRecreated) {
 
 }  // namespace
 }  // namespace occam
+
+namespace occam {
+namespace {
+
+// One system (issue "one system, not two"): what the CLI applies, serve
+// follows; what the CLI destroys, serve leaves destroyed; one serve per
+// state; the CLI says when a daemon manages the state.
+class ServeFollowsCliTest : public ServeCliTest {
+ protected:
+  std::string Cli(const std::string& args) {
+    return testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                               " " + args)
+        .out;
+  }
+  // The MESSAGE environment of app[0] as the state records it.
+  std::string AppMessage() {
+    std::string shown = Cli("state show 'app[0]'");
+    std::smatch m;
+    return std::regex_search(shown, m, std::regex("\"MESSAGE\": \"([^\"]*)\""))
+               ? m[1].str()
+               : "";
+  }
+  // Waits for three rounds of serve (--interval 1s) to pass.
+  void ThreeRounds() { usleep(3'500'000); }
+};
+
+TEST_F(ServeFollowsCliTest, ServeFollowsWhatTheCliApplied) {
+  ASSERT_TRUE(WaitForApps(1));
+  EXPECT_EQ("Hello from occam", AppMessage());
+  std::string infra = work_ + "/infra.yaml";
+  std::string text;
+  {
+    std::ifstream in(infra);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("Hello from occam"), 16, "Hello, edited");
+  std::ofstream(infra) << text;
+  std::string apply = Cli("apply -f infra.yaml --auto-approve --lock-timeout 30s");
+  EXPECT_NE(std::string::npos, apply.find("Apply complete!")) << apply;
+  EXPECT_NE(std::string::npos,
+            apply.find("occam serve (pid ")) << apply;
+  EXPECT_NE(std::string::npos, apply.find("manages this state; it will follow this apply"))
+      << apply;
+  ThreeRounds();
+  EXPECT_EQ("Hello, edited", AppMessage()) << Cli("history --limit 10");
+  std::ifstream err(work_ + "/serve.err");
+  std::string log((std::istreambuf_iterator<char>(err)), {});
+  EXPECT_NE(std::string::npos, log.find("following the configuration applied from"))
+      << log;
+}
+
+TEST_F(ServeFollowsCliTest, DestroyMeansDestroyed) {
+  ASSERT_TRUE(WaitForApps(1));
+  std::string destroyed = Cli("destroy --auto-approve --lock-timeout 30s");
+  EXPECT_NE(std::string::npos, destroyed.find("Destroy complete!")) << destroyed;
+  ThreeRounds();
+  EXPECT_EQ("", Cli("state list"));
+  std::string body;
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", InfraId(), "f1"),
+                      true, &body));
+  EXPECT_NE(std::string::npos, body.find("\"outcome\":\"refused\"")) << body;
+  EXPECT_EQ(409, Http("POST", "/infrastructures/" + InfraId() + "/scaleup/app"));
+  ThreeRounds();
+  EXPECT_EQ("", Cli("state list"));
+  // An apply makes it active again, and serve serves it.
+  std::string apply = Cli("apply -f infra.yaml --auto-approve --lock-timeout 30s");
+  EXPECT_NE(std::string::npos, apply.find("Apply complete!")) << apply;
+  EXPECT_TRUE(WaitForApps(1));
+}
+
+TEST_F(ServeFollowsCliTest, ASecondServeOnTheSameStateIsRefused) {
+  CommandResult second = testing::RunCommand(
+      "cd " + work_ + " && timeout 20 " + testing::OccamBinary() +
+      " serve -f infra.yaml --listen 127.0.0.1:0 --interval 1s");
+  EXPECT_EQ(1, second.exit_code);
+  EXPECT_NE(std::string::npos, second.out.find("Error: occam serve (pid ")) << second.out;
+  EXPECT_NE(std::string::npos, second.out.find("already manages occam.db; one daemon per state"))
+      << second.out;
+  // Once the first stops, its lease goes with it.
+  EXPECT_EQ(0, Stop());
+  ASSERT_NO_FATAL_FAILURE(Start());
+}
+
+}  // namespace
+}  // namespace occam

@@ -1,0 +1,38 @@
+// The settings a state records about its infrastructure as a whole
+// (StateSnapshot::settings), shared by the CLI and occam serve so that they
+// agree on what is wanted: its lifecycle (an apply makes it active, a
+// destroy destroyed — and serve does not rebuild a destroyed one), the
+// configuration last applied (serve follows it), and the daemon serving
+// it (one per state).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "state/state_snapshot.h"
+#include "state/state_store.h"
+
+namespace occam {
+
+inline constexpr char kLifecycleSetting[] = "lifecycle";  // active|destroyed
+inline constexpr char kAppliedDigestSetting[] = "applied_digest";
+// JSON: {"infra_file", "nodes_file", "var_assignments", "var_files"}.
+inline constexpr char kAppliedSourceSetting[] = "applied_source";
+inline constexpr char kDaemonSetting[] = "daemon";  // JSON: DaemonLease
+
+bool IsDestroyed(const StateSnapshot& state);
+
+// Which occam serve manages a state: its process (as a lock names its
+// holder) and where it listens.
+struct DaemonLease {
+  LockInfo process;
+  std::string listen;  // "http://127.0.0.1:9798"
+};
+
+std::string DaemonLeaseToJson(const DaemonLease& lease);
+// The lease recorded in `state` when its process still runs on this host.
+std::optional<DaemonLease> LiveDaemon(const StateSnapshot& state);
+// "occam serve (pid 123, http://127.0.0.1:9798)".
+std::string DescribeDaemon(const DaemonLease& lease);
+
+}  // namespace occam
