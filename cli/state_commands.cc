@@ -1,6 +1,9 @@
 // `occam state list`, `occam state show ADDRESS`, `occam history` and
 // `occam force-unlock ID`: reading the state, and clearing a stale lock.
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <chrono>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/json_fields.h"
@@ -18,6 +21,8 @@ struct StateReadOptions {
   std::string address;  // state show
   std::string lock_id;  // force-unlock
   int limit = 50;       // history
+  bool json = false;    // history --json
+  bool follow = false;  // history --follow
 };
 
 Status LoadState(const StateOptions& options, StateSnapshot* snapshot) {
@@ -77,20 +82,53 @@ int RunShowInstance(const StateReadOptions& options) {
   return kExitOk;
 }
 
+// One event: a line for people, or (--json) one JSON object.
+std::string EventLine(const Event& e, bool json) {
+  if (json) {
+    return nlohmann::json({{"id", e.id},
+                           {"time", FormatTimestamp(e.time_ms)},
+                           {"kind", e.kind},
+                           {"node", e.node},
+                           {"message", e.message},
+                           {"detail", e.detail}})
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  // Alert labels come from outside: print them, never obey them.
+  std::string cause = JsonString(e.detail, "cause");
+  return Printable(FormatTimestamp(e.time_ms) + "  " + e.kind + "  " +
+                   (e.node.empty() ? "-" : e.node) + "  " + e.message +
+                   (cause.empty() ? "" : "  [" + cause + "]"));
+}
+
+// --follow: prints each event committed after `last`, oldest first, as it
+// comes (checked four times a second), until interrupted.
+int FollowHistory(SqliteStateStore* store, int64_t last, bool json) {
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    std::vector<Event> events;
+    Status s = store->Events(1000, &events);
+    if (!s.ok()) return ReportError(s, std::cerr);
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      if (it->id <= last) continue;
+      std::cout << EventLine(*it, json) << "\n";
+      last = it->id;
+    }
+    std::cout.flush();
+  }
+}
+
 int RunHistory(const StateReadOptions& options) {
   std::unique_ptr<SqliteStateStore> store;
   Status s = OpenStateReadOnly(options.state, &store);
   std::vector<Event> events;
   if (s.ok()) s = store->Events(options.limit, &events);
   if (!s.ok()) return ReportError(s, std::cerr);
-  for (const Event& e : events) {
-    // Alert labels come from outside: print them, never obey them.
-    std::string cause = JsonString(e.detail, "cause");
-    std::cout << Printable(FormatTimestamp(e.time_ms) + "  " + e.kind + "  " +
-                           (e.node.empty() ? "-" : e.node) + "  " + e.message +
-                           (cause.empty() ? "" : "  [" + cause + "]"))
-              << "\n";
-  }
+  int64_t last = events.empty() ? 0 : events.front().id;
+  // Newest first; when following, oldest first so new ones come last.
+  if (options.follow) std::reverse(events.begin(), events.end());
+  for (const Event& e : events) std::cout << EventLine(e, options.json) << "\n";
+  std::cout.flush();
+  if (options.follow) return FollowHistory(store.get(), last, options.json);
   return kExitOk;
 }
 
@@ -143,6 +181,10 @@ void RegisterHistoryCommand(CLI::App* app, CommandList* commands) {
       "history", "The event log, newest first: scaling decisions, applies");
   AddStateOptions(cmd, &options->state, false);
   cmd->add_option("--limit", options->limit, "at most this many (0: all)");
+  cmd->add_flag("--json", options->json, "one JSON object per event");
+  cmd->add_flag("--follow", options->follow,
+                "oldest first, then print new events as they are committed "
+                "(until interrupted)");
   commands->push_back({cmd, [options] { return RunHistory(*options); }});
 }
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "state/sqlite_state_store.h"
@@ -545,6 +546,34 @@ TEST_F(ServeFollowsCliTest, DestroyMeansDestroyed) {
   std::string apply = Cli("apply -f infra.yaml --auto-approve --lock-timeout 30s");
   EXPECT_NE(std::string::npos, apply.find("Apply complete!")) << apply;
   EXPECT_TRUE(WaitForApps(1));
+}
+
+// history --json --follow prints, as JSON lines, an event another process
+// (serve) commits, within a second.
+TEST_F(ServeFollowsCliTest, HistoryFollowsEventsAsJson) {
+  ASSERT_TRUE(WaitForApps(1));
+  testing::RunCommand("cd " + work_ + " && (sh -c 'echo $$ > follow.pid; exec " +
+                      testing::OccamBinary() +
+                      " history --json --follow --limit 1' > follow.out 2>&1 &)");
+  usleep(500'000);
+  auto sent = std::chrono::steady_clock::now();
+  ASSERT_EQ(200, Http("POST", "/infrastructures/" + InfraId() + "/scaleto/app/2"));
+  std::string out;
+  bool seen = false;
+  while (!seen && std::chrono::steady_clock::now() - sent < std::chrono::seconds(1)) {
+    usleep(50'000);
+    std::ifstream in(work_ + "/follow.out");
+    out.assign(std::istreambuf_iterator<char>(in), {});
+    seen = out.find("\"kind\":\"scale\"") != std::string::npos;
+  }
+  testing::RunCommand("kill $(cat " + work_ + "/follow.pid)");
+  EXPECT_TRUE(seen) << out;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    json e = json::parse(line, nullptr, false);
+    ASSERT_TRUE(e.is_object()) << line;
+    EXPECT_TRUE(e.contains("time") && e.contains("kind") && e.contains("detail")) << line;
+  }
 }
 
 TEST_F(ServeFollowsCliTest, ASecondServeOnTheSameStateIsRefused) {
