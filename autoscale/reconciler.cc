@@ -99,7 +99,8 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
     apply.record_counts = false;
     QuietObserver quiet;
     auto start = std::chrono::steady_clock::now();
-    s = ApplyPlan(descriptor, plan, store, providers, health, &quiet, apply,
+    ApplyObserver* observer = options.observer ? options.observer : &quiet;
+    s = ApplyPlan(descriptor, plan, store, providers, health, observer, apply,
                   &outcome->result);
     outcome->seconds = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)

@@ -28,6 +28,7 @@ struct ReconcileOptions {
   // configuration (unless allow_new_configuration: serve --watch).
   std::string descriptor_digest;
   bool allow_new_configuration = false;
+  ApplyObserver* observer = nullptr;  // told of each operation; may be null
 };
 
 struct ReconcileOutcome {

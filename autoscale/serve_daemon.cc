@@ -60,12 +60,19 @@ Status ServeDaemon::OnAlerts(const std::string& body, json* answer) {
       StateSnapshot state;
       s = decisions_->Load(&state);
       if (!s.ok()) break;
+      options_.log->Log("info", "alert", "alert received",
+                        {{"alertname", JsonString(alert.labels, "alertname")},
+                         {"node", JsonString(alert.labels, "node")},
+                         {"status", alert.status},
+                         {"fingerprint", alert.fingerprint}});
       AlertDecision d = autoscaler_.Decide(alert, Config()->descriptor, state,
                                            Autoscaler::Clock::now());
       // Committed before it is acted on: a crash loses no decision.
       s = Commit(d.change);
       if (!s.ok()) break;
       metrics_->Decision("alert", d.outcome);
+      options_.log->Log("info", "decision", d.change.events.back().message,
+                        {{"node", d.node}, {"outcome", d.outcome}, {"cause", "alert"}});
       scaled = scaled || d.scaled();
       (*answer)["decisions"].push_back(
           {{"node", d.node},
@@ -92,9 +99,16 @@ Status ServeDaemon::Scale(const ScaleRequest& request,
     if (s.ok()) s = DecideScale(Config()->descriptor, state, request, decision);
     if (s.ok()) s = Commit(decision->change);
   }
-  metrics_->Decision(request.cause, !s.ok()                       ? "refused"
-                                    : decision->from != decision->to ? "scaled"
-                                                                     : "clamped");
+  std::string outcome = !s.ok()                         ? "refused"
+                        : decision->from != decision->to ? "scaled"
+                                                         : "clamped";
+  metrics_->Decision(request.cause, outcome);
+  options_.log->Log("info", "decision", s.ok() ? decision->message : s.message(),
+                    {{"node", request.node},
+                     {"outcome", outcome},
+                     {"from", decision->from},
+                     {"to", decision->to},
+                     {"cause", request.cause}});
   if (s.ok() && decision->from != decision->to) Wake();
   return s;
 }
@@ -157,7 +171,7 @@ std::shared_ptr<const ServedConfig> ServeDaemon::Config() {
 void ServeDaemon::SayOnce(const std::string& key, const std::string& message) {
   if (said_ == key) return;
   said_ = key;
-  if (!message.empty()) std::cerr << "occam serve: " << message << "\n";
+  if (!message.empty()) options_.log->Log("info", "config", message);
 }
 
 bool ServeDaemon::Follow(const StateSnapshot& state) {
@@ -224,25 +238,29 @@ void ServeDaemon::NoticeEditedFiles(const StateSnapshot& state) {
   std::shared_ptr<const ServedConfig> edited;
   Diagnostics diags;
   if (!LoadServedConfig(config->options, &edited, &diags)) {
-    std::cerr << "occam serve: " << config->options.infra_path
-              << " changed and does not compile; serve keeps what was "
-                 "applied:\n"
-              << diags.ToString();
+    options_.log->Log("warn", "config",
+                      config->options.infra_path +
+                          " changed and does not compile; serve keeps what "
+                          "was applied",
+                      {{"errors", diags.ToString()}});
     return;
   }
   auto applied = state.settings.find(kAppliedDigestSetting);
   std::string current = applied == state.settings.end() ? config->digest : applied->second;
   if (edited->digest == current) return;
   if (!options_.watch) {
-    std::cerr << "occam serve: " << config->options.infra_path
-              << " differs from what was applied; run occam apply to apply "
-                 "it (or start serve with --watch)\n";
+    options_.log->Log("warn", "config",
+                      config->options.infra_path +
+                          " differs from what was applied; run occam apply "
+                          "to apply it (or start serve with --watch)");
     return;
   }
-  std::lock_guard<std::mutex> lock(config_mu_);
-  config_ = edited;
-  std::cerr << "occam serve: --watch: applying the edited "
-            << config->options.infra_path << "\n";
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    config_ = edited;
+  }
+  options_.log->Log("info", "config",
+                    "--watch: applying the edited " + config->options.infra_path);
 }
 
 void ServeDaemon::Round() {
@@ -259,20 +277,28 @@ void ServeDaemon::Round() {
   options.descriptor_digest = config->digest;
   // --watch: an edited descriptor is applied as if by occam apply.
   options.allow_new_configuration = options_.watch;
+  LoggingObserver observer(options_.log);
+  options.observer = &observer;
   if (s.ok()) {
     s = Reconcile(config->descriptor, config->graph, applies_.get(), providers_,
                   health_, options, &outcome);
   }
   if (outcome.applied) {
-    metrics_->Apply(s.ok() && outcome.result.ok(), outcome.seconds);
-    for (const std::string& failure : outcome.result.failed) {
-      std::cerr << "occam serve: " << failure << "\n";
-    }
+    bool ok = s.ok() && outcome.result.ok();
+    metrics_->Apply(ok, outcome.seconds);
+    options_.log->Log(ok ? "info" : "error", "apply_finish",
+                      ok ? "apply complete" : "apply failed",
+                      {{"added", outcome.result.added},
+                       {"changed", outcome.result.changed},
+                       {"destroyed", outcome.result.destroyed},
+                       {"failed", outcome.result.failed.size()},
+                       {"seconds", outcome.seconds}});
   }
   if (s.ok()) metrics_->SetCounts(outcome.desired, outcome.actual);
   if (!s.ok()) {
-    metrics_->Error(s.code() == Status::Code::kBusy ? "lock" : "reconcile");
-    std::cerr << "occam serve: " << s.ToString() << "\n";
+    bool busy = s.code() == Status::Code::kBusy;
+    metrics_->Error(busy ? "lock" : "reconcile");
+    options_.log->Log(busy ? "warn" : "error", "error", s.ToString());
   }
   // A held lock or a failed apply: try again soon, not only at the interval.
   if (!s.ok() || !outcome.result.ok()) {

@@ -14,6 +14,7 @@
 #include "autoscale/autoscaler.h"
 #include "autoscale/reconciler.h"
 #include "autoscale/served_config.h"
+#include "autoscale/serve_log.h"
 #include "planner/scaling.h"
 #include "state/sqlite_state_store.h"
 
@@ -27,6 +28,7 @@ struct ServeDaemonOptions {
   // --watch: a descriptor file edited on disk is applied; without it serve
   // only says that the file differs from what was applied.
   bool watch = false;
+  ServeLog* log = nullptr;  // required
 };
 
 class ServeDaemon {

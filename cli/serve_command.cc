@@ -15,6 +15,7 @@
 
 #include "base/uuid.h"
 #include "autoscale/served_config.h"
+#include "autoscale/serve_log.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
 #include "autoscale/serve_daemon.h"
@@ -35,6 +36,7 @@ struct ServeOptions {
   std::string targets_dir;  // default: occam-targets beside the state
   int parallelism = 10;
   bool watch = false;
+  std::string log_format = "logfmt";
 };
 
 std::atomic<bool> g_stop{false};
@@ -159,6 +161,13 @@ void ReleaseDaemonLease(const StateOptions& options, const DaemonLease& lease) {
 }
 
 int RunServe(const ServeOptions& o) {
+  ServeLog::Format format;
+  if (!ParseLogFormat(o.log_format, &format)) {
+    std::cerr << "Error: --log-format is logfmt or json, not '" << o.log_format
+              << "'\n";
+    return kExitUsage;
+  }
+  ServeLog log(format, std::cerr);
   std::shared_ptr<const ServedConfig> config;
   Diagnostics diags;
   bool compiled = LoadServedConfig(o.compile, &config, &diags);
@@ -194,6 +203,7 @@ int RunServe(const ServeOptions& o) {
   options.interval = interval;
   options.parallelism = std::max(1, o.parallelism);
   options.watch = o.watch;
+  options.log = &log;
   ServeDaemon daemon(config, std::move(decisions),
                      std::move(applies), &providers, &health, &metrics,
                      options);
@@ -217,11 +227,14 @@ int RunServe(const ServeOptions& o) {
   std::cout << "occam serve: infrastructure " << daemon.infra_id()
             << " listening on " << url
             << (token.empty() ? " (no authentication)" : "") << std::endl;
+  log.Log("info", "listening", "serving infrastructure " + daemon.infra_id(),
+          {{"url", url}, {"infra_id", daemon.infra_id()}, {"auth", !token.empty()}});
 
   std::thread http([&] { server.Run(); });
   std::thread loop([&] { daemon.Run(); });
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::cout << "occam serve: stopping after the running apply" << std::endl;
+  log.Log("info", "stopping", "stopping after the running apply");
   server.Stop();
   daemon.Stop();
   http.join();
@@ -255,6 +268,9 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
                   "where to write Prometheus file_sd targets (default: "
                   "occam-targets beside the state)");
   cmd->add_option("--parallelism", o->parallelism)->capture_default_str();
+  cmd->add_option("--log-format", o->log_format,
+                  "logfmt or json: one line per event on stderr")
+      ->capture_default_str();
   cmd->add_flag("--watch", o->watch,
                 "apply the descriptor when its files change (without it, "
                 "serve says that they differ from what was applied)");

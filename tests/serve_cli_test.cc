@@ -576,6 +576,48 @@ TEST_F(ServeFollowsCliTest, HistoryFollowsEventsAsJson) {
   }
 }
 
+// The daemon speaks: one logfmt line per event on stderr, with its fields;
+// --log-format json gives JSON lines.
+TEST_F(ServeFollowsCliTest, EveryEventIsALogLineWithItsFields) {
+  ASSERT_TRUE(WaitForApps(1));
+  ASSERT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", InfraId(), "fp-log")));
+  ASSERT_TRUE(WaitForApps(2));
+  std::string log;
+  for (int i = 0; i < 50 && log.find("event=apply_finish") == std::string::npos; ++i) {
+    usleep(100'000);
+    std::ifstream err(work_ + "/serve.err");
+    log.assign(std::istreambuf_iterator<char>(err), {});
+  }
+  for (const char* want :
+       {"level=info event=listening msg=\"serving infrastructure ",
+        "event=alert msg=\"alert received\" alertname=app_overloaded node=app status=firing fingerprint=fp-log",
+        "event=decision msg=", "outcome=scaled cause=alert",
+        "event=apply_start", "event=instance_created msg=\"app[1]: create complete\" address=app[1]",
+        "event=apply_finish msg=\"apply complete\" added=1 changed=0 destroyed=0 failed=0 seconds="}) {
+    EXPECT_NE(std::string::npos, log.find(want)) << want << "\n" << log;
+  }
+  EXPECT_EQ(0, Stop());
+  ASSERT_NO_FATAL_FAILURE(Start("--log-format json"));
+  ASSERT_EQ(200, Http("POST", "/infrastructures/" + InfraId() + "/scaleto/app/1"));
+  ASSERT_TRUE(WaitForApps(1));
+  EXPECT_EQ(0, Stop());
+  std::ifstream err(work_ + "/serve.err");
+  int decisions = 0, deleted = 0;
+  for (std::string line; std::getline(err, line);) {
+    json e = json::parse(line, nullptr, false);
+    ASSERT_TRUE(e.is_object()) << line;
+    ASSERT_TRUE(e.contains("time") && e.contains("level") && e.contains("event")) << line;
+    if (e["event"] == "decision") {
+      ++decisions;
+      EXPECT_EQ(2, e["from"]);
+      EXPECT_EQ(1, e["to"]);
+    }
+    if (e["event"] == "instance_deleted") ++deleted;
+  }
+  EXPECT_EQ(1, decisions);
+  EXPECT_EQ(1, deleted);
+}
+
 TEST_F(ServeFollowsCliTest, ASecondServeOnTheSameStateIsRefused) {
   CommandResult second = testing::RunCommand(
       "cd " + work_ + " && timeout 20 " + testing::OccamBinary() +
