@@ -1,31 +1,12 @@
 #include "autoscale/serve_log.h"
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-
+#include "base/clock.h"
 #include "base/utf8.h"
 
 namespace occam {
 namespace {
 
 using nlohmann::json;
-
-std::string Now() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  long ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  now.time_since_epoch())
-                                  .count() %
-                              1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, ms);
-  return buf;
-}
 
 // A logfmt value: bare when it can be, else quoted with \" and \\ escaped;
 // control characters never pass (Printable).
@@ -49,11 +30,11 @@ void ServeLog::Log(const std::string& level, const std::string& event,
                    const std::string& message, const Fields& fields) {
   std::string line;
   if (format_ == Format::kJson) {
-    json j = {{"time", Now()}, {"level", level}, {"event", event}, {"msg", message}};
+    json j = {{"time", FormatTimestamp(NowMillis())}, {"level", level}, {"event", event}, {"msg", message}};
     for (const auto& [key, value] : fields) j[key] = value;
     line = j.dump(-1, ' ', false, json::error_handler_t::replace);
   } else {
-    line = "time=" + Now() + " level=" + level + " event=" + event +
+    line = "time=" + FormatTimestamp(NowMillis()) + " level=" + level + " event=" + event +
            " msg=" + LogfmtValue(message);
     for (const auto& [key, value] : fields) line += " " + key + "=" + LogfmtValue(value);
   }
