@@ -230,7 +230,8 @@ std::string FilesStamp(const CompileOptions& options) {
 void ServeDaemon::NoticeEditedFiles(const StateSnapshot& state) {
   std::shared_ptr<const ServedConfig> config = Config();
   std::string stamp = FilesStamp(config->options);
-  if (files_seen_.empty() || stamp == files_seen_) {
+  bool reread = reread_.exchange(false);
+  if (!reread && (files_seen_.empty() || stamp == files_seen_)) {
     files_seen_ = stamp;
     return;
   }
@@ -318,6 +319,12 @@ void ServeDaemon::Run() {
     Round();
     lock.lock();
   }
+}
+
+void ServeDaemon::RereadFiles() {
+  options_.log->Log("info", "config", "SIGHUP: reading the descriptor files again");
+  reread_ = true;
+  Wake();
 }
 
 void ServeDaemon::Stop() {

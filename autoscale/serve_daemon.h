@@ -5,6 +5,7 @@
 // next round. Thread-safe: HTTP handlers call it concurrently.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -46,6 +47,9 @@ class ServeDaemon {
   // The reconcile loop; returns after Stop() once the running round ends.
   void Run();
   void Stop();
+  // SIGHUP: the descriptor files are read again in a round that starts now
+  // (even when their size and mtime look unchanged).
+  void RereadFiles();
 
   // An Alertmanager webhook body: InvalidArgument when malformed; else the
   // decisions taken, one per alert, in `*answer`.
@@ -74,6 +78,7 @@ class ServeDaemon {
   std::shared_ptr<const ServedConfig> config_;
   std::string said_;  // key of the last SayOnce
   std::string files_seen_;  // size and mtime of the descriptor files
+  std::atomic<bool> reread_{false};
   std::mutex decisions_mu_;  // the decisions store and the autoscaler
   std::unique_ptr<SqliteStateStore> decisions_;
   Autoscaler autoscaler_;

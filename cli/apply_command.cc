@@ -287,7 +287,7 @@ int RunApply(ApplyCommandOptions o) {
     // the infrastructure is destroyed).
     s = RecordApplied(session.store.get(), plan);
     if (!s.ok()) return output.Error(s);
-    return Report(ApplyResult(), o.destroy, &output);
+    return Report(ApplyResult(), plan.destroy, &output);
   }
   if (!Approve(o, plan, &output)) return kExitError;
   struct sigaction action {};
@@ -305,7 +305,8 @@ int RunApply(ApplyCommandOptions o) {
                 ApplyOptionsFromEnvironment(o), &result);
   json_observer.reset();  // its progress thread stops before the summary
   if (!s.ok()) return output.Error(s);
-  return Report(result, o.destroy, &output);
+  // A saved destroy plan reports as occam destroy does.
+  return Report(result, plan.destroy, &output);
 }
 
 void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {

@@ -41,6 +41,9 @@ struct ServeOptions {
 
 std::atomic<bool> g_stop{false};
 void OnStop(int) { g_stop = true; }
+// SIGHUP: read the descriptor files again now.
+std::atomic<bool> g_reread{false};
+void OnHangup(int) { g_reread = true; }
 
 std::string BesideState(const StateOptions& state, const std::string& name) {
   return (std::filesystem::path(ProviderOptionsFor(state).state_dir) / name)
@@ -224,6 +227,9 @@ int RunServe(const ServeOptions& o) {
   action.sa_handler = OnStop;
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  struct sigaction hangup {};
+  hangup.sa_handler = OnHangup;
+  sigaction(SIGHUP, &hangup, nullptr);
   std::cout << "occam serve: infrastructure " << daemon.infra_id()
             << " listening on " << url
             << (token.empty() ? " (no authentication)" : "") << std::endl;
@@ -232,7 +238,10 @@ int RunServe(const ServeOptions& o) {
 
   std::thread http([&] { server.Run(); });
   std::thread loop([&] { daemon.Run(); });
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_reread.exchange(false)) daemon.RereadFiles();
+  }
   std::cout << "occam serve: stopping after the running apply" << std::endl;
   log.Log("info", "stopping", "stopping after the running apply");
   server.Stop();

@@ -618,6 +618,31 @@ TEST_F(ServeFollowsCliTest, EveryEventIsALogLineWithItsFields) {
   EXPECT_EQ(1, deleted);
 }
 
+// An edited descriptor is noticed at once on SIGHUP; without --watch serve
+// says it differs from what was applied and changes nothing.
+TEST_F(ServeFollowsCliTest, SighupRereadsTheDescriptor) {
+  ASSERT_TRUE(WaitForApps(1));
+  std::string infra = work_ + "/infra.yaml";
+  std::string text;
+  {
+    std::ifstream in(infra);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("Hello from occam"), 16, "Hello, hangup");
+  std::ofstream(infra) << text;
+  testing::RunCommand("kill -HUP $(cat " + work_ + "/serve.pid)");
+  std::string log;
+  for (int i = 0; i < 20 && log.find("differs from what was applied") == std::string::npos; ++i) {
+    usleep(100'000);
+    std::ifstream err(work_ + "/serve.err");
+    log.assign(std::istreambuf_iterator<char>(err), {});
+  }
+  EXPECT_NE(std::string::npos, log.find("SIGHUP: reading the descriptor files again")) << log;
+  EXPECT_NE(std::string::npos, log.find("infra.yaml differs from what was applied; run occam apply"))
+      << log;
+  EXPECT_EQ("Hello from occam", AppMessage());
+}
+
 TEST_F(ServeFollowsCliTest, ASecondServeOnTheSameStateIsRefused) {
   CommandResult second = testing::RunCommand(
       "cd " + work_ + " && timeout 20 " + testing::OccamBinary() +

@@ -203,7 +203,10 @@ TEST_F(TerraformFlagsTest, DestroyPlanDeletesEverythingWhenApplied) {
   EXPECT_EQ(0, r.exit_code) << r.out;
   EXPECT_NE(std::string::npos, r.out.find("Plan: 0 to add, 0 to change, 4 to destroy."))
       << r.out;
-  EXPECT_EQ(0, Occam("apply d.plan").exit_code);
+  CommandResult applied = Occam("apply d.plan");
+  EXPECT_EQ(0, applied.exit_code) << applied.out;
+  EXPECT_NE(std::string::npos, applied.out.find("Destroy complete! Resources: 4 destroyed."))
+      << applied.out;
   EXPECT_EQ("", Occam("state list").out);
 }
 
