@@ -64,7 +64,9 @@ class PlanJsonTest : public ::testing::Test {
     EXPECT_EQ(0, Occam("apply -f infra.yaml -auto-approve").exit_code);
     EXPECT_EQ(0, Occam("scale app +2 -f infra.yaml").exit_code);
     EXPECT_EQ(0, Occam("apply -f infra.yaml -auto-approve").exit_code);
-    EXPECT_EQ(0, Occam("scale app -1 -f infra.yaml").exit_code);  // delete
+    // delete (named: which instance a scale-down picks depends on the order
+    // a parallel apply created them in)
+    EXPECT_EQ(0, Occam("scale app -1 -f infra.yaml --instance 'app[2]'").exit_code);
     EXPECT_EQ(0, Occam("taint web[0]").exit_code);                // replace
     dir_.Write("infra.yaml", std::string(kInfra) + "  - connection: [*WEB, *DB]\n");
     CommandResult plan = Occam("plan -f infra.yaml -var size=large -out=p.plan");
