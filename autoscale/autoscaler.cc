@@ -86,10 +86,12 @@ AlertDecision Autoscaler::Decide(const Alert& alert,
   if (direction != "overloaded" && direction != "underloaded") {
     return refuse("not_occams", "no label alert: overloaded|underloaded");
   }
-  if (IsDestroyed(state) && Label(alert.labels, "infra_id") == state.infra_id) {
+  if ((IsDestroyed(state) || IsDestroying(state)) &&
+      Label(alert.labels, "infra_id") == state.infra_id) {
     return refuse("refused",
                   "the infrastructure is destroyed; occam serve does not "
-                  "scale it until occam apply makes it active again");
+                  "scale it until occam apply (or POST /infrastructures/) makes "
+                  "it active again");
   }
   if (Label(alert.labels, "infra_id") != state.infra_id) {
     return refuse("other_infrastructure",

@@ -1,12 +1,9 @@
 #include "autoscale/file_sd.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/atomic_file.h"
 #include "base/json_fields.h"
 
 namespace occam {
@@ -23,21 +20,6 @@ std::string Target(const json& outputs) {
     return ip + ":" + port.get<std::string>();
   }
   return ip;
-}
-
-Status WriteAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot write " + tmp);
-  bool ok = write(fd, text.data(), text.size()) ==
-                static_cast<ssize_t>(text.size()) &&
-            fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::IOError("cannot write " + path);
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -59,7 +41,7 @@ Status WriteFileSdTargets(const Descriptor& descriptor,
                           {"node", node.name},
                           {"instance", r->address}}}});
     }
-    Status s = WriteAtomically(
+    Status s = WriteFileAtomically(
         (std::filesystem::path(dir) / (node.name + ".json")).string(),
         groups.dump(2) + "\n");
     if (!s.ok()) return s;

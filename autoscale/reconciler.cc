@@ -56,6 +56,7 @@ namespace {
 
 // Why a round must not act on `state`; "" when it may.
 std::string WhyNotAct(const StateSnapshot& state, const ReconcileOptions& options) {
+  if (IsDestroying(state)) return "";  // the round destroys it
   if (IsDestroyed(state)) return "destroyed";
   auto applied = state.settings.find(kAppliedDigestSetting);
   if (applied != state.settings.end() && !options.descriptor_digest.empty() &&
@@ -64,6 +65,19 @@ std::string WhyNotAct(const StateSnapshot& state, const ReconcileOptions& option
     return "other_configuration";
   }
   return "";
+}
+
+// What applying an empty destroy plan records: the lifecycle, and no
+// counts (as an apply of a destroy plan with changes records).
+Status RecordDestroyed(StateStore* store, const StateSnapshot& state,
+                       const Plan& plan) {
+  StateChange change;
+  change.set_settings = AppliedSettings(plan);
+  for (const auto& [node, count] : state.desired_counts) {
+    change.clear_desired.push_back(node);
+  }
+  int64_t serial = 0;
+  return store->Commit(change, &serial);
 }
 
 }  // namespace
@@ -86,17 +100,27 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
   // finished since the daemon looked.
   if (s.ok()) outcome->skipped = WhyNotAct(state, options);
   if (s.ok() && !outcome->skipped.empty()) return s;
-  if (s.ok()) s = RefreshState(providers, &state, nullptr);
+  bool destroy = s.ok() && IsDestroying(state);
   Plan plan;
-  Diagnostics diags;
-  if (s.ok() && !MakePlan(descriptor, graph, state, &plan, &diags)) {
-    s = Status::InvalidArgument(diags.ToString());
+  if (destroy) {
+    plan = MakeDestroyPlan(state);
+  } else {
+    if (s.ok()) s = RefreshState(providers, &state, nullptr);
+    Diagnostics diags;
+    if (s.ok() && !MakePlan(descriptor, graph, state, &plan, &diags)) {
+      s = Status::InvalidArgument(diags.ToString());
+    }
   }
+  // A destroy plan is committed (lifecycle destroyed, counts cleared) even
+  // when nothing is left to delete.
+  if (s.ok() && destroy && !plan.HasChanges()) s = RecordDestroyed(store, state, plan);
   if (s.ok() && plan.HasChanges()) {
     ApplyOptions apply;
     apply.parallelism = options.parallelism;
     apply.interrupted = options.interrupted;
-    apply.record_counts = false;
+    // A destroy clears the counts as occam destroy does; otherwise the
+    // counts are the decisions', which may arrive during the apply.
+    apply.record_counts = destroy;
     QuietObserver quiet;
     auto start = std::chrono::steady_clock::now();
     ApplyObserver* observer = options.observer ? options.observer : &quiet;

@@ -33,7 +33,8 @@ struct ReconcileOptions {
 
 struct ReconcileOutcome {
   // Why the round did nothing: "destroyed", "other_configuration"; "" when
-  // it ran.
+  // it ran. A state marked destroying (DELETE /infrastructures/ID) is
+  // destroyed by the round: every instance deleted, the counts cleared.
   std::string skipped;
   bool applied = false;  // the plan had changes and apply ran
   ApplyResult result;

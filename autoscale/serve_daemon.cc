@@ -2,10 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <iostream>
 
+#include "base/atomic_file.h"
 #include "base/clock.h"
 #include "base/json_fields.h"
+#include "apply/apply.h"
 #include "planner/planner.h"
 #include "state/state_settings.h"
 
@@ -92,9 +95,10 @@ Status ServeDaemon::Scale(const ScaleRequest& request,
     std::lock_guard<std::mutex> lock(decisions_mu_);
     StateSnapshot state;
     s = decisions_->Load(&state);
-    if (s.ok() && IsDestroyed(state)) {
+    if (s.ok() && (IsDestroyed(state) || IsDestroying(state))) {
       s = Status::Busy("the infrastructure is destroyed; occam serve does not "
-                       "scale it until occam apply makes it active again");
+                       "scale it until occam apply (or POST /infrastructures/) makes "
+                  "it active again");
     }
     if (s.ok()) s = DecideScale(Config()->descriptor, state, request, decision);
     if (s.ok()) s = Commit(decision->change);
@@ -133,7 +137,33 @@ std::string OccopusState(InstanceStatus status) {
   return "unknown";
 }
 
+// An instance as Occopus shows it, with the port and provider id occam
+// knows.
+json InstanceView(const ResourceInstance& r) {
+  const json& outputs = r.outputs.value();
+  json view = {{"resource_address", JsonString(outputs, "ip")},
+               {"state", OccopusState(r.status)},
+               {"id", r.provider_id}};
+  const json& port = JsonField(outputs, "port");
+  if (port.is_number_integer() || port.is_string()) view["port"] = port;
+  return view;
+}
+
 }  // namespace
+
+bool ServeDaemon::Serving(const StateSnapshot& state) {
+  // Until its last instance is deleted, a destroyed one is still there.
+  if (!state.instances.empty()) return true;
+  if (IsDestroyed(state)) return false;
+  return !Config()->empty() || state.settings.count(kAppliedDigestSetting) > 0;
+}
+
+std::vector<std::string> ServeDaemon::Infrastructures() {
+  StateSnapshot state;
+  std::lock_guard<std::mutex> lock(decisions_mu_);
+  if (!decisions_->Load(&state).ok() || !Serving(state)) return {};
+  return {infra_id_};
+}
 
 Status ServeDaemon::Describe(json* out) {
   StateSnapshot state;
@@ -141,6 +171,13 @@ Status ServeDaemon::Describe(json* out) {
     std::lock_guard<std::mutex> lock(decisions_mu_);
     Status s = decisions_->Load(&state);
     if (!s.ok()) return s;
+    if (!Serving(state)) {
+      return Status::NotFound("infrastructure " + infra_id_ +
+                              (IsDestroyed(state) ? " is destroyed"
+                                                  : " is not created yet") +
+                              "; POST /infrastructures/ a descriptor to "
+                              "create it");
+    }
   }
   std::shared_ptr<const ServedConfig> config = Config();
   std::map<std::string, int> actual = ActualCounts(config->descriptor, state);
@@ -148,9 +185,7 @@ Status ServeDaemon::Describe(json* out) {
   for (const NodeSpec& node : config->descriptor.nodes) {
     json instances = json::object();
     for (const ResourceInstance* r : state.InstancesOf(node.name)) {
-      instances[r->address] = {
-          {"resource_address", JsonString(r->outputs.value(), "ip")},
-          {"state", OccopusState(r->status)}};
+      instances[r->address] = InstanceView(*r);
     }
     std::string note;
     (*out)[node.name] = {{"instances", instances},
@@ -160,6 +195,125 @@ Status ServeDaemon::Describe(json* out) {
                            {"max", node.scaling.max},
                            {"target", DesiredCount(node, state, &note)}}}};
   }
+  return Status::Ok();
+}
+
+Status ServeDaemon::CompilePosted(const std::string& body,
+                                  std::shared_ptr<const ServedConfig>* out,
+                                  Diagnostics* diags) {
+  // Compiled from where it will be kept (imports resolve as they will
+  // after a restart), but named "request" in what the client reads.
+  std::string draft = options_.posted_path + ".request";
+  Status s = WriteFileAtomically(draft, body, 0600);
+  if (!s.ok()) return s;
+  CompileOptions options = options_.compile;
+  options.infra_path = draft;
+  options.infra_display_name = "request";
+  Descriptor checked;
+  NodeGraph graph;
+  bool valid = CompileDescriptor(options, &checked, &graph, diags);
+  if (!valid) {
+    std::remove(draft.c_str());
+    return Status::InvalidArgument(
+        "the descriptor is invalid (" + std::to_string(diags->size()) +
+        (diags->size() == 1 ? " error" : " errors") + ")");
+  }
+  if (std::rename(draft.c_str(), options_.posted_path.c_str()) != 0) {
+    std::remove(draft.c_str());
+    return Status::IOError("cannot write " + options_.posted_path);
+  }
+  options.infra_path = options_.posted_path;
+  options.infra_display_name.clear();
+  Diagnostics again;
+  if (!LoadServedConfig(options, out, &again)) {
+    return Status::IOError(options_.posted_path + " changed while it was read: " +
+                           again.ToString());
+  }
+  return Status::Ok();
+}
+
+Status ServeDaemon::Create(const std::string& body, Diagnostics* diags) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::InvalidArgument(
+        "the request has no body: POST an infrastructure descriptor (YAML), "
+        "as to Occopus (curl --data-binary @infra.yaml)");
+  }
+  std::shared_ptr<const ServedConfig> next;
+  StateChange change;
+  {
+    std::lock_guard<std::mutex> lock(decisions_mu_);
+    StateSnapshot state;
+    Status s = decisions_->Load(&state);
+    if (!s.ok()) return s;
+    if (IsDestroying(state)) {
+      return Status::Busy("infrastructure " + infra_id_ +
+                          " is being destroyed; POST again once GET "
+                          "/infrastructures/ no longer lists it");
+    }
+    if (Serving(state)) {
+      return Status::Busy(
+          "occam serve manages one infrastructure per state, and " +
+          infra_id_ + " exists; DELETE /infrastructures/" + infra_id_ +
+          " first, or run another occam serve with another --state");
+    }
+    s = CompilePosted(body, &next, diags);
+    if (!s.ok()) return s;
+    // What is wanted, as an apply of it records (serve follows it), and
+    // the infrastructure is active again.
+    Plan wanted;
+    wanted.descriptor_digest = next->digest;
+    wanted.infra_file = next->descriptor.infra_file;
+    wanted.nodes_file = next->descriptor.nodes_file;
+    wanted.var_assignments = next->options.variables.assignments;
+    wanted.var_files = next->options.variables.files;
+    change.set_settings = AppliedSettings(wanted);
+    Event event;
+    event.kind = "infrastructure";
+    event.message = "infrastructure " + next->descriptor.infra_name +
+                    " created through the REST API (" +
+                    std::to_string(next->descriptor.nodes.size()) +
+                    " node types)";
+    event.detail = {{"cause", "rest"}, {"operation", "create"},
+                    {"digest", next->digest}};
+    change.events.push_back(event);
+    s = Commit(change);
+    if (!s.ok()) return s;
+    std::lock_guard<std::mutex> config_lock(config_mu_);
+    config_ = next;
+  }
+  options_.log->Log("info", "infrastructure", change.events.back().message,
+                    {{"operation", "create"}, {"infra_id", infra_id_},
+                     {"digest", next->digest}});
+  Wake();
+  return Status::Ok();
+}
+
+Status ServeDaemon::Destroy() {
+  StateChange change;
+  {
+    std::lock_guard<std::mutex> lock(decisions_mu_);
+    StateSnapshot state;
+    Status s = decisions_->Load(&state);
+    if (!s.ok()) return s;
+    if (IsDestroying(state)) return Status::Ok();  // asked twice
+    if (!Serving(state)) {
+      return Status::NotFound("infrastructure " + infra_id_ +
+                              (IsDestroyed(state) ? " is destroyed already"
+                                                  : " is not created yet"));
+    }
+    change.set_settings[kLifecycleSetting] = "destroying";
+    Event event;
+    event.kind = "infrastructure";
+    event.message = "destroy of infrastructure " + infra_id_ +
+                    " requested through the REST API";
+    event.detail = {{"cause", "rest"}, {"operation", "destroy"}};
+    change.events.push_back(event);
+    s = Commit(change);
+    if (!s.ok()) return s;
+  }
+  options_.log->Log("info", "infrastructure", change.events.back().message,
+                    {{"operation", "destroy"}, {"infra_id", infra_id_}});
+  Wake();
   return Status::Ok();
 }
 
@@ -175,14 +329,22 @@ void ServeDaemon::SayOnce(const std::string& key, const std::string& message) {
 }
 
 bool ServeDaemon::Follow(const StateSnapshot& state) {
+  // The round destroys it; that needs no configuration.
+  if (IsDestroying(state)) return true;
   if (IsDestroyed(state)) {
     SayOnce("destroyed",
             "the infrastructure is destroyed; serve does not rebuild it until "
-            "occam apply makes it active again");
+            "occam apply (or POST /infrastructures/) makes it active again");
     return false;
   }
   std::shared_ptr<const ServedConfig> config = Config();
   auto applied = state.settings.find(kAppliedDigestSetting);
+  if (applied == state.settings.end() && config->empty()) {
+    SayOnce("waiting",
+            "no infrastructure yet: POST /infrastructures/ a descriptor, or "
+            "occam apply one to this state");
+    return false;
+  }
   if (applied == state.settings.end() || applied->second == config->digest) {
     SayOnce("following", "");
     return true;
@@ -190,7 +352,7 @@ bool ServeDaemon::Follow(const StateSnapshot& state) {
   CompileOptions source;
   std::shared_ptr<const ServedConfig> next;
   Diagnostics diags;
-  if (AppliedSource(state, config->options, &source) &&
+  if (AppliedSource(state, options_.compile, &source) &&
       LoadServedConfig(source, &next, &diags) && next->digest == applied->second) {
     {
       std::lock_guard<std::mutex> lock(config_mu_);
@@ -229,6 +391,7 @@ std::string FilesStamp(const CompileOptions& options) {
 
 void ServeDaemon::NoticeEditedFiles(const StateSnapshot& state) {
   std::shared_ptr<const ServedConfig> config = Config();
+  if (config->empty()) return;
   std::string stamp = FilesStamp(config->options);
   bool reread = reread_.exchange(false);
   if (!reread && (files_seen_.empty() || stamp == files_seen_)) {

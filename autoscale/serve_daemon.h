@@ -10,6 +10,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "autoscale/serve_metrics.h"
 #include "autoscale/autoscaler.h"
@@ -30,6 +32,12 @@ struct ServeDaemonOptions {
   // only says that the file differs from what was applied.
   bool watch = false;
   ServeLog* log = nullptr;  // required
+  // How a descriptor posted to the REST API is read: serve's node
+  // definitions (nodes_path set), limits, import rule and -var overrides.
+  CompileOptions compile;
+  // Where a posted descriptor is kept, so that a restarted serve can read
+  // back what it applied (beside the state).
+  std::string posted_path;
 };
 
 class ServeDaemon {
@@ -56,12 +64,33 @@ class ServeDaemon {
   Status OnAlerts(const std::string& body, nlohmann::json* answer);
   // A request from the REST API or elsewhere; commits it and wakes the loop.
   Status Scale(const ScaleRequest& request, ScaleDecision* decision);
-  // Occopus's view of the infrastructure: nodes, instances and scaling.
+  // Occopus's view of the infrastructure: nodes, instances and scaling;
+  // NotFound when there is none (destroyed, or not created yet).
   Status Describe(nlohmann::json* out);
+  // The infrastructures served: this one unless destroyed or not created.
+  std::vector<std::string> Infrastructures();
+  // POST /infrastructures/: `body` is an infrastructure descriptor (YAML)
+  // read with serve's node definitions. InvalidArgument with `diags` (file
+  // "request") when it is invalid, Busy when an infrastructure is active;
+  // else it becomes what is wanted and the loop builds it. Changes nothing
+  // unless it succeeds.
+  Status Create(const std::string& body, Diagnostics* diags);
+  // DELETE /infrastructures/ID: records that the infrastructure is to be
+  // destroyed; the loop deletes every instance. NotFound when it is not
+  // served (destroyed already).
+  Status Destroy();
   const std::string& infra_id() const { return infra_id_; }
 
  private:
   Status Commit(const StateChange& change);
+  // Whether `state` has an infrastructure to show: instances recorded, or
+  // not destroyed and created (a configuration applied or wanted).
+  bool Serving(const StateSnapshot& state);
+  // Writes `body` to options_.posted_path and compiles it; decisions_mu_
+  // held.
+  Status CompilePosted(const std::string& body,
+                       std::shared_ptr<const ServedConfig>* out,
+                       Diagnostics* diags);
   void Wake();
   void Round();
   std::shared_ptr<const ServedConfig> Config();

@@ -7,6 +7,7 @@
 
 #include "autoscale/connection_pool.h"
 #include "autoscale/serve_daemon.h"
+#include "base/diagnostic_json.h"
 
 namespace occam {
 namespace {
@@ -76,9 +77,18 @@ class Routes : public std::enable_shared_from_this<Routes> {
                  Mutating("alerts", [self](auto& req, auto& res) {
                    self->Alerts(req, res);
                  }));
+    // Occopus's answer: {"infrastructures": [IDS]}.
     server->Get(R"(/infrastructures/?)", [self](auto&, auto& res) {
-      Reply(res, 200, json::array({self->daemon_->infra_id()}));
+      Reply(res, 200, {{"infrastructures", self->daemon_->Infrastructures()}});
     });
+    server->Post(R"(/infrastructures/?)",
+                 Mutating("create", [self](auto& req, auto& res) {
+                   self->Create(req, res);
+                 }));
+    server->Delete(R"(/infrastructures/([^/]+)/?)",
+                   Mutating("destroy", [self](auto& req, auto& res) {
+                     self->Destroy(req, res);
+                   }));
     server->Get(R"(/infrastructures/([^/]+)/?)", [self](auto& req, auto& res) {
       self->Describe(req, res);
     });
@@ -183,6 +193,30 @@ class Routes : public std::enable_shared_from_this<Routes> {
     Status s = daemon_->Describe(&out);
     if (!s.ok()) return ReplyError(res, HttpCode(s), s.message());
     Reply(res, 200, out);
+  }
+
+  void Create(const httplib::Request& req, httplib::Response& res) {
+    Diagnostics diags;
+    Status s = daemon_->Create(req.body, &diags);
+    if (!s.ok()) {
+      json out = {{"status_code", HttpCode(s)}, {"reason", s.message()}};
+      // The messages occam validate prints, the file named "request".
+      if (!diags.empty()) {
+        out["message"] = diags.ToString();
+        out["diagnostics"] = DiagnosticsToJson(diags);
+      }
+      return Reply(res, HttpCode(s), out);
+    }
+    json out = {{"infraid", daemon_->infra_id()}};
+    if (!diags.warnings().empty()) out["diagnostics"] = DiagnosticsToJson(diags);
+    Reply(res, 200, out);
+  }
+
+  void Destroy(const httplib::Request& req, httplib::Response& res) {
+    if (!KnownInfra(req.matches[1], res)) return;
+    Status s = daemon_->Destroy();
+    if (!s.ok()) return ReplyError(res, HttpCode(s), s.message());
+    Reply(res, 200, {{"infraid", daemon_->infra_id()}});
   }
 
   void ScaleRoute(const httplib::Request& req, httplib::Response& res) {

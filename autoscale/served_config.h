@@ -19,8 +19,11 @@ namespace occam {
 struct ServedConfig {
   Descriptor descriptor;
   NodeGraph graph;
-  std::string digest;  // DescriptorDigest(descriptor)
+  std::string digest;  // DescriptorDigest(descriptor); "" when empty()
   CompileOptions options;
+  // No descriptor yet: serve started without one waits for
+  // POST /infrastructures/ (or an apply it can follow).
+  bool empty() const { return digest.empty(); }
 };
 
 // Compiles `options`; false with `diags` when the descriptor is invalid.

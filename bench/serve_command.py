@@ -83,7 +83,7 @@ class Serve:
             raise SystemExit("occam serve did not start")
         with open(os.path.join(folder, "occam-serve.token")) as f:
             self.token = f.read().strip()
-        self.infra_id = json.loads(self.get("/infrastructures/")[1])[0]
+        self.infra_id = json.loads(self.get("/infrastructures/")[1])["infrastructures"][0]
 
     def connection(self):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/diagnostic_json.h"
 #include "cli/command.h"
 #include "state/state_snapshot.h"  // ParseInstanceAddress
 
@@ -190,15 +191,9 @@ void JsonUi::Diagnostic(const std::string& severity, const std::string& summary,
 void JsonUi::Report(const Diagnostics& diags) {
   for (const auto* list : {&diags.warnings(), &diags.list()}) {
     for (const occam::Diagnostic& d : *list) {
-      std::string severity = d.warning ? "warning" : "error";
-      json fields = {{"severity", severity}, {"summary", d.message}, {"detail", ""}};
-      if (!d.mark.file_name().empty()) {
-        json at = {{"line", d.mark.line}, {"column", d.mark.column}};
-        fields["range"] = {{"filename", d.mark.file_name()}, {"start", at}, {"end", at}};
-      }
       Emit(d.warning ? "warn" : "error",
            (d.warning ? "Warning: " : "Error: ") + d.message, "diagnostic",
-           {{"diagnostic", fields}});
+           {{"diagnostic", DiagnosticToJson(d)}});
     }
   }
 }

@@ -163,6 +163,40 @@ void ReleaseDaemonLease(const StateOptions& options, const DaemonLease& lease) {
   store->Commit(change, &serial);
 }
 
+// What serve starts with: the descriptor -f names, or none (it waits for
+// POST /infrastructures/, or follows what the state says was applied).
+bool LoadConfig(const ServeOptions& o,
+                std::shared_ptr<const ServedConfig>* config) {
+  if (o.compile.infra_path.empty()) {
+    if (o.compile.nodes_path.empty()) {
+      std::cerr << "Error: occam serve needs -f DESCRIPTOR, or --nodes "
+                   "NODE_DEFINITIONS to wait for POST /infrastructures/\n";
+      return false;
+    }
+    auto empty = std::make_shared<ServedConfig>();
+    empty->options = o.compile;
+    *config = std::move(empty);
+    return true;
+  }
+  Diagnostics diags;
+  bool compiled = LoadServedConfig(o.compile, config, &diags);
+  std::cerr << diags.WarningsToString();
+  if (!compiled) std::cerr << diags.ToString();
+  return compiled;
+}
+
+// How serve reads a descriptor posted to it: with its node definitions,
+// named by an absolute path (the posted file lives beside the state).
+CompileOptions PostedCompileOptions(const CompileOptions& serve) {
+  CompileOptions options = serve;
+  std::error_code ec;
+  std::filesystem::path nodes =
+      std::filesystem::absolute(NodeDefinitionsPath(serve), ec);
+  options.nodes_path = ec ? NodeDefinitionsPath(serve) : nodes.lexically_normal().string();
+  options.infra_path.clear();
+  return options;
+}
+
 int RunServe(const ServeOptions& o) {
   ServeLog::Format format;
   if (!ParseLogFormat(o.log_format, &format)) {
@@ -172,13 +206,7 @@ int RunServe(const ServeOptions& o) {
   }
   ServeLog log(format, std::cerr);
   std::shared_ptr<const ServedConfig> config;
-  Diagnostics diags;
-  bool compiled = LoadServedConfig(o.compile, &config, &diags);
-  std::cerr << diags.WarningsToString();
-  if (!compiled) {
-    std::cerr << diags.ToString();
-    return kExitError;
-  }
+  if (!LoadConfig(o, &config)) return kExitError;
   std::string host, token;
   int port = 0;
   std::chrono::milliseconds interval;
@@ -207,6 +235,8 @@ int RunServe(const ServeOptions& o) {
   options.parallelism = std::max(1, o.parallelism);
   options.watch = o.watch;
   options.log = &log;
+  options.compile = PostedCompileOptions(o.compile);
+  options.posted_path = BesideState(o.state, "occam-posted-infra.yaml");
   ServeDaemon daemon(config, std::move(decisions),
                      std::move(applies), &providers, &health, &metrics,
                      options);
@@ -261,6 +291,12 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
       "Run the autoscaling daemon: Alertmanager webhook, Occopus REST API, "
       "/metrics; applies every count change");
   AddDescriptorOptions(cmd, &o->compile);
+  // Without -f, serve waits for POST /infrastructures/ (as Occopus's REST
+  // service does) or follows what the state says was applied.
+  cmd->get_option("--file")
+      ->required(false)
+      ->description("Occopus infrastructure descriptor (without it: --nodes, "
+                    "and serve waits for POST /infrastructures/)");
   AddStateOptions(cmd, &o->state, /*can_create=*/true);
   cmd->add_option("--listen", o->listen,
                   "HOST:PORT to listen on (port 0: any free port)")

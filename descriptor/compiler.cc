@@ -162,7 +162,8 @@ bool Compile(const CompileOptions& options, Descriptor* out, NodeGraph* graph,
   auto load = [&](const fs::path& path, Value* root, Diagnostics* found) {
     SourceLoader loader({infra_dir, nodes_dir}, options.allow_outside_imports,
                         options.limits);
-    return loader.Load(path, root, found);
+    return loader.Load(path, root, found,
+                       path == infra_path ? options.infra_display_name : "");
   };
   Value infra_root, nodes_root;
   Diagnostics nodes_diags;

@@ -15,6 +15,8 @@ namespace occam {
 
 struct CompileOptions {
   std::string infra_path;
+  // How diagnostics name the descriptor file; "" names it by its path.
+  std::string infra_display_name;
   // "" means nodes/node_definitions.yaml beside the descriptor.
   std::string nodes_path;
   // Imports may leave the descriptor's (and node file's) folder.

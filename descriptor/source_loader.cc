@@ -95,10 +95,11 @@ SourceLoader::SourceLoader(std::vector<fs::path> allowed_roots,
   }
 }
 
-bool SourceLoader::Load(const fs::path& path, Value* out, Diagnostics* diags) {
+bool SourceLoader::Load(const fs::path& path, Value* out, Diagnostics* diags,
+                        const std::string& display_name) {
   size_t errors_before = diags->size();
   auto name = std::make_shared<const std::string>(
-      path.lexically_normal().string());
+      display_name.empty() ? path.lexically_normal().string() : display_name);
   std::string text;
   if (!ReadFile(path, SourceMark{name, 0, 0}, /*yaml=*/true, &text, diags)) {
     return false;

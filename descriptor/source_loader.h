@@ -37,9 +37,10 @@ class SourceLoader {
 
   // Reads the YAML file at `path` (as the user wrote it) with its imports
   // resolved. Returns false and adds diagnostics on any error; every import
-  // error in the file is reported.
+  // error in the file is reported. Diagnostics name the file `display_name`
+  // when it is not empty (a descriptor posted to occam serve: "request").
   bool Load(const std::filesystem::path& path, Value* out,
-            Diagnostics* diags);
+            Diagnostics* diags, const std::string& display_name = "");
 
  private:
   // Replaces every import-tagged node under `v` by what it imports.

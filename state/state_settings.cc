@@ -20,6 +20,11 @@ bool IsDestroyed(const StateSnapshot& state) {
   return it != state.settings.end() && it->second == "destroyed";
 }
 
+bool IsDestroying(const StateSnapshot& state) {
+  auto it = state.settings.find(kLifecycleSetting);
+  return it != state.settings.end() && it->second == "destroying";
+}
+
 std::string DaemonLeaseToJson(const DaemonLease& lease) {
   const LockInfo& p = lease.process;
   nlohmann::json j = {{"id", p.id},           {"who", p.who},

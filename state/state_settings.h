@@ -14,13 +14,16 @@
 
 namespace occam {
 
-inline constexpr char kLifecycleSetting[] = "lifecycle";  // active|destroyed
+// active | destroying (occam serve was asked to destroy it: its next round
+// does) | destroyed.
+inline constexpr char kLifecycleSetting[] = "lifecycle";
 inline constexpr char kAppliedDigestSetting[] = "applied_digest";
 // JSON: {"infra_file", "nodes_file", "var_assignments", "var_files"}.
 inline constexpr char kAppliedSourceSetting[] = "applied_source";
 inline constexpr char kDaemonSetting[] = "daemon";  // JSON: DaemonLease
 
 bool IsDestroyed(const StateSnapshot& state);
+bool IsDestroying(const StateSnapshot& state);
 
 // Which occam serve manages a state: its process (as a lock names its
 // holder) and where it listens.

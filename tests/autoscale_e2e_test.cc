@@ -111,7 +111,9 @@ class AutoscaleE2eTest : public ::testing::Test {
     ASSERT_FALSE(token_.empty());
     std::string body;
     ASSERT_EQ(200, Get(ServeUrl("/infrastructures/"), &body));
-    json ids = json::parse(body, nullptr, false);
+    json answer = json::parse(body, nullptr, false);
+    ASSERT_TRUE(answer.is_object()) << body;
+    json ids = answer["infrastructures"];
     ASSERT_TRUE(ids.is_array() && ids.size() == 1u) << body;
     infra_id_ = ids[0];
   }

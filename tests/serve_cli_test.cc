@@ -46,7 +46,7 @@ class ServeCliTest : public ::testing::Test {
     stopped_ = false;
     testing::RunCommand("cd " + work_ + " && (sh -c 'echo $$ > serve.pid; exec " +
                         testing::OccamBinary() +
-                        " serve -f infra.yaml --listen 127.0.0.1:0 "
+                        " serve " + descriptor_args_ + " --listen 127.0.0.1:0 "
                         "--interval 1s " + extra_args +
                         "' > serve.out 2> serve.err; echo $? > "
                         "serve.rc) >/dev/null 2>&1 &");
@@ -107,7 +107,11 @@ class ServeCliTest : public ::testing::Test {
     std::string body;
     EXPECT_EQ(200, Http("GET", "/infrastructures/", "", false, &body));
     json ids = json::parse(body, nullptr, false);
-    return ids.is_array() && !ids.empty() ? ids[0].get<std::string>() : "";
+    if (!ids.is_object() || !ids["infrastructures"].is_array() ||
+        ids["infrastructures"].empty()) {
+      return "";
+    }
+    return ids["infrastructures"][0].get<std::string>();
   }
 
   json Infra() {
@@ -153,6 +157,7 @@ class ServeCliTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string work_, port_, token_;
+  std::string descriptor_args_ = "-f infra.yaml";  // what Start serves
   bool stopped_ = false;
 };
 
@@ -500,6 +505,16 @@ class ServeFollowsCliTest : public ServeCliTest {
                ? m[1].str()
                : "";
   }
+  // The state's serial (how many commits it has seen).
+  int64_t Serial() {
+    std::unique_ptr<SqliteStateStore> store;
+    StateSnapshot state;
+    if (!SqliteStateStore::Open(work_ + "/occam.db", {}, &store).ok() ||
+        !store->Load(&state).ok()) {
+      return -1;
+    }
+    return state.serial;
+  }
   // Waits for three rounds of serve (--interval 1s) to pass.
   void ThreeRounds() { usleep(3'500'000); }
 };
@@ -531,21 +546,112 @@ TEST_F(ServeFollowsCliTest, ServeFollowsWhatTheCliApplied) {
 
 TEST_F(ServeFollowsCliTest, DestroyMeansDestroyed) {
   ASSERT_TRUE(WaitForApps(1));
+  std::string id = InfraId();
   std::string destroyed = Cli("destroy --auto-approve --lock-timeout 30s");
   EXPECT_NE(std::string::npos, destroyed.find("Destroy complete!")) << destroyed;
   ThreeRounds();
   EXPECT_EQ("", Cli("state list"));
   std::string body;
-  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", InfraId(), "f1"),
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "f1"),
                       true, &body));
   EXPECT_NE(std::string::npos, body.find("\"outcome\":\"refused\"")) << body;
-  EXPECT_EQ(409, Http("POST", "/infrastructures/" + InfraId() + "/scaleup/app"));
+  EXPECT_EQ(409, Http("POST", "/infrastructures/" + id + "/scaleup/app"));
+  // A destroyed infrastructure is not listed (as Occopus forgets it).
+  EXPECT_EQ("", InfraId());
   ThreeRounds();
   EXPECT_EQ("", Cli("state list"));
   // An apply makes it active again, and serve serves it.
   std::string apply = Cli("apply -f infra.yaml --auto-approve --lock-timeout 30s");
   EXPECT_NE(std::string::npos, apply.find("Apply complete!")) << apply;
   EXPECT_TRUE(WaitForApps(1));
+}
+
+// The first and last commands of the MiCADO tutorial: POST a descriptor
+// to create the infrastructure, DELETE it to destroy it — with a serve
+// that was started without one, as Occopus's REST service is.
+TEST_F(ServeFollowsCliTest, RestCreatesBuildsAndDestroysAnInfrastructure) {
+  ASSERT_TRUE(WaitForApps(1));
+  std::string id = InfraId();
+  Stop();
+  Cli("destroy --auto-approve");
+  descriptor_args_ = "--nodes nodes/node_definitions.yaml";
+  ASSERT_NO_FATAL_FAILURE(Start());
+  EXPECT_EQ("", InfraId());
+  std::string body;
+  EXPECT_EQ(404, Http("GET", "/infrastructures/" + id, "", false, &body));
+  EXPECT_NE(std::string::npos, body.find("is destroyed")) << body;
+
+  // A malformed descriptor: 400 with validate's messages, file "request",
+  // and nothing changes.
+  std::string infra;
+  {
+    std::ifstream in(work_ + "/infra.yaml");
+    infra.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string bad = infra;
+  bad.replace(bad.find("type: app\n"), 10, "type: ap\n");
+  std::ofstream(work_ + "/bad.yaml") << bad;
+  std::string validate = Cli("validate -f bad.yaml 2>&1");
+  std::smatch at;
+  ASSERT_TRUE(std::regex_search(validate, at, std::regex("bad\\.yaml:(\\d+:\\d+): error: (node 'app' has type 'ap')")))
+      << validate;
+  int64_t serial = Serial();
+  EXPECT_EQ(400, Http("POST", "/infrastructures/", bad, true, &body));
+  json answer = json::parse(body, nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << body;
+  EXPECT_EQ(400, answer["status_code"]);
+  EXPECT_NE(std::string::npos,
+            answer["message"].get<std::string>().find("request:" + at[1].str() +
+                                                      ": error: " + at[2].str()))
+      << body;
+  EXPECT_EQ("request", answer["diagnostics"][0]["range"]["filename"]) << body;
+  EXPECT_EQ(400, Http("POST", "/infrastructures/", "", true, &body));
+  EXPECT_NE(std::string::npos, body.find("no body")) << body;
+  EXPECT_EQ(serial, Serial());
+  EXPECT_EQ("", InfraId());
+  EXPECT_EQ(401, Http("POST", "/infrastructures/", infra, false));
+
+  // A valid one is built; a second is refused while it exists.
+  EXPECT_EQ(200, Http("POST", "/infrastructures/", infra, true, &body));
+  EXPECT_EQ(json({{"infraid", id}}), json::parse(body, nullptr, false)) << body;
+  ASSERT_TRUE(WaitForApps(1));
+  json view = Infra();
+  EXPECT_EQ("ready", view["db"]["instances"]["db[0]"]["state"]) << view;
+  EXPECT_EQ("127.0.0.1", view["db"]["instances"]["db[0]"]["resource_address"]) << view;
+  EXPECT_EQ(409, Http("POST", "/infrastructures/", infra, true, &body));
+  EXPECT_NE(std::string::npos, body.find("DELETE /infrastructures/" + id)) << body;
+
+  // A restarted serve (still without a descriptor) serves what was posted,
+  // as it was: nothing is replaced.
+  std::string before = Cli("state list");
+  std::string app_id = view["app"]["instances"]["app[0]"]["id"];
+  Stop();
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ThreeRounds();
+  EXPECT_EQ(id, InfraId());
+  EXPECT_EQ(app_id, Infra()["app"]["instances"]["app[0]"]["id"]);
+  EXPECT_EQ(before, Cli("state list"));
+
+  // DELETE destroys it, and it stays destroyed.
+  EXPECT_EQ(404, Http("DELETE", "/infrastructures/nope", "", true, &body));
+  EXPECT_NE(std::string::npos, body.find("no infrastructure 'nope'")) << body;
+  EXPECT_EQ(401, Http("DELETE", "/infrastructures/" + id, "", false));
+  EXPECT_EQ(200, Http("DELETE", "/infrastructures/" + id, "", true, &body));
+  EXPECT_EQ(json({{"infraid", id}}), json::parse(body, nullptr, false)) << body;
+  for (int i = 0; i < 100 && !InfraId().empty(); ++i) usleep(100'000);
+  EXPECT_EQ("", InfraId());
+  EXPECT_EQ("", Cli("state list"));
+  EXPECT_EQ(404, Http("DELETE", "/infrastructures/" + id, "", true, &body));
+  EXPECT_NE(std::string::npos, body.find("destroyed already")) << body;
+  ThreeRounds();
+  EXPECT_EQ("", Cli("state list"));
+  std::string history = Cli("history");
+  EXPECT_NE(std::string::npos, history.find("created through the REST API")) << history;
+  EXPECT_NE(std::string::npos, history.find("requested through the REST API")) << history;
+  std::ifstream err(work_ + "/serve.err");
+  std::string log((std::istreambuf_iterator<char>(err)), {});
+  EXPECT_NE(std::string::npos, log.find("event=infrastructure")) << log;
+  EXPECT_EQ(0, Stop());
 }
 
 // history --json --follow prints, as JSON lines, an event another process
