@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/json_fields.h"
 #include "apply/apply.h"
+#include "autoscale/status_page.h"
 #include "planner/planner.h"
 #include "state/state_settings.h"
 
@@ -156,6 +157,27 @@ bool ServeDaemon::Serving(const StateSnapshot& state) {
   if (!state.instances.empty()) return true;
   if (IsDestroyed(state)) return false;
   return !Config()->empty() || state.settings.count(kAppliedDigestSetting) > 0;
+}
+
+// How many events the status page reads for its charts and decisions.
+constexpr int kStatusPageEvents = 2000;
+
+Status ServeDaemon::StatusPage(std::string* html) {
+  StateSnapshot state;
+  StatusPageInput input;
+  {
+    std::lock_guard<std::mutex> lock(decisions_mu_);
+    Status s = decisions_->Load(&state);
+    if (s.ok()) s = decisions_->Events(kStatusPageEvents, &input.events);
+    if (!s.ok()) return s;
+  }
+  std::shared_ptr<const ServedConfig> config = Config();
+  input.descriptor = &config->descriptor;
+  input.graph = config->empty() ? nullptr : &config->graph;
+  input.state = &state;
+  input.now_ms = NowMillis();
+  *html = RenderStatusPage(input);
+  return Status::Ok();
 }
 
 std::vector<std::string> ServeDaemon::Infrastructures() {

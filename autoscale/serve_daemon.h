@@ -67,6 +67,8 @@ class ServeDaemon {
   // Occopus's view of the infrastructure: nodes, instances and scaling;
   // NotFound when there is none (destroyed, or not created yet).
   Status Describe(nlohmann::json* out);
+  // The HTML status page (autoscale/status_page) of what is served now.
+  Status StatusPage(std::string* html);
   // The infrastructures served: this one unless destroyed or not created.
   std::vector<std::string> Infrastructures();
   // POST /infrastructures/: `body` is an infrastructure descriptor (YAML)

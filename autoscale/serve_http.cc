@@ -68,6 +68,15 @@ class Routes : public std::enable_shared_from_this<Routes> {
     server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
+    server->Get("/", [self](const httplib::Request&, httplib::Response& res) {
+      std::string html;
+      Status s = self->daemon_->StatusPage(&html);
+      if (!s.ok()) return ReplyError(res, HttpCode(s), s.message());
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; style-src 'unsafe-inline'; "
+                     "img-src data:");
+      res.set_content(html, "text/html; charset=utf-8");
+    });
     server->Get("/metrics", [self](const httplib::Request&,
                                    httplib::Response& res) {
       res.set_content(self->metrics_->Render(),

@@ -18,6 +18,7 @@
 
 #include "state/sqlite_state_store.h"
 #include "state/state_lock.h"
+#include "tests/ci.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
 
@@ -317,6 +318,59 @@ TEST_F(ServeCliTest, TokenFilesAndListenAddressesAreChecked) {
   token_ = "abc123";
   EXPECT_EQ(200, Http("POST", "/infrastructures/" + InfraId() +
                                   "/scaleto/app/1"));
+}
+
+// GET / is a status page a browser shows without a console error: headless
+// Chromium (Debian's chromium) loads it, and its screenshot is kept as a
+// test artefact (build/*/test-artefacts/status-page.png).
+TEST_F(ServeCliTest, TheStatusPageLoadsInABrowser) {
+  if (testing::RunCommand("command -v chromium").exit_code != 0) {
+    if (testing::InCi()) FAIL() << "chromium is missing; scripts/setup installs it";
+    GTEST_SKIP() << "chromium is not installed (apt-get install chromium)";
+  }
+  ASSERT_TRUE(WaitForApps(1));
+  std::string id = InfraId();
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "page")));
+  ASSERT_TRUE(WaitForApps(2));
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + id + "/scaleto/app/3"));
+  ASSERT_TRUE(WaitForApps(3));
+
+  std::string url = "http://127.0.0.1:" + port_ + "/";
+  std::string chromium = "timeout 60 chromium --headless --no-sandbox --disable-gpu "
+                         "--enable-logging=stderr --v=0 ";
+  std::string console = work_ + "/chromium.err";
+  CommandResult dom = testing::RunCommand(chromium + "--dump-dom " + url + " 2>" + console);
+  ASSERT_EQ(0, dom.exit_code) << dom.out;
+  for (const char* shown : {"<b>app[2]</b>", "<b>db[0]</b>", "class=\"ready\">ready",
+                            "<svg id=\"graph\"", "<svg class=\"chart\" data-node=\"app\"",
+                            "class=\"alert up\"", "app: desired count 2 -&gt; 3"}) {
+    EXPECT_NE(std::string::npos, dom.out.find(shown)) << shown << "\n" << dom.out;
+  }
+  std::ifstream err(console);
+  std::string log((std::istreambuf_iterator<char>(err)), {});
+  EXPECT_EQ(std::string::npos, log.find(":CONSOLE")) << log;
+  EXPECT_EQ(std::string::npos, log.find("Failed to load")) << log;
+
+  std::string dir = std::filesystem::path(testing::OccamBinary()).parent_path().parent_path() /
+                    "test-artefacts";
+  std::filesystem::create_directories(dir);
+  std::string png = dir + "/status-page.png";
+  std::filesystem::remove(png);
+  CommandResult shot = testing::RunCommand(chromium + "--window-size=1200,1400 --screenshot=" +
+                                           png + " " + url + " 2>/dev/null");
+  ASSERT_EQ(0, shot.exit_code) << shot.out;
+  std::ifstream image(png, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(image)), {});
+  EXPECT_EQ("\x89PNG", bytes.substr(0, 4));
+  EXPECT_GT(bytes.size(), 10'000u);
+
+  // Read-only, without a token, as the other read routes; HTML, and a
+  // policy that lets it load nothing from elsewhere.
+  CommandResult head = testing::RunCommand("curl -s -D - -o /dev/null " + url);
+  EXPECT_NE(std::string::npos, head.out.find("200 OK")) << head.out;
+  EXPECT_NE(std::string::npos, head.out.find("text/html")) << head.out;
+  EXPECT_NE(std::string::npos, head.out.find("Content-Security-Policy: default-src 'none'"))
+      << head.out;
 }
 
 // Forty clients that send a request's headers slowly (slowloris) held all

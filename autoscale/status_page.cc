@@ -1,0 +1,315 @@
+#include "autoscale/status_page.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "autoscale/reconciler.h"
+#include "base/clock.h"
+#include "base/json_fields.h"
+#include "base/utf8.h"
+#include "planner/planner.h"
+#include "state/state_settings.h"
+
+namespace occam {
+
+using nlohmann::json;
+
+std::string HtmlEscape(const std::string& text) {
+  std::string out;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    size_t bad = InvalidUtf8Offset(rest);
+    std::string_view good = rest.substr(0, bad);
+    for (char c : good) {
+      switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
+      }
+    }
+    if (bad == std::string_view::npos) break;
+    out += "\xEF\xBF\xBD";  // U+FFFD
+    rest = rest.substr(bad + 1);
+  }
+  return out;
+}
+
+namespace {
+
+const char kStyle[] = R"(
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
+h1{font-size:1.3em;margin:0 0 .2em}h2{font-size:1.1em;margin:1.4em 0 .4em}
+.sub{color:#666}table{border-collapse:collapse;background:#fff}
+th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f0f0f0}.num{text-align:right}
+.ready{color:#176f2c}.pending{color:#8a6100}.failed,.unknown,.shutdown{color:#b3261e}
+.off{color:#b3261e;font-weight:bold}svg{background:#fff;border:1px solid #ddd}
+svg text{font:12px system-ui,sans-serif}
+)";
+
+std::string Text(const std::string& s) { return HtmlEscape(s); }
+
+std::string InstanceState(InstanceStatus status) {
+  switch (status) {
+    case InstanceStatus::kReady: return "ready";
+    case InstanceStatus::kCreating: return "pending";
+    case InstanceStatus::kDeleting: return "shutdown";
+    case InstanceStatus::kTainted: return "failed";
+    default: return "unknown";
+  }
+}
+
+std::string Endpoint(const ResourceInstance& r) {
+  const json& outputs = r.outputs.value();
+  std::string ip = JsonString(outputs, "ip");
+  const json& port = JsonField(outputs, "port");
+  if (port.is_number_integer()) return ip + ":" + std::to_string(port.get<int>());
+  if (port.is_string() && !port.get<std::string>().empty()) {
+    return ip + ":" + port.get<std::string>();
+  }
+  return ip;
+}
+
+struct Counts {
+  std::map<std::string, int> desired, actual;
+};
+
+Counts CountsOf(const StatusPageInput& in) {
+  Counts c;
+  c.actual = ActualCounts(*in.descriptor, *in.state);
+  for (const NodeSpec& node : in.descriptor->nodes) {
+    std::string note;
+    c.desired[node.name] = DesiredCount(node, *in.state, &note);
+  }
+  return c;
+}
+
+void NodesSection(const StatusPageInput& in, const Counts& counts,
+                  std::ostream& out) {
+  out << "<h2>Node types</h2>\n<table id=\"nodes\"><tr><th>node</th><th>type"
+         "</th><th class=num>desired</th><th class=num>ready</th><th class=num>"
+         "min</th><th class=num>max</th><th>instances</th></tr>\n";
+  for (const NodeSpec& node : in.descriptor->nodes) {
+    out << "<tr><td>" << Text(node.name) << "</td><td>" << Text(node.type)
+        << "</td><td class=num>" << counts.desired.at(node.name)
+        << "</td><td class=num>" << counts.actual.at(node.name)
+        << "</td><td class=num>" << node.scaling.min << "</td><td class=num>"
+        << node.scaling.max << "</td><td>";
+    for (const ResourceInstance* r : in.state->InstancesOf(node.name)) {
+      std::string state = InstanceState(r->status);
+      out << "<div class=instance><b>" << Text(r->address) << "</b> <span class=\""
+          << state << "\">" << state << "</span> " << Text(Endpoint(*r))
+          << " <span class=sub>" << Text(r->provider_id) << "</span></div>";
+    }
+    out << "</td></tr>\n";
+  }
+  out << "</table>\n";
+}
+
+// Build levels left to right, each dependency an arrow to its dependent.
+void GraphSection(const StatusPageInput& in, const Counts& counts,
+                  std::ostream& out) {
+  if (!in.graph || in.descriptor->nodes.empty()) return;
+  std::vector<std::vector<int>> levels = in.graph->Levels();
+  constexpr int kW = 150, kH = 40, kGapX = 60, kGapY = 20, kPad = 10;
+  size_t rows = 1;
+  for (const auto& level : levels) rows = std::max(rows, level.size());
+  int width = kPad * 2 + static_cast<int>(levels.size()) * (kW + kGapX) - kGapX;
+  // Room below the boxes for the arcs of edges that skip a level.
+  int height = kPad * 2 + static_cast<int>(rows) * (kH + kGapY) - kGapY + kH;
+  std::map<int, std::pair<int, int>> at;  // node -> top-left corner
+  std::map<int, int> level_of;
+  for (size_t l = 0; l < levels.size(); ++l) {
+    for (size_t i = 0; i < levels[l].size(); ++i) {
+      at[levels[l][i]] = {kPad + static_cast<int>(l) * (kW + kGapX),
+                          kPad + static_cast<int>(i) * (kH + kGapY)};
+      level_of[levels[l][i]] = static_cast<int>(l);
+    }
+  }
+  out << "<h2>Dependency graph</h2>\n<svg id=\"graph\" width=\"" << width
+      << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << " "
+      << height << "\" role=img aria-label=\"dependency graph\">\n"
+      << "<defs><marker id=arrow viewBox=\"0 0 8 8\" refX=8 refY=4 "
+         "markerWidth=8 markerHeight=8 orient=auto><path d=\"M0,0L8,4L0,8z\" "
+         "fill=\"#888\"/></marker></defs>\n";
+  for (const auto& [v, xy] : at) {
+    for (int d : in.graph->dag().DependenciesOf(v)) {
+      // Adjacent levels: a straight arrow between the boxes' sides; one
+      // that skips levels leaves the bottom and arcs under the boxes
+      // between (it would be hidden behind them).
+      auto from = at.at(d);
+      bool skips = level_of.at(v) - level_of.at(d) > 1;
+      int x1 = from.first + (skips ? kW / 2 : kW);
+      int y1 = from.second + (skips ? kH : kH / 2);
+      int x2 = xy.first + (skips ? kW / 2 : 0);
+      int y2 = xy.second + (skips ? kH : kH / 2);
+      int dip = skips ? kH : 0;
+      out << "<path class=edge d=\"M" << x1 << "," << y1 << " C" << x1 << ","
+          << y1 + dip << " " << x2 << "," << y2 + dip << " " << x2 << "," << y2
+          << "\" fill=none stroke=\"#888\" marker-end=\"url(#arrow)\"/>\n";
+    }
+  }
+  for (const auto& [v, xy] : at) {
+    const std::string& name = in.graph->name(v);
+    bool short_of = counts.actual.at(name) < counts.desired.at(name);
+    out << "<g><rect x=" << xy.first << " y=" << xy.second << " width=" << kW
+        << " height=" << kH << " rx=5 fill=\"" << (short_of ? "#fff4e5" : "#eef6ee")
+        << "\" stroke=\"#999\"/><text x=" << xy.first + 8 << " y="
+        << xy.second + 17 << ">" << Text(name) << "</text><text x="
+        << xy.first + 8 << " y=" << xy.second + 33 << " fill=\"#555\">"
+        << counts.actual.at(name) << " of " << counts.desired.at(name)
+        << " ready</text></g>\n";
+  }
+  out << "</svg>\n";
+}
+
+// "overloaded" or "underloaded" for an event an alert caused; "" else.
+std::string AlertDirection(const Event& e) {
+  if (e.kind == "alert") return JsonString(JsonField(e.detail, "labels"), "alert");
+  if (e.kind == "scale" && JsonString(e.detail, "cause") == "alert") {
+    return JsonString(JsonField(JsonField(e.detail, "source"), "labels"), "alert");
+  }
+  return "";
+}
+
+// The desired count of `node` over time (a step line from its scale
+// events, up to now) with a triangle for each alert about it.
+void ChartOf(const NodeSpec& node, const std::vector<const Event*>& events,
+             int current, int64_t now_ms, std::ostream& out) {
+  constexpr int kL = 40, kT = 14, kW = 560, kH = 120;
+  int64_t t0 = now_ms - 10 * 60 * 1000;
+  int top = std::max({node.scaling.max, current, 1});
+  int start = current;
+  bool first = true;
+  for (const Event* e : events) {
+    if (e->node != node.name) continue;
+    if (e->kind == "scale" && first) {
+      start = JsonInt(e->detail, "from", current);
+      first = false;
+    }
+    t0 = std::min(t0, e->time_ms);
+    top = std::max(top, JsonInt(e->detail, "to", 0));
+  }
+  double span = static_cast<double>(std::max<int64_t>(now_ms - t0, 1));
+  auto x = [&](int64_t t) { return kL + static_cast<int>((t - t0) / span * kW); };
+  auto y = [&](int c) { return kT + kH - c * kH / top; };
+  out << "<h3>" << Text(node.name) << "</h3>\n<svg class=chart data-node=\""
+      << Text(node.name) << "\" width=" << kL + kW + 20 << " height="
+      << kT + kH + 30 << " role=img aria-label=\"" << Text(node.name)
+      << " count over time\">\n<line x1=" << kL << " y1=" << y(0) << " x2="
+      << kL + kW << " y2=" << y(0) << " stroke=\"#bbb\"/>\n<text x=4 y="
+      << y(0) + 4 << ">0</text><text x=4 y=" << y(top) + 4 << ">" << top
+      << "</text>\n<text x=" << kL << " y=" << kT + kH + 22 << ">"
+      << FormatTimestamp(t0) << "</text><text x=" << kL + kW - 30 << " y="
+      << kT + kH + 22 << ">now</text>\n<polyline fill=none stroke=\"#1a5fb4\" "
+      << "stroke-width=2 points=\"" << x(t0) << "," << y(start);
+  int value = start;
+  for (const Event* e : events) {
+    if (e->node != node.name || e->kind != "scale") continue;
+    int to = JsonInt(e->detail, "to", value);
+    out << " " << x(e->time_ms) << "," << y(value) << " " << x(e->time_ms)
+        << "," << y(to);
+    value = to;
+  }
+  out << " " << x(now_ms) << "," << y(current) << "\"/>\n";
+  for (const Event* e : events) {
+    std::string direction = e->node == node.name ? AlertDirection(*e) : "";
+    if (direction.empty() || (e->kind == "alert" &&
+                              JsonString(e->detail, "outcome") == "scaled")) {
+      continue;  // a scaling alert is marked once, by its scale event
+    }
+    int px = x(e->time_ms);
+    bool up = direction == "overloaded";
+    bool scaled = e->kind == "scale";
+    out << "<polygon class=\"alert " << (up ? "up" : "down") << "\" points=\""
+        << px - 5 << "," << (up ? kT : kT - 8) << " " << px + 5 << ","
+        << (up ? kT : kT - 8) << " " << px << "," << (up ? kT - 8 : kT)
+        << "\" fill=\"" << (scaled ? (up ? "#b3261e" : "#176f2c") : "none")
+        << "\" stroke=\"" << (up ? "#b3261e" : "#176f2c") << "\"><title>"
+        << FormatTimestamp(e->time_ms) << " " << Text(e->message)
+        << "</title></polygon>\n";
+  }
+  out << "</svg>\n";
+}
+
+void ChartsSection(const StatusPageInput& in, const Counts& counts,
+                   std::ostream& out) {
+  std::vector<const Event*> chronological;
+  for (auto it = in.events.rbegin(); it != in.events.rend(); ++it) {
+    chronological.push_back(&*it);
+  }
+  bool any = false;
+  for (const NodeSpec& node : in.descriptor->nodes) {
+    if (node.scaling.min == node.scaling.max) continue;
+    if (!any) {
+      out << "<h2>Scaling</h2>\n<p class=sub>Desired count over time; "
+             "&#9650; overloaded and &#9660; underloaded alerts (filled: "
+             "it scaled).</p>\n";
+    }
+    any = true;
+    ChartOf(node, chronological, counts.desired.at(node.name), in.now_ms, out);
+  }
+}
+
+bool IsDecision(const Event& e) {
+  return e.kind == "scale" || e.kind == "alert" || e.kind == "infrastructure";
+}
+
+void DecisionsSection(const StatusPageInput& in, std::ostream& out) {
+  out << "<h2>Last decisions</h2>\n<table id=\"decisions\"><tr><th>time</th>"
+         "<th>node</th><th>cause</th><th>outcome</th><th>message</th></tr>\n";
+  int shown = 0;
+  for (const Event& e : in.events) {
+    if (!IsDecision(e)) continue;
+    if (++shown > kStatusPageDecisions) break;
+    std::string cause = JsonString(e.detail, "cause", e.kind);
+    std::string outcome = JsonString(e.detail, "outcome",
+                                     e.kind == "scale" ? "scaled" : "");
+    out << "<tr><td>" << FormatTimestamp(e.time_ms) << "</td><td>"
+        << Text(e.node) << "</td><td>" << Text(cause) << "</td><td>"
+        << Text(outcome) << "</td><td>" << Text(e.message) << "</td></tr>\n";
+  }
+  if (shown == 0) out << "<tr><td colspan=5 class=sub>none yet</td></tr>\n";
+  out << "</table>\n";
+}
+
+}  // namespace
+
+std::string RenderStatusPage(const StatusPageInput& in) {
+  std::ostringstream out;
+  const StateSnapshot& state = *in.state;
+  auto lifecycle = state.settings.find(kLifecycleSetting);
+  std::string life = lifecycle == state.settings.end() ? "" : lifecycle->second;
+  std::string name = in.descriptor->infra_name.empty()
+                         ? "no infrastructure yet"
+                         : in.descriptor->infra_name;
+  out << "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
+      << "<meta name=viewport content=\"width=device-width\">\n";
+  if (in.refresh_seconds > 0) {
+    out << "<meta http-equiv=refresh content=\"" << in.refresh_seconds << "\">\n";
+  }
+  // No favicon request: the page loads nothing but itself.
+  out << "<link rel=icon href=\"data:,\">\n<title>occam serve: " << Text(name)
+      << "</title>\n<style>" << kStyle << "</style></head><body>\n<h1>"
+      << Text(name) << "</h1>\n<p class=sub>infrastructure " << Text(state.infra_id)
+      << " &middot; state serial " << state.serial << " &middot; "
+      << FormatTimestamp(in.now_ms);
+  if (!life.empty()) {
+    out << " &middot; <span class=\"" << (life == "active" ? "" : "off")
+        << "\">" << Text(life) << "</span>";
+  }
+  out << "</p>\n";
+  Counts counts = CountsOf(in);
+  NodesSection(in, counts, out);
+  GraphSection(in, counts, out);
+  ChartsSection(in, counts, out);
+  DecisionsSection(in, out);
+  out << "</body></html>\n";
+  return out.str();
+}
+
+}  // namespace occam
