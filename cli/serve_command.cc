@@ -186,13 +186,11 @@ bool LoadConfig(const ServeOptions& o,
 }
 
 // How serve reads a descriptor posted to it: with its node definitions,
-// named by an absolute path (the posted file lives beside the state).
+// named as validate names them (the posted file lives beside the state,
+// so they cannot be found beside it).
 CompileOptions PostedCompileOptions(const CompileOptions& serve) {
   CompileOptions options = serve;
-  std::error_code ec;
-  std::filesystem::path nodes =
-      std::filesystem::absolute(NodeDefinitionsPath(serve), ec);
-  options.nodes_path = ec ? NodeDefinitionsPath(serve) : nodes.lexically_normal().string();
+  options.nodes_path = NodeDefinitionsPath(serve);
   options.infra_path.clear();
   return options;
 }
