@@ -81,11 +81,14 @@ class LiveAddressBook : public AddressBook {
     return TemplateValue::Unknown();
   }
 
-  TemplateValue AllIps(const std::string& node, std::string*) const override {
+  TemplateValue AllIps(const std::string& node, bool endpoints,
+                       std::string*) const override {
     TemplateValue::List ips;
     for (const ResourceInstance* r : state_.InstancesOf(node)) {
       if (r->status != InstanceStatus::kReady) continue;
-      ips.push_back(TemplateValue::String(JsonString(r->outputs.value(), "ip")));
+      const json& outputs = r->outputs.value();
+      ips.push_back(TemplateValue::String(endpoints ? InstanceEndpoint(outputs)
+                                                    : JsonString(outputs, "ip")));
     }
     return TemplateValue::FromList(std::move(ips));
   }

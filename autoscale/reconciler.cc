@@ -133,7 +133,7 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
     if (s.ok()) s = store->Load(&state);
   }
   if (s.ok() && !options.targets_dir.empty()) {
-    s = WriteFileSdTargets(descriptor, state, options.targets_dir);
+    s = WriteTargetsAfterApply(descriptor, plan, state, options.targets_dir);
   }
   outcome->desired = plan.desired_counts;
   outcome->actual = ActualCounts(descriptor, state);

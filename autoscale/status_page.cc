@@ -63,17 +63,6 @@ std::string InstanceState(InstanceStatus status) {
   }
 }
 
-std::string Endpoint(const ResourceInstance& r) {
-  const json& outputs = r.outputs.value();
-  std::string ip = JsonString(outputs, "ip");
-  const json& port = JsonField(outputs, "port");
-  if (port.is_number_integer()) return ip + ":" + std::to_string(port.get<int>());
-  if (port.is_string() && !port.get<std::string>().empty()) {
-    return ip + ":" + port.get<std::string>();
-  }
-  return ip;
-}
-
 struct Counts {
   std::map<std::string, int> desired, actual;
 };
@@ -102,7 +91,7 @@ void NodesSection(const StatusPageInput& in, const Counts& counts,
     for (const ResourceInstance* r : in.state->InstancesOf(node.name)) {
       std::string state = InstanceState(r->status);
       out << "<div class=instance><b>" << Text(r->address) << "</b> <span class=\""
-          << state << "\">" << state << "</span> " << Text(Endpoint(*r))
+          << state << "\">" << state << "</span> " << Text(InstanceEndpoint(r->outputs.value()))
           << " <span class=sub>" << Text(r->provider_id) << "</span></div>";
     }
     out << "</td></tr>\n";

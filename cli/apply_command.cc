@@ -16,6 +16,7 @@
 #include "cli/plan_render.h"
 #include "cli/state_options.h"
 #include "apply/apply.h"
+#include "autoscale/file_sd.h"
 #include "planner/plan_file.h"
 #include "planner/planner.h"
 #include "planner/refresh.h"
@@ -50,6 +51,7 @@ struct ApplyCommandOptions {
   int parallelism = 10;
   bool destroy = false;
   std::vector<std::string> targets;
+  std::string targets_dir;  // file_sd; "" : occam-targets beside the state
 };
 
 // Prints Terraform's progress lines.
@@ -255,6 +257,17 @@ ApplyOptions ApplyOptionsFromEnvironment(const ApplyCommandOptions& o) {
   return options;
 }
 
+// Discovery follows the state, whoever applied: the file_sd targets of
+// every node type, rewritten after each apply and destroy.
+Status WriteTargets(const ApplyCommandOptions& o, Session* session,
+                    const Plan& plan) {
+  StateSnapshot state;
+  Status s = session->store->Load(&state);
+  if (!s.ok()) return s;
+  return WriteTargetsAfterApply(session->descriptor, plan, state,
+                                TargetsDir(o.state, o.targets_dir));
+}
+
 int RunApply(ApplyCommandOptions o) {
   CommandOutput output(o.json);
   Plan plan;
@@ -286,6 +299,7 @@ int RunApply(ApplyCommandOptions o) {
     // Nothing to do, but this is now what was applied (and, for destroy,
     // the infrastructure is destroyed).
     s = RecordApplied(session.store.get(), plan);
+    if (s.ok()) s = WriteTargets(o, &session, plan);
     if (!s.ok()) return output.Error(s);
     return Report(ApplyResult(), plan.destroy, &output);
   }
@@ -304,6 +318,7 @@ int RunApply(ApplyCommandOptions o) {
                 session.providers.get(), &health, observer,
                 ApplyOptionsFromEnvironment(o), &result);
   json_observer.reset();  // its progress thread stops before the summary
+  if (s.ok()) s = WriteTargets(o, &session, plan);
   if (!s.ok()) return output.Error(s);
   // A saved destroy plan reports as occam destroy does.
   return Report(result, plan.destroy, &output);
@@ -311,6 +326,7 @@ int RunApply(ApplyCommandOptions o) {
 
 void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {
   AddStateOptions(cmd, &o->state, /*can_create=*/true);
+  AddTargetsDirOption(cmd, &o->targets_dir);
   cmd->add_flag("--auto-approve", o->auto_approve,
                 "do not ask for confirmation");
   cmd->add_option("--input", o->input,

@@ -45,11 +45,6 @@ void OnStop(int) { g_stop = true; }
 std::atomic<bool> g_reread{false};
 void OnHangup(int) { g_reread = true; }
 
-std::string BesideState(const StateOptions& state, const std::string& name) {
-  return (std::filesystem::path(ProviderOptionsFor(state).state_dir) / name)
-      .string();
-}
-
 // The token in `path`, or a new random one written there (mode 0600). A
 // token file others may write, or anyone may read, is refused: whoever
 // can change it can scale the infrastructure.
@@ -226,9 +221,7 @@ int RunServe(const ServeOptions& o) {
   ServeMetrics metrics;
   ServeDaemonOptions options;
   options.state_path = o.state.path;
-  options.targets_dir = o.targets_dir.empty()
-                            ? BesideState(o.state, "occam-targets")
-                            : o.targets_dir;
+  options.targets_dir = TargetsDir(o.state, o.targets_dir);
   options.interval = interval;
   options.parallelism = std::max(1, o.parallelism);
   options.watch = o.watch;
@@ -307,9 +300,7 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
   cmd->add_option("--interval", o->interval,
                   "how often to refresh and repair")
       ->capture_default_str();
-  cmd->add_option("--targets-dir", o->targets_dir,
-                  "where to write Prometheus file_sd targets (default: "
-                  "occam-targets beside the state)");
+  AddTargetsDirOption(cmd, &o->targets_dir);
   cmd->add_option("--parallelism", o->parallelism)->capture_default_str();
   cmd->add_option("--log-format", o->log_format,
                   "logfmt or json: one line per event on stderr")

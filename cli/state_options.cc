@@ -93,6 +93,21 @@ ProviderOptions ProviderOptionsFor(const StateOptions& options) {
   return out;
 }
 
+std::string BesideState(const StateOptions& options, const std::string& name) {
+  return (std::filesystem::path(ProviderOptionsFor(options).state_dir) / name)
+      .string();
+}
+
+void AddTargetsDirOption(CLI::App* command, std::string* dir) {
+  command->add_option("--targets-dir", *dir,
+                      "where to write the Prometheus file_sd targets of each "
+                      "node type (default: occam-targets beside the state)");
+}
+
+std::string TargetsDir(const StateOptions& options, const std::string& option) {
+  return option.empty() ? BesideState(options, "occam-targets") : option;
+}
+
 Status ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
   long long number = 0;
   const char* begin = text.data();

@@ -51,6 +51,12 @@ void NoteDaemon(const StateSnapshot& state, const std::string& what);
 
 // What providers may use: the state file's folder for their files.
 ProviderOptions ProviderOptionsFor(const StateOptions& options);
+// `name` in the state file's folder: occam-serve.token, occam-targets.
+std::string BesideState(const StateOptions& options, const std::string& name);
+// --targets-dir DIR: where apply, destroy and serve write the Prometheus
+// file_sd targets ("" : occam-targets beside the state).
+void AddTargetsDirOption(CLI::App* command, std::string* dir);
+std::string TargetsDir(const StateOptions& options, const std::string& option);
 
 // "0", "500ms", "30s", "2m", "1h" → milliseconds.
 Status ParseDuration(const std::string& text, std::chrono::milliseconds* out);

@@ -82,7 +82,8 @@ class ReferenceRecorder : public AddressBook {
     }
     return Record(node, error);
   }
-  TemplateValue AllIps(const std::string& node, std::string* error) const override {
+  TemplateValue AllIps(const std::string& node, bool,
+                       std::string* error) const override {
     return Record(node, error);
   }
 

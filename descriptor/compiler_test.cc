@@ -415,7 +415,7 @@ class FixedAddresses : public AddressBook {
   TemplateValue Ip(const std::string& node, bool, std::string*) const override {
     return TemplateValue::String("10.0." + std::to_string(node.size()) + ".1");
   }
-  TemplateValue AllIps(const std::string& node, std::string* e) const override {
+  TemplateValue AllIps(const std::string& node, bool, std::string* e) const override {
     return TemplateValue::FromList({Ip(node, false, e),
                                     TemplateValue::String("10.0.9.2")});
   }

@@ -125,10 +125,13 @@ TemplateValue InstanceScope::Call(const std::string& function,
                                   std::string* error,
                                   std::string* warning) const {
   if (function == "getip" || function == "getprivip" ||
-      function == "getipall" || function == "find_node_id") {
+      function == "getipall" || function == "getendpoints" ||
+      function == "find_node_id") {
     std::string node = NodeArgument(function, args, error, warning);
     if (node.empty()) return TemplateValue();
-    if (function == "getipall") return addresses_.AllIps(node, error);
+    if (function == "getipall" || function == "getendpoints") {
+      return addresses_.AllIps(node, function == "getendpoints", error);
+    }
     TemplateValue ip = addresses_.Ip(node, function == "getprivip", error);
     if (function != "find_node_id" || !error->empty()) return ip;
     if (infra_.infra_id.empty()) return TemplateValue::Unknown();
@@ -163,7 +166,8 @@ TemplateValue InstanceScope::Call(const std::string& function,
     return TemplateValue();
   }
   *error = "unknown function '" + function +
-           "'; occam supports getip, getprivip, getipall, find_node_id and cut";
+           "'; occam supports getip, getprivip, getipall, getendpoints, "
+           "find_node_id and cut";
   return TemplateValue();
 }
 

@@ -3,7 +3,8 @@
 // (name, type, scaling, variables, filter, infra_id, infra_name, user_id),
 // its node definition (resource, contextualisation, config_management,
 // health_check), puppet.* for puppet_solo, and the functions getip,
-// getprivip, getipall, find_node_id and cut.
+// getprivip, getipall, find_node_id and cut — and occam's getendpoints
+// (every instance's "ip:port", for a load balancer's configuration).
 #pragma once
 
 #include <string>
@@ -29,8 +30,9 @@ class AddressBook {
   // The address of the node type's first instance.
   virtual TemplateValue Ip(const std::string& node, bool private_ip,
                            std::string* error) const = 0;
-  // Every instance's address, a list of strings.
-  virtual TemplateValue AllIps(const std::string& node,
+  // Every instance's address, a list of strings; with `endpoints`, each
+  // as "ip:port" (InstanceEndpoint): getendpoints.
+  virtual TemplateValue AllIps(const std::string& node, bool endpoints,
                                std::string* error) const = 0;
 };
 

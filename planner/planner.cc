@@ -42,12 +42,14 @@ class PlanAddressBook : public AddressBook {
     return TemplateValue::String(Address(*it->second.kept.front(), private_ip));
   }
 
-  TemplateValue AllIps(const std::string& node, std::string*) const override {
+  TemplateValue AllIps(const std::string& node, bool endpoints,
+                       std::string*) const override {
     auto it = outcomes_.find(node);
     if (it == outcomes_.end() || it->second.any_changes) return Unknown(node);
     TemplateValue::List ips;
     for (const ResourceInstance* r : it->second.kept) {
-      ips.push_back(TemplateValue::String(Address(*r, false)));
+      ips.push_back(TemplateValue::String(
+          endpoints ? InstanceEndpoint(r->outputs.value()) : Address(*r, false)));
     }
     return TemplateValue::FromList(std::move(ips));
   }

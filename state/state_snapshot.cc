@@ -50,6 +50,21 @@ bool ParseInstanceAddress(const std::string& address, std::string* node,
   return true;
 }
 
+std::string InstanceEndpoint(const nlohmann::json& outputs) {
+  auto ip = outputs.is_object() ? outputs.find("ip") : outputs.end();
+  if (ip == outputs.end() || !ip->is_string() || ip->get<std::string>().empty()) {
+    return "";
+  }
+  std::string out = ip->get<std::string>();
+  auto port = outputs.find("port");
+  if (port == outputs.end()) return out;
+  if (port->is_number_integer()) return out + ":" + std::to_string(port->get<long long>());
+  if (port->is_string() && !port->get<std::string>().empty()) {
+    return out + ":" + port->get<std::string>();
+  }
+  return out;
+}
+
 std::vector<const ResourceInstance*> StateSnapshot::InstancesOf(
     const std::string& node) const {
   std::vector<const ResourceInstance*> out;

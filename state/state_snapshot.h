@@ -57,6 +57,10 @@ struct ResourceInstance {
 // The address of instance `index` of `node`: "app[2]".
 std::string InstanceAddress(const std::string& node, int index);
 // Splits "app[2]" into node and index; false when `address` is not one.
+// Where an instance serves, from its provider's outputs: "ip:port", or
+// "ip" when the provider reported no port; "" without an ip.
+std::string InstanceEndpoint(const nlohmann::json& outputs);
+
 bool ParseInstanceAddress(const std::string& address, std::string* node,
                           int* index);
 
