@@ -28,6 +28,14 @@ struct ScalingPolicy {
   double cooldown_seconds = 60;  // between two alert-driven changes
 };
 
+// A Prometheus duration ("1m30s", "500ms": one or more NUMBER+UNIT parts,
+// units ms, s, m, h, d, w, y): false when `text` is not one; else its
+// seconds in *seconds (infinity for endless digits). Reads any length
+// without recursion.
+bool ParsePromDuration(const std::string& text, double* seconds);
+// The seconds of a duration ParsePromDuration accepts; 0 otherwise.
+double PromDurationSeconds(const std::string& text);
+
 struct ScalingRange {
   int min = 1;
   int max = 1;

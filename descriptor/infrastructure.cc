@@ -2,7 +2,6 @@
 
 #include <map>
 #include <optional>
-#include <regex>
 
 #include "base/utf8.h"
 #include "descriptor/shape_checker.h"
@@ -188,22 +187,6 @@ void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
   }
 }
 
-namespace {
-// Seconds in a Prometheus duration already checked by PromDuration.
-double PromDurationSeconds(const std::string& text) {
-  static const std::regex kPart("([0-9]+)(ms|s|m|h|d|w|y)");
-  static const std::map<std::string, double> kUnit = {
-      {"ms", 0.001}, {"s", 1},      {"m", 60},          {"h", 3600},
-      {"d", 86400},  {"w", 604800}, {"y", 31536000}};
-  double seconds = 0;
-  for (std::sregex_iterator it(text.begin(), text.end(), kPart), end;
-       it != end; ++it) {
-    seconds += std::stod((*it)[1]) * kUnit.at((*it)[2]);
-  }
-  return seconds;
-}
-}  // namespace
-
 std::optional<double> InfrastructureReader::Number(const Value& v,
                                                    const std::string& what) {
   std::optional<double> n = v.is_scalar() ? v.AsNumber() : std::nullopt;
@@ -214,10 +197,15 @@ std::optional<double> InfrastructureReader::Number(const Value& v,
 // A Prometheus duration: digits and a unit (ms, s, m, h, d, w, y).
 std::string InfrastructureReader::PromDuration(const Value& v,
                                                const std::string& what) {
-  static const std::regex kDuration("([0-9]+(ms|s|m|h|d|w|y))+");
-  if (v.is_scalar() && std::regex_match(v.text(), kDuration)) return v.text();
-  check_.Error(v.mark(), what + " must be a Prometheus duration such as 30s, "
-                                "1m or 1h30m");
+  // Prometheus refuses what overflows its int64 nanoseconds (292 years);
+  // a cooldown that long is a mistake.
+  constexpr double kLongest = 10 * 365 * 86400.0;
+  double seconds = 0;
+  bool ok = v.is_scalar() && ParsePromDuration(v.text(), &seconds);
+  if (ok && seconds <= kLongest) return v.text();
+  check_.Error(v.mark(), what + (ok ? " is longer than 10 years"
+                                    : " must be a Prometheus duration such as "
+                                      "30s, 1m or 1h30m"));
   return "";
 }
 

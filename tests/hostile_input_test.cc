@@ -123,6 +123,30 @@ TEST_F(HostileInputTest, TenThousandLevelsOfBlockMappings) {
   EXPECT_NE(std::string::npos, r.out.find("error: ")) << r.out.substr(0, 500);
 }
 
+// A policy duration of endless digits aborted validate (std::stod threw
+// out_of_range) and, 200,000 digits long, overflowed the stack (std::regex
+// recurses per character).
+TEST_F(HostileInputTest, EndlessPolicyDurations) {
+  auto policy = [](const std::string& cooldown) {
+    return "user_id: u\ninfra_name: p\nnodes:\n  - name: a\n    type: a\n"
+           "    scaling:\n      min: 1\n      max: 2\n      policy: {query: q, "
+           "overloaded_above: 2, underloaded_below: 1, cooldown: " + cooldown + "}\n";
+  };
+  for (size_t digits : {400u, 200'000u}) {
+    CommandResult r = Validate(policy(std::string(digits, '9') + "s"));
+    EXPECT_EQ(1, r.exit_code) << digits;
+    EXPECT_NE(std::string::npos,
+              r.out.find("infra.yaml:9:79: error: 'cooldown' in the policy in the "
+                         "scaling of node 'a' is longer than 10 years"))
+        << r.out.substr(0, 300);
+  }
+  CommandResult bad = Validate(policy(std::string(200'000, '9') + "x"));
+  EXPECT_EQ(1, bad.exit_code);
+  EXPECT_NE(std::string::npos, bad.out.find("must be a Prometheus duration"))
+      << bad.out.substr(0, 300);
+  EXPECT_EQ(0, Validate(policy("1h30m500ms")).exit_code);
+}
+
 TEST_F(HostileInputTest, BinaryGarbage) {
   std::string garbage;
   unsigned seed = 42;
