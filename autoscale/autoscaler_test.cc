@@ -192,11 +192,22 @@ TEST_F(AutoscalerTest, RulesAndReceiverPassPromtoolAndAmtool) {
   receiver.token_file = dir.Path("token");
   dir.Write("token", "secret\n");
   dir.Write("am.yml",
-                     AlertmanagerConfigYaml(state_.infra_id, receiver));
+                     AlertmanagerConfigYaml(state_.infra_id, PaceOf(descriptor_), receiver));
   EXPECT_EQ(0, std::system(("promtool check rules " + dir.Path("rules.yml") +
                             " >/dev/null")
                                .c_str()));
   EXPECT_EQ(0, std::system(("amtool check-config " + dir.Path("am.yml") +
+                            " >/dev/null")
+                               .c_str()));
+  // prometheus.yml: promtool also checks the rule file it loads.
+  PrometheusOptions prometheus;
+  prometheus.rules_file = dir.Path("rules.yml");
+  prometheus.targets_dir = dir.Path("occam-targets");
+  prometheus.alertmanager = "127.0.0.1:9093";
+  prometheus.static_jobs = {{"node", {"127.0.0.1:9100", "127.0.0.1:9101"}}};
+  dir.Write("prometheus.yml", PrometheusConfigYaml(descriptor_, PaceOf(descriptor_),
+                                                   prometheus));
+  EXPECT_EQ(0, std::system(("promtool check config " + dir.Path("prometheus.yml") +
                             " >/dev/null")
                                .c_str()));
   // A broken file is caught, so the checks above mean something.
@@ -204,6 +215,54 @@ TEST_F(AutoscalerTest, RulesAndReceiverPassPromtoolAndAmtool) {
   EXPECT_NE(0, std::system(("promtool check rules " + dir.Path("bad.yml") +
                             " >/dev/null 2>&1")
                                .c_str()));
+}
+
+// The policies set the loop's pace: a quarter of the shortest `for` for
+// evaluating (1 s to 1 min), the shortest cooldown for repeating.
+TEST_F(AutoscalerTest, ThePoliciesSetTheMonitoringPace) {
+  MonitoringPace pace = PaceOf(descriptor_);  // for 1m / 2m, cooldown 60s
+  EXPECT_EQ(15, pace.evaluate_seconds);
+  EXPECT_EQ(60, pace.repeat_seconds);
+  descriptor_.nodes[0].scaling.policy.for_up = "2s";
+  descriptor_.nodes[0].scaling.policy.cooldown_seconds = 0;
+  pace = PaceOf(descriptor_);
+  EXPECT_EQ(1, pace.evaluate_seconds);  // not 500 ms: 1 s at least
+  EXPECT_EQ(1, pace.repeat_seconds);    // never under the evaluation
+  descriptor_.nodes[0].scaling.policy.for_up = "1h";
+  descriptor_.nodes[0].scaling.policy.for_down = "2h";
+  EXPECT_EQ(60, PaceOf(descriptor_).evaluate_seconds);
+  descriptor_.nodes[0].scaling.policy.set = false;
+  EXPECT_EQ(15, PaceOf(descriptor_).evaluate_seconds);
+  EXPECT_EQ("15s", DurationText(15));
+  EXPECT_EQ("2m", DurationText(120));
+  EXPECT_EQ("1500ms", DurationText(1.5));
+
+  descriptor_.nodes[0].scaling.policy.set = true;
+  descriptor_.nodes[0].scaling.policy.for_up = "8s";
+  descriptor_.nodes[0].scaling.policy.for_down = "20s";
+  descriptor_.nodes[0].scaling.policy.cooldown_seconds = 30;
+  pace = PaceOf(descriptor_);
+  ReceiverOptions receiver;
+  receiver.url = "http://127.0.0.1:9798/api/v1/alerts";
+  std::string am = AlertmanagerConfigYaml("infra-1", pace, receiver);
+  EXPECT_NE(std::string::npos, am.find("  group_wait: 2s\n  group_interval: 2s\n"
+                                       "  repeat_interval: 30s\n")) << am;
+  receiver.repeat_interval = "1h";
+  EXPECT_NE(std::string::npos,
+            AlertmanagerConfigYaml("infra-1", pace, receiver).find("repeat_interval: 1h"));
+  PrometheusOptions prometheus;
+  prometheus.rules_file = "/r.yml";
+  prometheus.targets_dir = "/t";
+  prometheus.alertmanager = "127.0.0.1:9093";
+  std::string yml = PrometheusConfigYaml(descriptor_, pace, prometheus);
+  EXPECT_NE(std::string::npos, yml.find("  scrape_interval: 2s\n  evaluation_interval: 2s\n"))
+      << yml;
+  EXPECT_NE(std::string::npos, yml.find("  - job_name: \"app\"\n    file_sd_configs:\n"
+                                        "      - files: [\"/t/app.json\"]\n"))
+      << yml;
+  descriptor_.nodes[0].scaling.policy.set = false;
+  EXPECT_NE(std::string::npos,
+            PrometheusConfigYaml(descriptor_, pace, prometheus).find("scrape_configs: []"));
 }
 
 }  // namespace

@@ -1,13 +1,16 @@
 // `occam rules`: writes the Prometheus alerting rules of the descriptor's
-// scaling policies and the Alertmanager configuration that sends their
-// alerts to occam serve.
+// scaling policies, the Alertmanager configuration that sends their alerts
+// to occam serve (with serve's token), and the Prometheus configuration
+// that ties them together — the monitoring half of the MiCADO loop.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "autoscale/alert_rules.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
+#include "cli/serve_token.h"
 #include "cli/state_options.h"
-#include "autoscale/alert_rules.h"
 
 namespace occam {
 namespace {
@@ -17,7 +20,14 @@ struct RulesOptions {
   StateOptions state;
   std::string rules_out;         // "" = stdout
   std::string alertmanager_out;  // "" = not written
+  std::string prometheus_out;    // "" = not written
   ReceiverOptions receiver;
+  bool no_auth = false;
+  std::string alertmanager_address = "127.0.0.1:9093";
+  std::string targets_dir;
+  std::vector<std::string> scrape_nodes;
+  std::vector<std::string> scrape_static;  // NAME=HOST:PORT[,HOST:PORT]
+  std::string scrape_interval, evaluation_interval;
 };
 
 Status WriteText(const std::string& path, const std::string& text) {
@@ -31,21 +41,91 @@ Status WriteText(const std::string& path, const std::string& text) {
   return out ? Status::Ok() : Status::IOError("cannot write " + path);
 }
 
-int RunRules(const RulesOptions& o) {
+// Prometheus and Alertmanager may run from another folder.
+std::string Absolute(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(path, ec);
+  return ec ? path : p.lexically_normal().string();
+}
+
+// The receiver always carries the credentials serve expects: serve's token
+// file (made now when missing), unless serve runs with --no-auth.
+Status ReceiverCredentials(const RulesOptions& o, ReceiverOptions* receiver) {
+  if (o.no_auth) {
+    receiver->token_file.clear();
+    return Status::Ok();
+  }
+  std::string path = receiver->token_file.empty()
+                         ? BesideState(o.state, "occam-serve.token")
+                         : receiver->token_file;
+  std::string token;
+  Status s = LoadOrMakeServeToken(path, &token);
+  receiver->token_file = Absolute(path);
+  return s;
+}
+
+Status PrometheusSettings(const RulesOptions& o, const Descriptor& descriptor,
+                          PrometheusOptions* out) {
+  if (o.rules_out.empty() || o.rules_out == "-") {
+    return Status::InvalidArgument(
+        "--prometheus-out needs --out FILE: the rules file prometheus.yml "
+        "loads");
+  }
+  out->rules_file = Absolute(o.rules_out);
+  out->targets_dir = Absolute(TargetsDir(o.state, o.targets_dir));
+  out->alertmanager = o.alertmanager_address;
+  out->scrape_interval = o.scrape_interval;
+  out->evaluation_interval = o.evaluation_interval;
+  for (const std::string& node : o.scrape_nodes) {
+    if (descriptor.FindNode(node) < 0) {
+      return Status::InvalidArgument("--scrape " + node +
+                                     ": the descriptor has no such node");
+    }
+    out->scrape_nodes.push_back(node);
+  }
+  for (const std::string& job : o.scrape_static) {
+    size_t eq = job.find('=');
+    std::string name = job.substr(0, eq == std::string::npos ? 0 : eq);
+    if (name.empty() || eq + 1 >= job.size() || descriptor.FindNode(name) >= 0) {
+      return Status::InvalidArgument(
+          "--scrape-static '" + job + "' is not NAME=HOST:PORT[,HOST:PORT] "
+          "with a NAME that is not a node's (node types are jobs already)");
+    }
+    std::vector<std::string> targets;
+    for (size_t at = eq + 1; at <= job.size();) {
+      size_t comma = std::min(job.find(',', at), job.size());
+      if (comma > at) targets.push_back(job.substr(at, comma - at));
+      at = comma + 1;
+    }
+    out->static_jobs.push_back({name, targets});
+  }
+  return Status::Ok();
+}
+
+int RunRules(RulesOptions o) {
   Descriptor descriptor;
   NodeGraph graph;
   if (!CompileOrReport(o.compile, &descriptor, &graph, std::cerr)) {
     return kExitError;
   }
+  MonitoringPace pace = PaceOf(descriptor);
+  PrometheusOptions prometheus;
+  Status s;
+  if (!o.prometheus_out.empty()) s = PrometheusSettings(o, descriptor, &prometheus);
+  if (s.ok() && !o.alertmanager_out.empty()) s = ReceiverCredentials(o, &o.receiver);
   // The rules carry the state's infra_id, fixed when the state is made.
   std::unique_ptr<SqliteStateStore> store;
   StateSnapshot state;
-  Status s = OpenState(o.state, /*create=*/true, &store);
+  if (s.ok()) s = OpenState(o.state, /*create=*/true, &store);
   if (s.ok()) s = store->Load(&state);
   if (s.ok()) s = WriteText(o.rules_out, AlertRulesYaml(descriptor, state.infra_id));
   if (s.ok() && !o.alertmanager_out.empty()) {
     s = WriteText(o.alertmanager_out,
-                  AlertmanagerConfigYaml(state.infra_id, o.receiver));
+                  AlertmanagerConfigYaml(state.infra_id, pace, o.receiver));
+  }
+  if (s.ok() && !o.prometheus_out.empty()) {
+    s = WriteText(o.prometheus_out,
+                  PrometheusConfigYaml(descriptor, pace, prometheus));
   }
   return s.ok() ? kExitOk : ReportError(s, std::cerr);
 }
@@ -57,23 +137,42 @@ void RegisterRulesCommand(CLI::App* app, CommandList* commands) {
   o->receiver.url = "http://127.0.0.1:9798/api/v1/alerts";
   CLI::App* cmd = app->add_subcommand(
       "rules",
-      "Write Prometheus alerting rules for the scaling policies, and the "
-      "Alertmanager receiver for occam serve");
+      "Write Prometheus alerting rules for the scaling policies, the "
+      "Alertmanager receiver for occam serve, and prometheus.yml");
   AddDescriptorOptions(cmd, &o->compile);
   AddStateOptions(cmd, &o->state, /*can_create=*/true);
   cmd->add_option("--out", o->rules_out, "rules file (default: stdout)");
   cmd->add_option("--alertmanager-out", o->alertmanager_out,
                   "also write an Alertmanager configuration here");
+  cmd->add_option("--prometheus-out", o->prometheus_out,
+                  "also write a Prometheus configuration here (needs --out)");
   cmd->add_option("--url", o->receiver.url,
                   "occam serve's webhook URL")->capture_default_str();
   cmd->add_option("--token-file", o->receiver.token_file,
                   "the bearer token file Alertmanager sends (occam serve's "
-                  "--token-file)");
-  cmd->add_option("--group-wait", o->receiver.group_wait)->capture_default_str();
-  cmd->add_option("--group-interval", o->receiver.group_interval)
-      ->capture_default_str();
-  cmd->add_option("--repeat-interval", o->receiver.repeat_interval)
-      ->capture_default_str();
+                  "--token-file; default occam-serve.token beside the state, "
+                  "made when missing)");
+  cmd->add_flag("--no-auth", o->no_auth,
+                "write a receiver without credentials (for serve --no-auth)");
+  cmd->add_option("--group-wait", o->receiver.group_wait,
+                  "default: the evaluation interval the policies set");
+  cmd->add_option("--group-interval", o->receiver.group_interval,
+                  "default: the evaluation interval the policies set");
+  cmd->add_option("--repeat-interval", o->receiver.repeat_interval,
+                  "default: the shortest policy cooldown");
+  cmd->add_option("--alertmanager-address", o->alertmanager_address,
+                  "where Prometheus sends alerts")->capture_default_str();
+  AddTargetsDirOption(cmd, &o->targets_dir);
+  cmd->add_option("--scrape", o->scrape_nodes,
+                  "also scrape this node type (those with a policy are)");
+  cmd->add_option("--scrape-static", o->scrape_static,
+                  "NAME=HOST:PORT[,HOST:PORT]: a job of fixed targets "
+                  "(a node exporter, say)");
+  cmd->add_option("--scrape-interval", o->scrape_interval,
+                  "default: the evaluation interval");
+  cmd->add_option("--evaluation-interval", o->evaluation_interval,
+                  "default: a quarter of the shortest for_up/for_down, "
+                  "1s to 1m");
   commands->push_back({cmd, [o] { return RunRules(*o); }});
 }
 

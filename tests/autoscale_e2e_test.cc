@@ -74,6 +74,9 @@ class AutoscaleE2eTest : public ::testing::Test {
     std::filesystem::create_directories(work_ + "/textfile");
     WriteLoad(0.5);
     ASSERT_NO_FATAL_FAILURE(StartServe());
+    node_exporter_port_ = FreeLoopbackPort();
+    alertmanager_port_ = FreeLoopbackPort();
+    ASSERT_TRUE(node_exporter_port_ && alertmanager_port_);
     ASSERT_NO_FATAL_FAILURE(WriteRules());
     ASSERT_NO_FATAL_FAILURE(StartMonitoring());
   }
@@ -118,23 +121,32 @@ class AutoscaleE2eTest : public ::testing::Test {
     infra_id_ = ids[0];
   }
 
-  // occam rules: Prometheus's rules and Alertmanager's receiver, with the
-  // serve token sent by file and alerts repeated every 3 s while they fire.
+  // occam rules: Prometheus's rules, Alertmanager's receiver (with serve's
+  // token sent by file, alerts repeated every 3 s while they fire) and
+  // prometheus.yml: the policy's `for: 1s` makes it scrape and evaluate
+  // every second; it scrapes app from occam's targets and node-exporter.
   void WriteRules() {
     auto r = RunCommand(
         "cd " + work_ + " && " + testing::OccamBinary() +
         " rules -f infra.yaml --out rules.yml --alertmanager-out "
         "alertmanager.yml --url " + ServeUrl("/api/v1/alerts") +
-        " --token-file " + work_ + "/occam-serve.token --group-wait 1s "
-        "--group-interval 1s --repeat-interval 3s");
+        " --group-wait 1s --group-interval 1s --repeat-interval 3s"
+        " --prometheus-out prometheus.yml --alertmanager-address 127.0.0.1:" +
+        std::to_string(alertmanager_port_) + " --scrape-static load=127.0.0.1:" +
+        std::to_string(node_exporter_port_));
     ASSERT_EQ(0, r.exit_code) << r.out;
-    ASSERT_EQ(std::string::npos, Slurp(work_ + "/alertmanager.yml").find(token_))
+    std::string am = Slurp(work_ + "/alertmanager.yml");
+    ASSERT_EQ(std::string::npos, am.find(token_))
         << "the token is copied into the Alertmanager configuration";
+    ASSERT_NE(std::string::npos, am.find("credentials_file: \"" + work_ + "/occam-serve.token\""))
+        << am;
+    std::string prometheus = Slurp(work_ + "/prometheus.yml");
+    ASSERT_NE(std::string::npos, prometheus.find("evaluation_interval: 1s")) << prometheus;
   }
 
   void StartMonitoring() {
-    int ne = FreeLoopbackPort(), am = FreeLoopbackPort(), prom = FreeLoopbackPort();
-    ASSERT_TRUE(ne && am && prom);
+    int ne = node_exporter_port_, am = alertmanager_port_, prom = FreeLoopbackPort();
+    ASSERT_TRUE(prom);
     ASSERT_TRUE(node_exporter_.Start(
         {"prometheus-node-exporter", "--web.listen-address=127.0.0.1:" + std::to_string(ne),
          "--collector.disable-defaults", "--collector.textfile",
@@ -147,16 +159,6 @@ class AutoscaleE2eTest : public ::testing::Test {
          "--web.listen-address=127.0.0.1:" + std::to_string(am),
          "--cluster.listen-address="},
         work_, work_ + "/alertmanager.log"));
-    std::ofstream(work_ + "/prometheus.yml")
-        << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        << "rule_files: [" << work_ << "/rules.yml]\n"
-        << "alerting:\n  alertmanagers:\n    - static_configs: [{targets: ['127.0.0.1:"
-        << am << "']}]\n"
-        << "scrape_configs:\n"
-        << "  - job_name: load\n    static_configs: [{targets: ['127.0.0.1:" << ne
-        << "']}]\n"
-        << "  - job_name: app\n    file_sd_configs:\n      - files: ['" << work_
-        << "/occam-targets/*.json']\n        refresh_interval: 1s\n";
     std::filesystem::create_directories(work_ + "/prometheus-data");
     ASSERT_TRUE(prometheus_.Start(
         {"prometheus", "--config.file=" + work_ + "/prometheus.yml",
@@ -294,6 +296,7 @@ class AutoscaleE2eTest : public ::testing::Test {
   std::string work_, serve_port_, token_, infra_id_, prometheus_url_;
   BackgroundProcess serve_, node_exporter_, alertmanager_, prometheus_;
   int lowest_target_ = 99, lowest_actual_ = 99;
+  int node_exporter_port_ = 0, alertmanager_port_ = 0;
 };
 
 TEST_F(AutoscaleE2eTest, AlertsScaleTheAppUpAndDownWithinItsRange) {

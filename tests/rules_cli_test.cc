@@ -1,0 +1,118 @@
+// occam rules writes the whole monitoring configuration of the MiCADO loop:
+// the alerting rules, an Alertmanager receiver that always carries serve's
+// credentials, and a prometheus.yml over occam's targets — checked by
+// Prometheus's and Alertmanager's own tools.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/ci.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::CommandResult;
+
+class RulesCliTest : public ::testing::Test {
+ protected:
+  RulesCliTest() {
+    std::filesystem::copy(testing::SourceDir() + "/examples/micado", dir_.path() / "m",
+                          std::filesystem::copy_options::recursive);
+    work_ = (dir_.path() / "m").string();
+  }
+  CommandResult Rules(const std::string& args) {
+    return testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                               " rules -f infra.yaml " + args);
+  }
+  std::string Slurp(const std::string& name) {
+    std::ifstream in(work_ + "/" + name);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+  bool HaveTools() {
+    return testing::RunCommand("command -v promtool && command -v amtool").exit_code == 0;
+  }
+  testing::TempDir dir_;
+  std::string work_;
+};
+
+TEST_F(RulesCliTest, WritesACompleteCheckedMonitoringConfiguration) {
+  CommandResult r = Rules("--out rules.yml --alertmanager-out am.yml "
+                          "--prometheus-out prometheus.yml "
+                          "--scrape-static node=127.0.0.1:9100");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  // serve's token file is made now (0600), and the receiver sends it.
+  EXPECT_NE(std::string::npos, r.out.find("wrote a new token to ./occam-serve.token"))
+      << r.out;
+  struct stat st {};
+  ASSERT_EQ(0, stat((work_ + "/occam-serve.token").c_str(), &st));
+  EXPECT_EQ(0600u, st.st_mode & 0777);
+  std::string am = Slurp("am.yml");
+  EXPECT_NE(std::string::npos,
+            am.find("credentials_file: \"" + work_ + "/occam-serve.token\"")) << am;
+  // The policy (for_up 1m, for_down 2m, cooldown 60s) sets the pace.
+  EXPECT_NE(std::string::npos, am.find("group_wait: 15s")) << am;
+  EXPECT_NE(std::string::npos, am.find("repeat_interval: 1m")) << am;
+  std::string prometheus = Slurp("prometheus.yml");
+  for (const std::string& line :
+       {std::string("  evaluation_interval: 15s\n"),
+        "  - \"" + work_ + "/rules.yml\"\n",
+        std::string("        - targets: [\"127.0.0.1:9093\"]\n"),
+        "  - job_name: \"app\"\n    file_sd_configs:\n      - files: [\"" + work_ +
+            "/occam-targets/app.json\"]\n",
+        std::string("  - job_name: \"node\"\n    static_configs:\n"
+                    "      - targets: [\"127.0.0.1:9100\"]\n")}) {
+    EXPECT_NE(std::string::npos, prometheus.find(line)) << line << "\n" << prometheus;
+  }
+  EXPECT_EQ(std::string::npos, prometheus.find("job_name: \"db\"")) << "db has no policy";
+
+  if (!HaveTools()) {
+    if (testing::InCi()) FAIL() << "CI needs promtool and amtool";
+    GTEST_SKIP() << "promtool/amtool not installed (apt-get install prometheus "
+                    "prometheus-alertmanager)";
+  }
+  CommandResult check = testing::RunCommand("cd " + work_ +
+                                            " && promtool check config prometheus.yml");
+  EXPECT_EQ(0, check.exit_code) << check.out;
+  EXPECT_NE(std::string::npos, check.out.find("SUCCESS: 1 rule files found")) << check.out;
+  check = testing::RunCommand("cd " + work_ + " && amtool check-config am.yml");
+  EXPECT_EQ(0, check.exit_code) << check.out;
+}
+
+TEST_F(RulesCliTest, TheReceiverCarriesNoCredentialsOnlyWhenServeNeedsNone) {
+  CommandResult r = Rules("--out rules.yml --alertmanager-out am.yml --no-auth");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  EXPECT_EQ(std::string::npos, Slurp("am.yml").find("authorization"));
+  EXPECT_FALSE(std::filesystem::exists(work_ + "/occam-serve.token"));
+
+  // A token file serve would refuse is refused here too.
+  std::ofstream(work_ + "/occam-serve.token") << "abc\n";
+  chmod((work_ + "/occam-serve.token").c_str(), 0666);
+  r = Rules("--out rules.yml --alertmanager-out am.yml");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("may be read or written by other users"))
+      << r.out;
+}
+
+TEST_F(RulesCliTest, BadRequestsAreRefusedWithTheReason) {
+  CommandResult r = Rules("--prometheus-out p.yml");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ("Error: --prometheus-out needs --out FILE: the rules file prometheus.yml "
+            "loads\n",
+            r.out);
+  r = Rules("--out r.yml --prometheus-out p.yml --scrape-static app=127.0.0.1:1");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("--scrape-static 'app=127.0.0.1:1' is not "))
+      << r.out;
+  r = Rules("--out r.yml --prometheus-out p.yml --scrape nosuch");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("--scrape nosuch: the descriptor has no such node"))
+      << r.out;
+  EXPECT_FALSE(std::filesystem::exists(work_ + "/p.yml"));
+}
+
+}  // namespace
+}  // namespace occam
