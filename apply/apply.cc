@@ -532,9 +532,16 @@ JobEnd Applier::Create(const ResourceChange& c) {
   if (created.ok()) {
     r.provider_id = object.id;
     r.outputs = StoredJson(object.outputs);
+    // Gone is gone: other errors of Read (an engine's hiccup) do not fail
+    // the wait.
+    auto alive = [&] {
+      ResourceObject now;
+      Status read = provider->Read(object.id, &now);
+      return read.IsNotFound() ? read : Status::Ok();
+    };
     created = health_->WaitReady(
         HealthCheckSpec::FromConfig(config.value.value("health_check", json())),
-        object.outputs, options_.interrupted);
+        object.outputs, options_.interrupted, alive);
   }
   // A failed create, or one that never became healthy, is tainted: the next
   // plan replaces it.

@@ -105,7 +105,8 @@ class FailingStore : public MemoryStateStore {
 class FakeHealth : public HealthChecker {
  public:
   Status WaitReady(const HealthCheckSpec& spec, const json&,
-                   const std::atomic<bool>*) override {
+                   const std::atomic<bool>*,
+                   const std::function<Status()>&) override {
     if (!spec.ports.empty()) return Status::Unavailable("port closed");
     return Status::Ok();
   }

@@ -132,7 +132,8 @@ std::string NetworkHealthChecker::CheckOnce(const HealthCheckSpec& spec,
 
 Status NetworkHealthChecker::WaitReady(const HealthCheckSpec& spec,
                                        const json& outputs,
-                                       const std::atomic<bool>* cancel) {
+                                       const std::atomic<bool>* cancel,
+                                       const std::function<Status()>& alive) {
   std::string ip = outputs.value("ip", "127.0.0.1");
   std::string port = outputs.contains("port") ? outputs["port"].dump() : "";
   auto deadline = std::chrono::steady_clock::now() +
@@ -140,6 +141,11 @@ Status NetworkHealthChecker::WaitReady(const HealthCheckSpec& spec,
   for (;;) {
     std::string failing = CheckOnce(spec, ip, port);
     if (failing.empty()) return Status::Ok();
+    Status living = alive ? alive() : Status::Ok();
+    if (!living.ok()) {
+      return Status::Unavailable("it stopped while its health was checked (" +
+                                 failing + "): " + living.message());
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       return Status::Unavailable("health check timed out after " +
                                  std::to_string(static_cast<int>(spec.timeout_seconds)) +

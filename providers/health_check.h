@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -27,17 +28,21 @@ class HealthChecker {
   virtual ~HealthChecker() = default;
   // Waits until every check passes against the instance described by
   // `outputs` (its "ip", and "port" for {{port}} in URLs). Unavailable,
-  // naming the failing check, on timeout; stops early when `*cancel`.
+  // naming the failing check, on timeout; stops early when `*cancel`, and
+  // at once when `alive` (if set) says the instance is gone — a process
+  // that exits during the wait must not cost the whole timeout.
   virtual Status WaitReady(const HealthCheckSpec& spec,
                            const nlohmann::json& outputs,
-                           const std::atomic<bool>* cancel) = 0;
+                           const std::atomic<bool>* cancel,
+                           const std::function<Status()>& alive = {}) = 0;
 };
 
 // Real checks over the network, with libcurl for URLs.
 class NetworkHealthChecker : public HealthChecker {
  public:
   Status WaitReady(const HealthCheckSpec& spec, const nlohmann::json& outputs,
-                   const std::atomic<bool>* cancel) override;
+                   const std::atomic<bool>* cancel,
+                   const std::function<Status()>& alive = {}) override;
 
   // One round of checks; "" when all pass, else what failed.
   static std::string CheckOnce(const HealthCheckSpec& spec,

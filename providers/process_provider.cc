@@ -45,12 +45,16 @@ bool ParseId(const std::string& id, int* pid, int64_t* start) {
   return *end == '\0' && *pid > 0;
 }
 
-// Collects the exit status of `pid` if it is our child and has ended.
-void Reap(int pid) { waitpid(pid, nullptr, WNOHANG); }
-
-bool Alive(int pid, int64_t start) {
-  Reap(pid);
-  return ProcessIsAlive(pid, start);
+// "exited with status N" or "was killed by signal N", `when` after the
+// verb ("exited at once with status 7").
+std::string HowItEnded(int status, const std::string& when = "") {
+  if (WIFEXITED(status)) {
+    return "exited" + when + " with status " + std::to_string(WEXITSTATUS(status));
+  }
+  if (WIFSIGNALED(status)) {
+    return "was killed" + when + " by signal " + std::to_string(WTERMSIG(status));
+  }
+  return "ended" + when;
 }
 
 // argv from "cmd" (run by /bin/sh -c) or [prog, args…].
@@ -129,6 +133,20 @@ bool PortFree(int port) {
 
 }  // namespace
 
+void ProcessProvider::Reap(const std::string& id, int pid) {
+  int status = 0;
+  if (waitpid(pid, &status, WNOHANG) != pid) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto log = logs_.find(id);
+  ended_[id] = HowItEnded(status) +
+               (log == logs_.end() ? "" : "; its output is in " + log->second);
+}
+
+bool ProcessProvider::Alive(const std::string& id, int pid, int64_t start) {
+  Reap(id, pid);
+  return ProcessIsAlive(pid, start);
+}
+
 std::string ProcessProvider::LogPath(const std::string& address) const {
   std::string name;
   for (char c : address) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
@@ -204,14 +222,16 @@ Status ProcessProvider::Create(const ResourceRequest& request,
   for (int i = 0; i < 10; ++i) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
-      return Status::Unavailable(
-          request.address + ": the process exited at once with status " +
-          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-          "; see " + log);
+      return Status::Unavailable(request.address + ": the process " +
+                                 HowItEnded(status, " at once") + "; see " + log);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   out->id = MakeId(pid, start);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    logs_[out->id] = log;
+  }
   out->outputs = {{"pid", pid}, {"ip", "127.0.0.1"}, {"log", log}};
   if (port > 0) out->outputs["port"] = port;
   out->tags = request.tags;
@@ -223,8 +243,11 @@ Status ProcessProvider::Create(const ResourceRequest& request,
 Status ProcessProvider::Read(const std::string& id, ResourceObject* out) {
   int pid;
   int64_t start;
-  if (!ParseId(id, &pid, &start) || !Alive(pid, start)) {
-    return Status::NotFound("process " + id + " is not running");
+  if (!ParseId(id, &pid, &start) || !Alive(id, pid, start)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto ended = ended_.find(id);
+    return Status::NotFound("process " + id + " " +
+                            (ended == ended_.end() ? "is not running" : ended->second));
   }
   out->id = id;
   out->outputs = {{"pid", pid}, {"ip", "127.0.0.1"}};
@@ -248,22 +271,33 @@ Status ProcessProvider::Delete(const std::string& id) {
     auto it = grace_.find(id);
     if (it != grace_.end()) grace = it->second;
   }
-  if (!Alive(pid, start)) return Status::Ok();
+  if (!Alive(id, pid, start)) {
+    Forget(id);
+    return Status::Ok();
+  }
   kill(-pid, SIGTERM);
   auto deadline = Clock::now() + std::chrono::duration<double>(grace);
-  while (Alive(pid, start) && Clock::now() < deadline) {
+  while (Alive(id, pid, start) && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (Alive(pid, start)) {
+  if (Alive(id, pid, start)) {
     kill(-pid, SIGKILL);
-    for (int i = 0; i < 500 && Alive(pid, start); ++i) {
+    for (int i = 0; i < 500 && Alive(id, pid, start); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
-  if (Alive(pid, start)) {
+  if (Alive(id, pid, start)) {
     return Status::Unavailable("process " + id + " survived SIGKILL");
   }
+  Forget(id);
   return Status::Ok();
+}
+
+void ProcessProvider::Forget(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  grace_.erase(id);
+  logs_.erase(id);
+  ended_.erase(id);
 }
 
 Status ProcessProvider::FindByTags(const OwnershipTags& tags,

@@ -39,6 +39,15 @@ class ProcessProvider : public Provider {
   std::mutex mu_;
   std::set<int> ports_taken_;  // handed out by this process
   std::map<std::string, double> grace_;  // id -> seconds, from the config
+  // What this process started: id -> log path, and how each one that
+  // ended ended ("exited with status 3"), so Read says why it is gone.
+  std::map<std::string, std::string> logs_;
+  std::map<std::string, std::string> ended_;
+  // Collects the exit status of `id` if it is our child and has ended.
+  void Reap(const std::string& id, int pid);
+  bool Alive(const std::string& id, int pid, int64_t start);
+  // Drops what this process remembers of a deleted instance.
+  void Forget(const std::string& id);
 };
 
 }  // namespace occam

@@ -153,6 +153,31 @@ TEST_F(ApplyCliTest, ApplyScaleDriftAndDestroy) {
   EXPECT_TRUE(ProcessesOf(lineage).empty());
 }
 
+// A process that exits while its health is awaited fails the create at
+// once, saying how it ended and where its output is — not after the whole
+// health-check timeout (600 s here) as "port … is closed".
+TEST_F(ApplyCliTest, AProcessThatDiesDuringItsHealthWaitFailsAtOnce) {
+  dir_.Write("micado/crash/infra.yaml",
+             "user_id: u\ninfra_name: crash\nnodes: [{name: app, type: app}]\n");
+  dir_.Write("micado/crash/nodes/node_definitions.yaml",
+             "'node_def:app':\n"
+             "  - resource:\n"
+             "      type: process\n"
+             "      command: [sh, -c, \"sleep 0.5; echo cannot bind >&2; exit 3\"]\n"
+             "    health_check: {ping: false, ports: [9], timeout: 600}\n");
+  CommandResult r = Occam("apply -f crash/infra.yaml --auto-approve --state crash/occam.db",
+                          "timeout 60");
+  EXPECT_EQ(1, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("it stopped while its health was checked")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("exited with status 3; its output is in ")) << r.out;
+  std::smatch log;
+  ASSERT_TRUE(std::regex_search(r.out, log, std::regex("its output is in (\\S+/occam-logs/app_0_\\.log)")))
+      << r.out;
+  std::ifstream in((dir_.path() / "micado" / log[1].str()).string());
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ("cannot bind\n", text);
+}
+
 TEST_F(ApplyCliTest, TaintReplaces) {
   ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
   int old_pid = State().instances.at("manager[0]").outputs.value()["pid"];
