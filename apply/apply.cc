@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/json_fields.h"
@@ -65,15 +66,18 @@ std::string JobAddress(const Job& job) {
              : job.change->address;
 }
 
-// getip() and friends during apply: the addresses instances have now.
+// getip() and friends during apply: the addresses instances have now,
+// without those the plan removes (a scale-down): a dependent rendered
+// during this apply must not point at an instance on its way out.
 class LiveAddressBook : public AddressBook {
  public:
-  explicit LiveAddressBook(const StateSnapshot& state) : state_(state) {}
+  LiveAddressBook(const StateSnapshot& state, const std::set<std::string>& leaving)
+      : state_(state), leaving_(leaving) {}
 
   TemplateValue Ip(const std::string& node, bool private_ip,
                    std::string*) const override {
     for (const ResourceInstance* r : state_.InstancesOf(node)) {
-      if (r->status != InstanceStatus::kReady) continue;
+      if (r->status != InstanceStatus::kReady || leaving_.count(r->address)) continue;
       const json& out = r->outputs.value();
       const char* key = private_ip && out.contains("private_ip") ? "private_ip" : "ip";
       return TemplateValue::String(JsonString(out, key));
@@ -85,7 +89,7 @@ class LiveAddressBook : public AddressBook {
                        std::string*) const override {
     TemplateValue::List ips;
     for (const ResourceInstance* r : state_.InstancesOf(node)) {
-      if (r->status != InstanceStatus::kReady) continue;
+      if (r->status != InstanceStatus::kReady || leaving_.count(r->address)) continue;
       const json& outputs = r->outputs.value();
       ips.push_back(TemplateValue::String(endpoints ? InstanceEndpoint(outputs)
                                                     : JsonString(outputs, "ip")));
@@ -95,6 +99,7 @@ class LiveAddressBook : public AddressBook {
 
  private:
   const StateSnapshot& state_;
+  const std::set<std::string>& leaving_;
 };
 
 class Applier {
@@ -152,6 +157,9 @@ class Applier {
   std::condition_variable cv_;
   std::vector<Job> jobs_;
   std::deque<int> ready_;
+  // Addresses the plan removes (not replaces): absent from what templates
+  // see, and deleted only once their dependents are rebuilt without them.
+  std::set<std::string> leaving_;
   int unfinished_ = 0;
   Status state_error_;
   ApplyResult* result_ = nullptr;
@@ -262,6 +270,7 @@ void Applier::BuildJobs() {
         break;
       case ChangeAction::kDelete:
         add(c.deposed.empty() ? Job::Kind::kDelete : Job::Kind::kDeleteDeposed);
+        leaving_.insert(c.address);
         break;
       case ChangeAction::kReplace:
         if (c.create_before_destroy) {
@@ -314,6 +323,20 @@ void Applier::BuildJobs() {
           const auto& deps = jobs_[other].change->dependencies;
           if (other != j && std::find(deps.begin(), deps.end(), c.node) != deps.end()) {
             wait(j, other);
+          }
+        }
+      }
+      // An instance the plan removes goes once its dependents are rebuilt
+      // or updated without it (a load balancer stops sending to it first).
+      // Not the delete half of a replace: its dependents wait for its
+      // successor, which waits for this delete.
+      if (c.action == ChangeAction::kDelete) {
+        for (const auto& [node, ids] : creates) {
+          for (int other : ids) {
+            const auto& deps = jobs_[other].change->dependencies;
+            if (std::find(deps.begin(), deps.end(), c.node) != deps.end()) {
+              wait(j, other);
+            }
           }
         }
       }
@@ -464,7 +487,7 @@ Status Applier::Configure(const ResourceChange& c, InstanceConfig* config) {
                       descriptor_.user_id, descriptor_.NodeNames()};
   Diagnostics diags;
   queue_->Inspect([&](const StateSnapshot& state) {
-    LiveAddressBook book(state);
+    LiveAddressBook book(state, leaving_);
     RenderInstanceConfig(node, InstanceScope(infra, node, c.index, book),
                          config, &diags);
   });

@@ -121,6 +121,8 @@ const char kNodes[] = R"(
 'node_def:sick':
   - resource: {type: dummy}
     health_check: {ports: [9]}
+'node_def:lb':
+  - resource: {type: dummy, attributes: {backends: "{{ getipall('db') | join(',') }}"}}
 )";
 
 class ApplyTest : public ::testing::Test {
@@ -278,6 +280,40 @@ TEST_F(ApplyTest, TaintedInstanceIsReplacedAndDependentsFollow) {
   EXPECT_EQ(after.instances.at("db[0]").outputs.value()["ip"],
             after.instances.at("app[0]").attributes.value()["resource"]
                                                             ["attributes"]["db"]);
+}
+
+// A scale-down: the instance leaves what its dependents see, and is
+// deleted only once they are rebuilt without it (a load balancer stops
+// sending to it first).
+TEST_F(ApplyTest, AnInstanceScaledAwayGoesAfterItsDependentsForgetIt) {
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: lb, type: lb}, "
+          "{name: db, type: db, scaling: {min: 1, max: 3}}]\n");
+  StateChange two;
+  two.set_desired["db"] = 2;
+  int64_t serial;
+  ASSERT_TRUE(store_.Commit(two, &serial).ok());
+  ASSERT_TRUE(PlanAndApply().ok());
+  StateSnapshot s = State();
+  std::string ip0 = s.instances.at("db[0]").outputs.value()["ip"];
+  std::string ip1 = s.instances.at("db[1]").outputs.value()["ip"];
+  ASSERT_EQ(ip0 + "," + ip1,
+            s.instances.at("lb[0]").attributes.value()["resource"]["attributes"]["backends"]);
+
+  StateChange one;
+  one.set_desired["db"] = 1;
+  ASSERT_TRUE(store_.Commit(one, &serial).ok());
+  // The delete could start at once; with parallelism it must not.
+  ApplyResult result = PlanAndApply(/*parallelism=*/10);
+  EXPECT_TRUE(result.ok());
+  // The newest goes (which one that is depends on the parallel creates).
+  StateSnapshot after = State();
+  std::string gone = after.instances.count("db[1]") ? "db[0]" : "db[1]";
+  std::string kept = gone == "db[0]" ? ip1 : ip0;
+  ASSERT_EQ(0u, after.instances.count(gone));
+  EXPECT_LT(CallIndex("update lb[0]"),
+            CallIndex("delete " + s.instances.at(gone).provider_id));
+  EXPECT_EQ(kept, after.instances.at("lb[0]").attributes.value()["resource"]
+                      ["attributes"]["backends"]);
 }
 
 // Replaces db[0] of `infra` by tainting it; returns its old provider id.
