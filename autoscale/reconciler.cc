@@ -80,6 +80,21 @@ Status RecordDestroyed(StateStore* store, const StateSnapshot& state,
   return store->Commit(change, &serial);
 }
 
+// Taints (committed, with an event each) the instances whose health checks
+// failed round after round; `state` sees the taints so the plan replaces
+// them.
+Status WatchHealth(StateStore* store, const ReconcileOptions& options,
+                   StateSnapshot* state) {
+  StateChange taints = options.health_watch->Round(*state, options.on_health_failure);
+  if (taints.empty()) return Status::Ok();
+  int64_t serial = 0;
+  Status s = store->Commit(taints, &serial);
+  if (!s.ok()) return s;
+  for (const ResourceInstance& r : taints.put) state->instances[r.address] = r;
+  state->serial = serial;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
@@ -106,6 +121,7 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
     plan = MakeDestroyPlan(state);
   } else {
     if (s.ok()) s = RefreshState(providers, &state, nullptr);
+    if (s.ok() && options.health_watch) s = WatchHealth(store, options, &state);
     Diagnostics diags;
     if (s.ok() && !MakePlan(descriptor, graph, state, &plan, &diags)) {
       s = Status::InvalidArgument(diags.ToString());

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 
 #include "apply/apply.h"
+#include "autoscale/health_watch.h"
 #include "descriptor/descriptor.h"
 #include "descriptor/node_graph.h"
 #include "providers/health_check.h"
@@ -29,6 +31,10 @@ struct ReconcileOptions {
   std::string descriptor_digest;
   bool allow_new_configuration = false;
   ApplyObserver* observer = nullptr;  // told of each operation; may be null
+  // Watches health: each round checks every ready instance once and taints
+  // (so the plan replaces) those failing round after round. May be null.
+  HealthWatch* health_watch = nullptr;
+  std::function<void(const HealthFailure&)> on_health_failure;
 };
 
 struct ReconcileOutcome {

@@ -31,7 +31,8 @@ ServeDaemon::ServeDaemon(std::shared_ptr<const ServedConfig> config,
       providers_(providers),
       health_(health),
       metrics_(metrics),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      health_watch_(options_.health_failures) {
   StateSnapshot state;
   if (decisions_->Load(&state).ok()) infra_id_ = state.infra_id;
   // A restart keeps the cooldowns of the decisions before it.
@@ -465,6 +466,16 @@ void ServeDaemon::Round() {
   options.allow_new_configuration = options_.watch;
   LoggingObserver observer(options_.log);
   options.observer = &observer;
+  if (options_.health_failures > 0) {
+    options.health_watch = &health_watch_;
+    options.on_health_failure = [this](const HealthFailure& f) {
+      options_.log->Log(f.recreate ? "error" : "warn", "health_check_failed",
+                        f.recreate ? f.address + ": unhealthy; recreating it"
+                                   : f.address + ": health check failed",
+                        {{"address", f.address}, {"failing", f.failing},
+                         {"failures", f.failures}, {"recreate", f.recreate}});
+    };
+  }
   if (s.ok()) {
     s = Reconcile(config->descriptor, config->graph, applies_.get(), providers_,
                   health_, options, &outcome);

@@ -38,6 +38,9 @@ struct ServeDaemonOptions {
   // Where a posted descriptor is kept, so that a restarted serve can read
   // back what it applied (beside the state).
   std::string posted_path;
+  // An instance whose health checks fail this many rounds in a row is
+  // recreated; 0: health is checked only when an instance is created.
+  int health_failures = 3;
 };
 
 class ServeDaemon {
@@ -118,6 +121,7 @@ class ServeDaemon {
   HealthChecker* health_;
   ServeMetrics* metrics_;
   ServeDaemonOptions options_;
+  HealthWatch health_watch_;  // the loop's only
   std::string infra_id_;
 
   std::mutex loop_mu_;

@@ -36,6 +36,7 @@ struct ServeOptions {
   std::string interval = "30s";
   std::string targets_dir;  // default: occam-targets beside the state
   int parallelism = 10;
+  int health_failures = 3;
   bool watch = false;
   std::string log_format = "logfmt";
 };
@@ -181,6 +182,7 @@ int RunServe(const ServeOptions& o) {
   options.targets_dir = TargetsDir(o.state, o.targets_dir);
   options.interval = interval;
   options.parallelism = std::max(1, o.parallelism);
+  options.health_failures = std::max(0, o.health_failures);
   options.watch = o.watch;
   options.log = &log;
   options.compile = PostedCompileOptions(o.compile);
@@ -259,6 +261,10 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
       ->capture_default_str();
   AddTargetsDirOption(cmd, &o->targets_dir);
   cmd->add_option("--parallelism", o->parallelism)->capture_default_str();
+  cmd->add_option("--health-failures", o->health_failures,
+                  "recreate an instance whose health checks fail this many "
+                  "rounds in a row (0: check only at creation)")
+      ->capture_default_str();
   cmd->add_option("--log-format", o->log_format,
                   "logfmt or json: one line per event on stderr")
       ->capture_default_str();

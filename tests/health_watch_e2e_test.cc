@@ -1,0 +1,118 @@
+// occam serve watches health every round: an instance whose server dies
+// while its process lives (a child killed inside the node) fails its URL
+// check round after round and is recreated, with a log line and an event.
+// Real processes (the process provider) and busybox httpd.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "tests/background_process.h"
+#include "tests/ci.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::RunCommand;
+
+constexpr char kInfra[] = R"(user_id: test
+infra_name: watched
+nodes: [{name: web, type: web}]
+)";
+
+// The shell stays; httpd is its child, killed by the test.
+constexpr char kNodes[] = R"('node_def:web':
+  - resource:
+      type: process
+      command: [sh, -c, "busybox httpd -f -p 127.0.0.1:$PORT -h www & exec sleep 100000"]
+      port_range: 22000-22999
+    health_check:
+      ping: false
+      urls: ["http://{{ip}}:{{port}}/index.html"]
+      timeout: 20
+)";
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+class HealthWatchE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (RunCommand("command -v busybox").exit_code != 0) {
+      if (testing::InCi()) FAIL() << "busybox is missing; scripts/setup installs it";
+      GTEST_SKIP() << "busybox is not installed";
+    }
+    work_ = dir_.path().string();
+    std::filesystem::create_directories(dir_.path() / "nodes");
+    std::filesystem::create_directories(dir_.path() / "www");
+    std::ofstream(dir_.path() / "infra.yaml") << kInfra;
+    std::ofstream(dir_.path() / "nodes/node_definitions.yaml") << kNodes;
+    std::ofstream(dir_.path() / "www/index.html") << "ok\n";
+  }
+  void TearDown() override {
+    serve_.Stop();
+    RunCommand("cd " + work_ + " && " + testing::OccamBinary() + " destroy --auto-approve");
+  }
+  std::string Occam(const std::string& args) {
+    return RunCommand("cd " + work_ + " && " + testing::OccamBinary() + " " + args).out;
+  }
+  // web[0]'s provider id and port, as the state records them.
+  bool Instance(std::string* id, std::string* port) {
+    std::smatch m;
+    std::string shown = Occam("state show 'web[0]'");
+    std::string status = std::regex_search(shown, m, std::regex("status *= *\"(\\w+)\"")) ? m[1].str() : "";
+    if (!std::regex_search(shown, m, std::regex("provider_id *= *\"(\\d+:\\d+)\""))) return false;
+    *id = m[1];
+    if (!std::regex_search(shown, m, std::regex("\"port\": (\\d+)"))) return false;
+    *port = m[1];
+    return status == "ready";
+  }
+  bool WaitFor(int seconds, const std::function<bool()>& done) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return done();
+  }
+
+  testing::TempDir dir_;
+  std::string work_;
+  testing::BackgroundProcess serve_;
+};
+
+TEST_F(HealthWatchE2eTest, ADeadServerInsideALiveNodeIsRecreated) {
+  ASSERT_TRUE(serve_.Start({testing::OccamBinary(), "serve", "-f", "infra.yaml", "--listen",
+                            "127.0.0.1:0", "--no-auth", "--interval", "1s",
+                            "--health-failures", "2"},
+                           work_, work_ + "/serve.log"));
+  std::string id, port;
+  ASSERT_TRUE(WaitFor(30, [&] { return Instance(&id, &port); }))
+      << Occam("state show 'web[0]'") << Slurp(work_ + "/serve.log");
+  EXPECT_EQ("ok\n", RunCommand("curl -s http://127.0.0.1:" + port + "/index.html").out);
+
+  // Kill the server, not the node's process: "pid alive" still holds.
+  ASSERT_EQ(0, RunCommand("pkill -f '[h]ttpd -f -p 127.0.0.1:" + port + " '").exit_code);
+  std::string new_id = id, new_port;
+  ASSERT_TRUE(WaitFor(30, [&] { return Instance(&new_id, &new_port) && new_id != id; }))
+      << Slurp(work_ + "/serve.log");
+  EXPECT_TRUE(WaitFor(10, [&] {
+    return RunCommand("curl -s http://127.0.0.1:" + new_port + "/index.html").out == "ok\n";
+  }));
+
+  std::string log = Slurp(work_ + "/serve.log");
+  EXPECT_NE(std::string::npos, log.find("event=health_check_failed")) << log;
+  EXPECT_NE(std::string::npos, log.find("recreate=true")) << log;
+  std::string history = Occam("history");
+  EXPECT_NE(std::string::npos,
+            history.find("web[0]: health checks failed 2 rounds in a row")) << history;
+}
+
+}  // namespace
+}  // namespace occam
