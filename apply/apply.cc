@@ -59,6 +59,9 @@ struct JobEnd {
   StateChange record;
 };
 
+// The drain of a node type that others depend on and that sets none.
+constexpr double kDefaultDrainSeconds = 2;
+
 // How progress lines name the job's object.
 std::string JobAddress(const Job& job) {
   return job.kind == Job::Kind::kDeleteDeposed
@@ -129,6 +132,9 @@ class Applier {
   JobEnd Create(const ResourceChange& c);
   JobEnd Update(const ResourceChange& c);
   JobEnd Delete(const ResourceChange& c);
+  // Before a scale-down's delete: the node type's drain period (requests
+  // in flight finish; its dependents no longer send new ones).
+  void Drain(const std::string& node);
   JobEnd DeleteDeposed(const ResourceChange& c);
   Status Configure(const ResourceChange& c, InstanceConfig* config);
   Provider* ProviderFor(const ResourceChange& c, Status* error);
@@ -270,7 +276,8 @@ void Applier::BuildJobs() {
         break;
       case ChangeAction::kDelete:
         add(c.deposed.empty() ? Job::Kind::kDelete : Job::Kind::kDeleteDeposed);
-        leaving_.insert(c.address);
+        // A destroy takes everything: nothing is left to stop sending to it.
+        if (!plan_.destroy) leaving_.insert(c.address);
         break;
       case ChangeAction::kReplace:
         if (c.create_before_destroy) {
@@ -593,7 +600,11 @@ JobEnd Applier::Update(const ResourceChange& c) {
   if (!s.ok()) return {s};
   r.attributes = StoredJson(config.value);
   r.sensitive = StoredJson(config.sensitive);
-  r.outputs = StoredJson(object.outputs);
+  // What the provider reports now, over what it reported before (a process
+  // reconfigured in place keeps its port and log).
+  json outputs = r.outputs.value().is_object() ? r.outputs.value() : json::object();
+  if (object.outputs.is_object()) outputs.update(object.outputs);
+  r.outputs = StoredJson(std::move(outputs));
   JobEnd end;
   end.record.put.push_back(std::move(r));
   return end;
@@ -610,6 +621,7 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   intent.put.push_back(r);
   s = Commit(std::move(intent));
   if (!s.ok()) return {s};
+  if (leaving_.count(c.address)) Drain(c.node);
   if (!r.provider_id.empty()) s = provider->Delete(r.provider_id);
   if (s.ok() && !r.deposed.empty()) s = provider->Delete(r.deposed);
   // Objects an interrupted create left behind carry the same tags.
@@ -625,6 +637,22 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   JobEnd end;
   end.record.remove.push_back(c.address);
   return end;
+}
+
+void Applier::Drain(const std::string& node) {
+  int index = descriptor_.FindNode(node);
+  if (index < 0) return;
+  double seconds = descriptor_.nodes[index].scaling.drain_seconds;
+  if (seconds < 0) {
+    seconds = 0;
+    for (const DependencySpec& dep : descriptor_.dependencies) {
+      if (dep.dependency == node) seconds = kDefaultDrainSeconds;
+    }
+  }
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until && !Stopping()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 JobEnd Applier::DeleteDeposed(const ResourceChange& c) {

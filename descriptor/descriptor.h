@@ -40,6 +40,11 @@ struct ScalingRange {
   int min = 1;
   int max = 1;
   ScalingPolicy policy;
+  // occam's `drain`: seconds between taking an instance out of what its
+  // dependents see (they are rebuilt without it) and deleting it, so that
+  // requests in flight finish. -1: 2 s when other node types depend on
+  // this one, else 0.
+  double drain_seconds = -1;
 };
 
 // One way of building a node type: an entry of a `node_def:TYPE` list.

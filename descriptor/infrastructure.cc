@@ -147,9 +147,13 @@ void InfrastructureReader::ReadLifecycle(const Value& v, const std::string& what
 void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
                                        ScalingRange* s) {
   if (!check_.Mapping(v, what)) return;
-  check_.Keys(v, {"min", "max", "policy"}, {}, what);
+  check_.Keys(v, {"min", "max", "policy", "drain"}, {}, what);
   if (const Value* policy = v.Find("policy")) {
     ReadPolicy(*policy, "the policy in " + what, &s->policy);
+  }
+  if (const Value* drain = v.Find("drain")) {
+    std::string text = PromDuration(*drain, "'drain' in " + what);
+    if (!text.empty()) s->drain_seconds = PromDurationSeconds(text);
   }
   std::optional<long long> min, max;
   const Value* min_v = v.Find("min");

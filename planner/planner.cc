@@ -118,14 +118,20 @@ void DiffPaths(const json& before, const json& after, const json& unknown,
 }
 
 // Health checks change in place; resource attributes when the provider says
-// so; anything else (contextualisation, config management) means a new
-// instance.
-bool UpdatableInPlace(const std::string& path, const ResourceSchema* schema) {
+// so (some only alongside another attribute of `after`: process `files`
+// with `reload`); anything else (contextualisation, config management)
+// means a new instance.
+bool UpdatableInPlace(const std::string& path, const ResourceSchema* schema,
+                      const json& after) {
   if (path.rfind("health_check", 0) == 0) return true;
   if (path.rfind("resource.", 0) != 0 || !schema) return false;
   std::string attr = path.substr(9, path.find_first_of(".[", 9) - 9);
   const AttributeSpec* spec = schema->Find(attr);
-  return spec && spec->updatable;
+  if (!spec) return false;
+  if (!spec->updatable_with.empty()) {
+    return !JsonField(JsonField(after, "resource"), spec->updatable_with.c_str()).is_null();
+  }
+  return spec->updatable;
 }
 
 class Planner {
@@ -364,7 +370,7 @@ void Planner::Decide(const ResourceInstance& existing,
   if (change->changed_paths.empty()) return;  // no-op
   const ResourceSchema* schema = FindResourceSchema(change->provider);
   for (const std::string& path : change->changed_paths) {
-    if (path == "resource.type" || !UpdatableInPlace(path, schema)) {
+    if (path == "resource.type" || !UpdatableInPlace(path, schema, *change->after)) {
       change->replace_paths.push_back(path);
     }
   }
@@ -376,8 +382,10 @@ void Planner::Decide(const ResourceInstance& existing,
     for (const std::string& n : book_.changing()) {
       names += (names.empty() ? "" : ", ") + n;
     }
-    change->reason_detail = "it renders addresses of " + names +
-                            ", which this plan changes";
+    change->reason_detail =
+        change->action == ChangeAction::kUpdate
+            ? names + "'s endpoints changed"
+            : "it renders addresses of " + names + ", which this plan changes";
   } else {
     change->reason = ChangeReason::kConfigChanged;
   }

@@ -14,11 +14,15 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "base/atomic_file.h"
+#include "base/json_fields.h"
 #include "base/process_identity.h"
+#include "providers/run_program.h"
 
 extern char** environ;
 
@@ -131,6 +135,43 @@ bool PortFree(int port) {
   return free;
 }
 
+// Writes `files` ({relative path: text}) under `dir`, each atomically. A
+// path that is absolute or climbs out of `dir` is refused: files stay in
+// the instance's folder.
+Status WriteFiles(const json& files, const std::string& dir,
+                  const std::string& address) {
+  if (files.is_null()) return Status::Ok();
+  if (!files.is_object()) {
+    return Status::InvalidArgument(address + ": files must map paths to texts");
+  }
+  for (const auto& [name, text] : files.items()) {
+    std::filesystem::path path(name);
+    bool inside = !name.empty() && path.is_relative();
+    for (const auto& part : path) inside = inside && part != "..";
+    if (!inside || !text.is_string()) {
+      return Status::InvalidArgument(
+          address + ": files: '" + name + "' must be a relative path inside "
+          "the working directory, mapped to a text");
+    }
+    std::filesystem::path full = std::filesystem::path(dir) / path;
+    std::error_code ec;
+    std::filesystem::create_directories(full.parent_path(), ec);
+    Status s = WriteFileAtomically(full.string(), text.get<std::string>(), 0600);
+    if (!s.ok()) return Status::IOError(address + ": " + s.message());
+  }
+  return Status::Ok();
+}
+
+// The signal a `reload: {signal: NAME}` names.
+int ReloadSignal(const std::string& name) {
+  static const std::map<std::string, int> kSignals = {
+      {"HUP", SIGHUP}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
+      {"INT", SIGINT}, {"TERM", SIGTERM}, {"QUIT", SIGQUIT}};
+  std::string bare = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
+  auto it = kSignals.find(bare);
+  return it == kSignals.end() ? 0 : it->second;
+}
+
 }  // namespace
 
 void ProcessProvider::Reap(const std::string& id, int pid) {
@@ -189,6 +230,9 @@ Status ProcessProvider::Create(const ResourceRequest& request,
   }
   std::string log = LogPath(request.address);
   std::filesystem::create_directories(std::filesystem::path(log).parent_path());
+  std::string dir = resource.value("working_dir", options_.state_dir);
+  Status written = WriteFiles(JsonField(resource, "files"), dir, request.address);
+  if (!written.ok()) return written;
   std::vector<std::string> env =
       Environment(resource.value("env", json()), request.tags, port);
 
@@ -201,7 +245,6 @@ Status ProcessProvider::Create(const ResourceRequest& request,
   // Nothing else of occam's: an inherited pipe would keep whoever reads
   // occam's output waiting for as long as the instance runs.
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  std::string dir = resource.value("working_dir", options_.state_dir);
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -255,10 +298,63 @@ Status ProcessProvider::Read(const std::string& id, ResourceObject* out) {
   return Status::Ok();
 }
 
-Status ProcessProvider::Update(const std::string& id, const ResourceRequest&,
-                               ResourceObject*) {
-  return Status::InvalidArgument("process " + id +
-                                 " cannot change in place; it is replaced");
+// Only `files` change in place, and only with `reload` (the planner
+// replaces the instance for anything else): rewrite them, then reload.
+Status ProcessProvider::Update(const std::string& id, const ResourceRequest& request,
+                               ResourceObject* out) {
+  const json& resource = JsonField(request.config, "resource");
+  const json& reload = JsonField(resource, "reload");
+  int pid;
+  int64_t start;
+  if (!reload.is_object()) {
+    return Status::InvalidArgument("process " + id + " cannot change in place "
+                                   "without reload; it is replaced");
+  }
+  if (!ParseId(id, &pid, &start) || !Alive(id, pid, start)) {
+    return Status::NotFound("process " + id + " is not running");
+  }
+  std::string dir = resource.value("working_dir", options_.state_dir);
+  Status s = WriteFiles(JsonField(resource, "files"), dir, request.address);
+  if (s.ok()) s = Reload(reload, pid, dir, request.address);
+  if (!s.ok()) return s;
+  out->id = id;
+  out->outputs = {{"pid", pid}, {"ip", "127.0.0.1"}};
+  out->tags = request.tags;
+  return Status::Ok();
+}
+
+// reload: {signal: HUP} signals the process (its group leader, the
+// command occam started); reload: {command: [...]} runs a program in its
+// working directory with OCCAM_PID set, and its failure is the update's.
+Status ProcessProvider::Reload(const json& reload, int pid, const std::string& dir,
+                               const std::string& address) {
+  if (reload.contains("signal")) {
+    int sig = ReloadSignal(JsonString(reload, "signal"));
+    if (sig == 0) {
+      return Status::InvalidArgument(address + ": reload signal '" +
+                                     JsonString(reload, "signal") +
+                                     "' is not one of HUP, USR1, USR2, INT, TERM, QUIT");
+    }
+    return kill(pid, sig) == 0 ? Status::Ok()
+                               : Status::Unavailable(address + ": cannot signal process " +
+                                                     std::to_string(pid));
+  }
+  std::vector<std::string> argv;
+  if (!CommandLine(JsonField(reload, "command"), &argv)) {
+    return Status::InvalidArgument(address + ": reload needs a signal or a command");
+  }
+  std::vector<std::string> wrapped = {"/bin/sh", "-c",
+                                      "cd \"$0\" && OCCAM_PID=$1 && export OCCAM_PID "
+                                      "&& shift 2 && exec \"$@\"",
+                                      dir, std::to_string(pid), "--"};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  ProgramResult result;
+  Status s = RunProgram(wrapped, "", 60, &result, 1 << 20);
+  if (s.ok() && result.exit_code != 0) {
+    s = Status::Unavailable(address + ": reload command exited with status " +
+                            std::to_string(result.exit_code) + ": " + result.err);
+  }
+  return s;
 }
 
 Status ProcessProvider::Delete(const std::string& id) {

@@ -46,6 +46,8 @@ class ProcessProvider : public Provider {
   // Collects the exit status of `id` if it is our child and has ended.
   void Reap(const std::string& id, int pid);
   bool Alive(const std::string& id, int pid, int64_t start);
+  Status Reload(const nlohmann::json& reload, int pid, const std::string& dir,
+                const std::string& address);
   // Drops what this process remembers of a deleted instance.
   void Forget(const std::string& id);
 };

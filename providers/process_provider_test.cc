@@ -4,6 +4,7 @@
 #include "providers/process_provider.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -121,6 +122,53 @@ TEST_F(ProcessProviderTest, AProcessIgnoringSigtermIsKilledAfterTheGracePeriod) 
   Status s = provider_.Delete(o.id);
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_LT(ProcessStartTime(pid), 0) << "process " << pid << " survived";
+}
+
+// files are written before the process starts; with reload, Update
+// rewrites them and signals the same process, which keeps its pid.
+TEST_F(ProcessProviderTest, FilesAreWrittenAndReloadKeepsTheProcess) {
+  json resource = {
+      {"command", {"sh", "-c", "trap 'cat conf/app.conf >> seen' HUP; "
+                               "cat conf/app.conf > seen; while :; do sleep 0.05; done"}},
+      {"files", {{"conf/app.conf", "one\n"}}},
+      {"reload", {{"signal", "HUP"}}},
+      {"grace_period", 1}};
+  ResourceObject o = Create("lb[0]", resource);
+  EXPECT_EQ("one\n", Eventually(dir_.Path("seen")));
+  struct stat st {};
+  ASSERT_EQ(0, stat(dir_.Path("conf/app.conf").c_str(), &st));
+  EXPECT_EQ(0600u, st.st_mode & 0777);
+
+  resource["files"]["conf/app.conf"] = "two\n";
+  ResourceRequest update{"lb[0]", {{"resource", resource}},
+                         MakeOwnershipTags("lineage-process-test", "lb[0]")};
+  ResourceObject after;
+  Status s = provider_.Update(o.id, update, &after);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(o.id, after.id);
+  std::string seen;
+  for (int i = 0; i < 200 && seen != "one\ntwo\n"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    seen = Eventually(dir_.Path("seen"));
+  }
+  EXPECT_EQ("one\ntwo\n", seen);
+
+  // Without reload there is no update in place; paths stay inside.
+  resource.erase("reload");
+  ResourceRequest plain{"lb[0]", {{"resource", resource}},
+                        MakeOwnershipTags("lineage-process-test", "lb[0]")};
+  EXPECT_EQ(Status::Code::kInvalidArgument, provider_.Update(o.id, plain, &after).code());
+  for (const char* bad : {"../escape", "/tmp/abs", ""}) {
+    ResourceRequest r{"bad[0]", {{"resource", {{"command", "exec sleep 30"},
+                                               {"files", {{bad, "x"}}}}}},
+                      MakeOwnershipTags("lineage-process-test", "bad[0]")};
+    ResourceObject none;
+    Status refused = provider_.Create(r, &none);
+    EXPECT_EQ(Status::Code::kInvalidArgument, refused.code()) << bad;
+    EXPECT_NE(std::string::npos, refused.message().find("must be a relative path inside"))
+        << refused.message();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.path().parent_path() / "escape"));
 }
 
 }  // namespace

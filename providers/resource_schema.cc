@@ -99,11 +99,16 @@ std::vector<ResourceSchema> MakeSchemas() {
                {Opt("name"), Updatable(Opt("delay", K::kNumber)),
                 Updatable(Opt("fail", K::kBool)),
                 Updatable(Opt("attributes", K::kMapping))}));
+  // `files` are written before the process starts; with `reload` a change
+  // to them only rewrites them and reloads the process.
+  AttributeSpec files = Opt("files", K::kMapping);
+  files.updatable_with = "reload";
   s.push_back(Schema("process",
                {Req("command", K::kScalarOrList), Opt("name"),
                 Opt("env", K::kMapping), Opt("working_dir"),
                 Opt("port_range", K::kScalar),
-                Opt("grace_period", K::kNumber)}));
+                Opt("grace_period", K::kNumber), files,
+                Opt("reload", K::kMapping)}));
   // `replicas` is the node type's count, set by the planner.
   s.push_back(Schema("docker_service",
                {Updatable(Req("image")), Updatable(Opt("tag")), Opt("endpoint"),

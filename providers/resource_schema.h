@@ -26,6 +26,9 @@ struct AttributeSpec {
   bool required = false;
   bool sensitive = false;  // masked in every output
   bool updatable = false;  // changes in place instead of replacing
+  // Changes in place only when the resource also sets this attribute
+  // (process `files` with `reload`: written, then the process reloads).
+  std::string updatable_with;
   // For mappings with known keys (cloudbroker's `description`): keys that
   // must be present. Other keys are allowed, as Occopus passes them on.
   std::vector<std::string> required_keys;

@@ -1,0 +1,177 @@
+// A load balancer behind occam follows the app's instances without being
+// replaced: haproxy (Debian's) renders its backends with getendpoints into
+// a `files` entry and reloads on SIGUSR2 (`reload: {signal: USR2}`), so a
+// scale-up is an in-place update ("app's endpoints changed") and a
+// scale-down under load returns no error: the backend leaves haproxy's
+// configuration first, drains, then stops. Real processes throughout.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/ci.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::CommandResult;
+using testing::RunCommand;
+
+constexpr char kInfra[] = R"(user_id: test
+infra_name: lb-reload
+nodes:
+  - &APP {name: app, type: app, scaling: {min: 1, max: 4, drain: 1s}}
+  - &LB {name: lb, type: lb}
+dependencies:
+  - connection: [*LB, *APP]
+)";
+
+constexpr char kNodes[] = R"('node_def:app':
+  - resource:
+      type: process
+      command: [sh, -c, "mkdir -p w$PORT && echo $PORT > w$PORT/index.html && exec busybox httpd -f -p 127.0.0.1:$PORT -h w$PORT"]
+      port_range: 23000-23499
+    health_check:
+      ping: false
+      urls: ["http://{{ip}}:{{port}}/index.html"]
+      timeout: 20
+'node_def:lb':
+  - resource:
+      type: process
+      command: [haproxy, -W, -db, -f, haproxy.cfg]
+      port_range: 23500-23999
+      files:
+        haproxy.cfg: |
+          global
+            maxconn 256
+          defaults
+            mode http
+            timeout connect 1s
+            timeout client 5s
+            timeout server 5s
+          frontend web
+            bind "127.0.0.1:${PORT}"
+            default_backend app
+          backend app
+            balance roundrobin
+          {% for endpoint in getendpoints('app') %}  server s{{ loop.index }} {{ endpoint }}
+          {% endfor %}
+      reload: {signal: USR2}
+    health_check:
+      ping: false
+      urls: ["http://{{ip}}:{{port}}/index.html"]
+      timeout: 20
+)";
+
+class LbReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* program : {"haproxy", "busybox", "curl"}) {
+      if (RunCommand(std::string("command -v ") + program).exit_code != 0) {
+        if (testing::InCi()) FAIL() << program << " is missing; scripts/setup installs it";
+        GTEST_SKIP() << program << " is not installed";
+      }
+    }
+    work_ = dir_.path().string();
+    std::filesystem::create_directories(dir_.path() / "nodes");
+    std::ofstream(dir_.path() / "infra.yaml") << kInfra;
+    std::ofstream(dir_.path() / "nodes/node_definitions.yaml") << kNodes;
+  }
+  void TearDown() override { Occam("destroy --auto-approve"); }
+
+  CommandResult Occam(const std::string& args) {
+    return RunCommand("cd " + work_ + " && " + testing::OccamBinary() + " " + args);
+  }
+  std::string Shown(const std::string& address, const std::string& pattern) {
+    std::smatch m;
+    std::string shown = Occam("state show '" + address + "'").out;
+    return std::regex_search(shown, m, std::regex(pattern)) ? m[1].str() : "";
+  }
+  std::string LbId() { return Shown("lb[0]", "provider_id *= *\"([^\"]+)\""); }
+  std::string LbUrl() {
+    return "http://127.0.0.1:" + Shown("lb[0]", "\"port\": (\\d+)") + "/index.html";
+  }
+  // The backends that answer through the lb in `n` requests.
+  std::set<std::string> Backends(int n) {
+    std::set<std::string> seen;
+    for (int i = 0; i < n; ++i) {
+      seen.insert(RunCommand("curl -s -m 2 " + LbUrl()).out);
+    }
+    return seen;
+  }
+
+  testing::TempDir dir_;
+  std::string work_;
+};
+
+TEST_F(LbReloadTest, ScalingReconfiguresTheLbInPlaceWithoutErrors) {
+  CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  std::string lb = LbId();
+  ASSERT_FALSE(lb.empty());
+  EXPECT_EQ(1u, Backends(4).size());
+
+  // Scale-up: the lb is updated in place, not replaced.
+  ASSERT_EQ(0, Occam("scale app 3 -f infra.yaml").exit_code);
+  CommandResult plan = Occam("plan -f infra.yaml");
+  EXPECT_NE(std::string::npos, plan.out.find("# lb[0] will be updated in place")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("app's endpoints changed")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("Plan: 2 to add, 1 to change, 0 to destroy."))
+      << plan.out;
+  apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_EQ(lb, LbId()) << "the lb was replaced";
+  std::string cfg;
+  {
+    std::ifstream in(work_ + "/haproxy.cfg");
+    cfg.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(std::string::npos, cfg.find("server s3 127.0.0.1:23")) << cfg;
+  std::set<std::string> three;
+  for (int i = 0; i < 50 && three.size() < 3; ++i) {
+    for (const std::string& b : Backends(3)) three.insert(b);
+  }
+  EXPECT_EQ(3u, three.size()) << "haproxy did not reload its backends";
+
+  // Scale-down under load: every request answered 200.
+  std::atomic<bool> stop{false};
+  std::atomic<int> requests{0}, errors{0};
+  std::string url = LbUrl();
+  // Eight clients, each a bounded loop of 50 requests per curl.
+  std::vector<std::thread> load;
+  for (int c = 0; c < 8; ++c) {
+    load.emplace_back([&] {
+      for (int i = 0; i < 100 && !stop; ++i) {
+        CommandResult r = RunCommand(
+            "for i in $(seq 50); do curl -s -o /dev/null -m 5 -w '%{http_code}\\n' " +
+            url + "; done");
+        std::istringstream codes(r.out);
+        for (std::string code; std::getline(codes, code);) {
+          ++requests;
+          if (code != "200") ++errors;
+        }
+      }
+    });
+  }
+  ASSERT_EQ(0, Occam("scale app 1 -f infra.yaml").exit_code);
+  apply = Occam("apply -f infra.yaml --auto-approve");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stop = true;
+  for (std::thread& t : load) t.join();
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("1 changed, 2 destroyed")) << apply.out;
+  EXPECT_EQ(lb, LbId());
+  EXPECT_GT(requests.load(), 10);
+  EXPECT_EQ(0, errors.load()) << "of " << requests.load() << " requests";
+  EXPECT_EQ(1u, Backends(4).size());
+}
+
+}  // namespace
+}  // namespace occam
