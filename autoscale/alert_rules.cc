@@ -35,7 +35,9 @@ void Rule(std::ostringstream& out, const NodeSpec& node,
       << "        annotations:\n"
       << "          summary: "
       << Quote(node.name + " is " + kind + ": " + p.query + " " + threshold)
-      << "\n";
+      << "\n"
+      // The query's value: target tracking scales by it.
+      << "          value: \"{{ $value }}\"\n";
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
 #include "autoscale/autoscaler.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
 #include "base/json_fields.h"
+#include "planner/planner.h"
 #include "planner/scaling.h"
 #include "state/state_settings.h"
 
@@ -53,9 +58,42 @@ Status ParseAlertmanagerPayload(const std::string& body,
     if (a.contains("labels") && a["labels"].is_object()) {
       alert.labels = a["labels"];
     }
+    if (a.contains("annotations") && a["annotations"].is_object()) {
+      alert.annotations = a["annotations"];
+    }
     out->push_back(std::move(alert));
   }
   return Status::Ok();
+}
+
+namespace {
+
+// The alert's `value` annotation (or label) as a finite number.
+bool AlertValue(const Alert& alert, double* value) {
+  std::string text = JsonString(alert.annotations, "value");
+  if (text.empty()) text = JsonString(alert.labels, "value");
+  char* end = nullptr;
+  *value = std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size() && std::isfinite(*value);
+}
+
+}  // namespace
+
+int Step(const NodeSpec& node, const StateSnapshot& state, const Alert& alert,
+         bool up, nlohmann::json* detail) {
+  const ScalingPolicy& p = node.scaling.policy;
+  double value = 0;
+  if (p.target <= 0 || !AlertValue(alert, &value) || value < 0) return up ? 1 : -1;
+  std::string note;
+  int current = DesiredCount(node, state, &note);
+  double wanted = std::ceil(current * value / p.target);
+  int step = static_cast<int>(std::clamp(wanted - current, -1e6, 1e6));
+  step = up ? std::max(step, 1) : std::min(step, -1);
+  if (p.max_step > 0) step = std::clamp(step, -p.max_step, p.max_step);
+  (*detail)["value"] = value;
+  (*detail)["target"] = p.target;
+  (*detail)["step"] = step;
+  return step;
 }
 
 AlertDecision Autoscaler::Decide(const Alert& alert,
@@ -113,7 +151,7 @@ AlertDecision Autoscaler::Decide(const Alert& alert,
   }
   ScaleRequest request;
   request.node = d.node;
-  request.amount = direction == "overloaded" ? 1 : -1;
+  request.amount = Step(node, state, alert, direction == "overloaded", &event.detail);
   request.cause = "alert";
   request.cause_detail = event.detail;
   ScaleDecision decision;

@@ -26,7 +26,18 @@ struct Alert {
   std::string fingerprint;
   std::string starts_at;
   nlohmann::json labels = nlohmann::json::object();
+  // The rules occam writes annotate `value`: the query's value when the
+  // alert fired (target tracking scales by it).
+  nlohmann::json annotations = nlohmann::json::object();
 };
+
+// How far an alert moves `node`'s count: one step in its direction, or with
+// a target-tracking policy (policy.target) and the alert's value,
+// ceil(count × value ÷ target) − count — at least one step in the
+// alert's direction, at most max_step. Notes value, target and step in
+// `*detail`.
+int Step(const NodeSpec& node, const StateSnapshot& state, const Alert& alert,
+         bool up, nlohmann::json* detail);
 
 // The alerts of an Alertmanager webhook body (payload version 4).
 Status ParseAlertmanagerPayload(const std::string& body,

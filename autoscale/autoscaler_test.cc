@@ -217,6 +217,42 @@ TEST_F(AutoscalerTest, RulesAndReceiverPassPromtoolAndAmtool) {
                                .c_str()));
 }
 
+// Target tracking: an alert scales to ceil(count × value ÷ target), at
+// least one step its way and at most max_step, within [min, max].
+TEST_F(AutoscalerTest, TargetTrackingScalesInProportionToTheLoad) {
+  descriptor_.nodes[0].scaling.max = 10;
+  descriptor_.nodes[0].scaling.policy.target = 0.5;
+  state_.desired_counts["app"] = 2;
+  auto with_value = [&](const std::string& direction, const std::string& value,
+                        const std::string& fingerprint) {
+    Alert a = MakeAlert(direction, fingerprint);
+    a.annotations = {{"value", value}};
+    return a;
+  };
+  // 2 instances at 1.5 each against 0.5: 6 wanted.
+  AlertDecision d = Decide(with_value("overloaded", "1.5", "t1"), 0);
+  EXPECT_EQ("scaled", d.outcome);
+  EXPECT_EQ(6, state_.desired_counts["app"]);
+  EXPECT_EQ(4, d.change.events.back().detail["source"]["step"]);
+  // Barely over: still one step up.
+  d = Decide(with_value("overloaded", "0.51", "t2"), 100);
+  EXPECT_EQ(7, state_.desired_counts["app"]);
+  // Far over: clamped at max.
+  d = Decide(with_value("overloaded", "100", "t3"), 200);
+  EXPECT_EQ(10, state_.desired_counts["app"]);
+  // Under: 10 × 0.1 ÷ 0.5 = 2, limited by max_step to 3 down.
+  descriptor_.nodes[0].scaling.policy.max_step = 3;
+  d = Decide(with_value("underloaded", "0.1", "t4"), 300);
+  EXPECT_EQ(7, state_.desired_counts["app"]);
+  // No usable value: one step, as a step policy.
+  int at = 400;
+  for (const char* bad : {"", "NaN", "abc", "-1", "1e999"}) {
+    int before = state_.desired_counts["app"];
+    Decide(with_value("underloaded", bad, std::string("bad") + bad), at += 100);
+    EXPECT_EQ(before - 1, state_.desired_counts["app"]) << bad;
+  }
+}
+
 // The policies set the loop's pace: a quarter of the shortest `for` for
 // evaluating (1 s to 1 min), the shortest cooldown for repeating.
 TEST_F(AutoscalerTest, ThePoliciesSetTheMonitoringPace) {

@@ -26,6 +26,11 @@ struct ScalingPolicy {
   std::string for_up = "1m";    // how long overloaded before scaling up
   std::string for_down = "2m";  // how long underloaded before scaling down
   double cooldown_seconds = 60;  // between two alert-driven changes
+  // Target tracking (as Kubernetes' HPA): with a target value per
+  // instance, an alert scales to ceil(count × value ÷ target) — at least
+  // one step in its direction, at most max_step — instead of one step.
+  double target = 0;   // 0: step policy
+  int max_step = 0;    // 0: no limit but min/max
 };
 
 // A Prometheus duration ("1m30s", "500ms": one or more NUMBER+UNIT parts,

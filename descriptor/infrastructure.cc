@@ -219,7 +219,7 @@ void InfrastructureReader::ReadPolicy(const Value& v, const std::string& what,
                                       ScalingPolicy* p) {
   if (!check_.Mapping(v, what)) return;
   if (!check_.Keys(v, {"query", "overloaded_above", "underloaded_below",
-                       "for_up", "for_down", "cooldown"},
+                       "for_up", "for_down", "cooldown", "target", "max_step"},
                    {"query", "overloaded_above", "underloaded_below"}, what)) {
     return;
   }
@@ -243,6 +243,24 @@ void InfrastructureReader::ReadPolicy(const Value& v, const std::string& what,
   if (const Value* cooldown = v.Find("cooldown")) {
     std::string text = PromDuration(*cooldown, "'cooldown' in " + what);
     p->cooldown_seconds = PromDurationSeconds(text);
+  }
+  if (const Value* target = v.Find("target")) {
+    auto n = Number(*target, "'target' in " + what);
+    if (n && !(*n > 0 && *n < 1e300)) {
+      check_.Error(target->mark(), "'target' in " + what +
+                                       " must be a positive number: the value "
+                                       "of the query per instance to keep");
+    } else if (n) {
+      p->target = *n;
+    }
+  }
+  if (const Value* step = v.Find("max_step")) {
+    auto n = check_.Int(*step, "'max_step' in " + what);
+    if (n && (*n < 1 || *n > 1'000'000)) {
+      check_.Error(step->mark(), "'max_step' in " + what + " must be from 1 to 1000000");
+    } else if (n) {
+      p->max_step = static_cast<int>(*n);
+    }
   }
   p->set = true;
 }

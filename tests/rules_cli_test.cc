@@ -114,5 +114,22 @@ TEST_F(RulesCliTest, BadRequestsAreRefusedWithTheReason) {
   EXPECT_FALSE(std::filesystem::exists(work_ + "/p.yml"));
 }
 
+TEST_F(RulesCliTest, TargetTrackingSettingsAreChecked) {
+  std::string infra = Slurp("infra.yaml");
+  std::string bad = infra;
+  bad.replace(bad.find("cooldown: 60s"), 13, "cooldown: 60s\n        target: 0\n        max_step: 0");
+  std::ofstream(work_ + "/bad.yaml") << bad;
+  CommandResult r = testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                                        " validate -f bad.yaml");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("'target' in the policy in the scaling of node "
+                                          "'app' must be a positive number")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("'max_step' in the policy in the scaling of node "
+                                          "'app' must be from 1 to 1000000")) << r.out;
+  // The rules carry the value that target tracking scales by.
+  ASSERT_EQ(0, Rules("--out rules.yml").exit_code);
+  EXPECT_NE(std::string::npos, Slurp("rules.yml").find("value: \"{{ $value }}\""));
+}
+
 }  // namespace
 }  // namespace occam
