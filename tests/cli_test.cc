@@ -1,6 +1,8 @@
 // The occam binary end to end: output, exit codes and usage errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
 
@@ -24,6 +26,20 @@ TEST(Cli, ValidatePrintsSummary) {
       "infra.yaml: valid: infrastructure 'micado-demo', 3 node types, 3 "
       "instances at minimum, 3 dependencies\n",
       r.out);
+}
+
+// Every shipped example validates without a warning, so none rots.
+TEST(Cli, EveryExampleValidatesStrictly) {
+  int examples = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::SourceDir() + "/examples")) {
+    if (!std::filesystem::exists(entry.path() / "infra.yaml")) continue;
+    ++examples;
+    CommandResult r = RunCommand("cd " + entry.path().string() + " && " +
+                                 Occam("validate --strict -f infra.yaml"));
+    EXPECT_EQ(0, r.exit_code) << entry.path() << "\n" << r.out;
+  }
+  EXPECT_GE(examples, 3);
 }
 
 TEST(Cli, GraphPrintsLevels) {
