@@ -63,6 +63,20 @@ Status ParseStream(const std::string& text, json* answer) {
   return Status::Ok();
 }
 
+// The engine's answer as JSON: one document, or a progress stream whose
+// error ParseStream reports.
+Status ParseAnswer(const std::string& received, json* answer) {
+  if (!answer) return Status::Ok();
+  *answer = json();
+  if (received.empty()) return Status::Ok();
+  *answer = json::parse(received, nullptr, false);
+  if (answer->is_discarded() ||
+      (answer->is_object() && answer->contains("error"))) {
+    return ParseStream(received, answer);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ParseDockerEndpoint(const std::string& endpoint,
@@ -120,25 +134,49 @@ Status DockerClient::Call(const std::string& method, const std::string& path,
                           long timeout_seconds) const {
   std::string text;
   if (!body.is_null()) text = body.dump();
-  return Exchange(method, path, body.is_null() ? nullptr : &text, nullptr,
-                  answer, timeout_seconds);
+  std::string received;
+  Status s = Exchange(method, path, "application/json",
+                      body.is_null() ? nullptr : &text, nullptr, &received,
+                      timeout_seconds);
+  return s.ok() ? ParseAnswer(received, answer) : s;
+}
+
+Status DockerClient::CallRaw(const std::string& method, const std::string& path,
+                             const json& body, std::string* received,
+                             long timeout_seconds) const {
+  std::string text = body.dump();
+  return Exchange(method, path, "application/json", &text, nullptr, received,
+                  timeout_seconds);
 }
 
 Status DockerClient::Upload(const std::string& path, const std::string& file,
                             json* answer) const {
-  return Exchange("POST", path, nullptr, &file, answer, 600);
+  std::string received;
+  Status s = Exchange("POST", path, nullptr, nullptr, &file, &received, 600);
+  return s.ok() ? ParseAnswer(received, answer) : s;
+}
+
+Status DockerClient::Send(const std::string& method, const std::string& path,
+                          const char* content_type, const std::string& bytes,
+                          json* answer, long timeout_seconds) const {
+  std::string received;
+  Status s = Exchange(method, path, content_type, &bytes, nullptr, &received,
+                      timeout_seconds);
+  return s.ok() ? ParseAnswer(received, answer) : s;
 }
 
 Status DockerClient::Exchange(const std::string& method,
-                              const std::string& path, const std::string* body,
-                              const std::string* file, json* answer,
+                              const std::string& path,
+                              const char* content_type,
+                              const std::string* body,
+                              const std::string* file, std::string* received,
                               long timeout_seconds) const {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
                                                            curl_easy_cleanup);
   if (!curl) return Status::Internal("libcurl could not start");
   CURL* c = curl.get();
   std::string url = endpoint_.base_url + kApiVersion + path;
-  std::string received;
+  received->clear();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   if (!endpoint_.socket_path.empty()) {
     curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH,
@@ -149,12 +187,13 @@ Status DockerClient::Exchange(const std::string& method,
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_seconds);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &received);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, received);
   curl_slist* headers = nullptr;
   std::unique_ptr<FILE, decltype(&fclose)> upload(nullptr, fclose);
   if (body) {
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->c_str());
+    headers = curl_slist_append(
+        headers, (std::string("Content-Type: ") + content_type).c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(body->size()));
   } else if (file) {
@@ -181,15 +220,8 @@ Status DockerClient::Exchange(const std::string& method,
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   // 304: the container was already stopped (or started); that is success.
-  if (code >= 300 && code != 304) return EngineError(code, what, ErrorMessage(received));
-  if (answer) {
-    *answer = json();
-    if (received.empty()) return Status::Ok();
-    *answer = json::parse(received, nullptr, false);
-    if (answer->is_discarded() ||
-        (answer->is_object() && answer->contains("error"))) {
-      return ParseStream(received, answer);
-    }
+  if (code >= 300 && code != 304) {
+    return EngineError(code, what, ErrorMessage(*received));
   }
   return Status::Ok();
 }

@@ -37,6 +37,16 @@ class DockerClient {
   Status Call(const std::string& method, const std::string& path,
               const nlohmann::json& body, nlohmann::json* answer,
               long timeout_seconds = 120) const;
+  // As Call with a JSON `body`, but `*received` is the answer as the engine
+  // sent it (the multiplexed output stream of POST /exec/ID/start).
+  Status CallRaw(const std::string& method, const std::string& path,
+                 const nlohmann::json& body, std::string* received,
+                 long timeout_seconds) const;
+  // METHOD PATH with `bytes` as a body of `content_type` (a tar archive for
+  // PUT /containers/ID/archive). `*answer` as Call's.
+  Status Send(const std::string& method, const std::string& path,
+              const char* content_type, const std::string& bytes,
+              nlohmann::json* answer, long timeout_seconds = 120) const;
   // POST PATH with the contents of file `file` as the body (image import).
   Status Upload(const std::string& path, const std::string& file,
                 nlohmann::json* answer) const;
@@ -45,8 +55,9 @@ class DockerClient {
 
  private:
   Status Exchange(const std::string& method, const std::string& path,
-                  const std::string* body, const std::string* file,
-                  nlohmann::json* answer, long timeout_seconds) const;
+                  const char* content_type, const std::string* body,
+                  const std::string* file, std::string* received,
+                  long timeout_seconds) const;
 
   DockerEndpoint endpoint_;
 };

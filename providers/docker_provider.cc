@@ -2,7 +2,9 @@
 
 #include <cctype>
 
+#include "base/json_fields.h"
 #include "base/uuid.h"
+#include "providers/container_files.h"
 #include "providers/docker_config.h"
 
 namespace occam {
@@ -105,7 +107,13 @@ Status DockerProvider::Create(const ResourceRequest& request,
                     options_.state_dir, &image_mu_);
   }
   json body;
+  std::string files;
   if (s.ok()) s = ContainerSpec(request, image, &body);
+  if (s.ok()) {
+    s = ContainerFilesArchive(JsonField(resource, "files"), request.address,
+                              &files);
+  }
+  if (s.ok()) s = CheckContainerReload(JsonField(resource, "reload"), request.address);
   json created;
   if (s.ok()) {
     s = client.Call("POST",
@@ -115,8 +123,11 @@ Status DockerProvider::Create(const ResourceRequest& request,
   }
   if (!s.ok()) return s;
   std::string container = created.value("Id", "");
-  s = client.Call("POST", "/containers/" + container + "/start", json(),
-                  nullptr);
+  s = PutContainerFiles(client, container, files);
+  if (s.ok()) {
+    s = client.Call("POST", "/containers/" + container + "/start", json(),
+                    nullptr);
+  }
   if (!s.ok()) {
     client.Call("DELETE", "/containers/" + container + "?force=1&v=1", json(),
                 nullptr);
@@ -156,10 +167,31 @@ Status DockerProvider::Read(const std::string& id, ResourceObject* out) {
   return Inspect(client, container, id, out);
 }
 
-Status DockerProvider::Update(const std::string&, const ResourceRequest&,
-                              ResourceObject*) {
-  return Status::InvalidArgument(
-      "a docker container cannot change in place; it is replaced");
+// Only `files` change in place, and only with `reload` (the planner
+// replaces the container for anything else): write them, then reload.
+Status DockerProvider::Update(const std::string& id,
+                              const ResourceRequest& request,
+                              ResourceObject* out) {
+  const json& resource = JsonField(request.config, "resource");
+  const json& reload = JsonField(resource, "reload");
+  if (!reload.is_object()) {
+    return Status::InvalidArgument("container " + id + " cannot change in "
+                                   "place without reload; it is replaced");
+  }
+  DockerClient client{DockerEndpoint{}};
+  std::string container;
+  std::string files;
+  Status s = ContainerFilesArchive(JsonField(resource, "files"),
+                                   request.address, &files);
+  if (s.ok()) s = engines_.Locate(id, &client, &container);
+  if (s.ok()) s = PutContainerFiles(client, container, files);
+  double grace = resource.value("grace_period", kDefaultGraceSeconds);
+  if (s.ok()) {
+    s = ReloadContainer(client, container, reload,
+                        static_cast<int>(grace + 0.999), request.address);
+  }
+  if (!s.ok()) return s;
+  return Inspect(client, container, id, out);
 }
 
 Status DockerProvider::Delete(const std::string& id) {

@@ -1,8 +1,10 @@
 // The docker provider: each instance is a container on a Docker Engine, as
 // Occopus's docker resource describes it (endpoint, origin, image, tag;
 // contextualisation env and command), made through the Engine's HTTP API.
-// occam adds `ports` (published on 127.0.0.1) and `grace_period` (seconds
-// between SIGTERM and SIGKILL on delete, default 2).
+// occam adds `ports` (published on 127.0.0.1), `grace_period` (seconds
+// between SIGTERM and SIGKILL on delete, default 2), and `files` with
+// `reload` (container_files.h), so that a change to the files only is
+// made in place.
 //
 // Ownership tags are container labels. Containers run with an init process
 // (HostConfig.Init), so that a shell or httpd as the command still stops on
@@ -27,7 +29,8 @@ class DockerProvider : public Provider {
 
   Status Create(const ResourceRequest& request, ResourceObject* out) override;
   Status Read(const std::string& id, ResourceObject* out) override;
-  // Containers do not change in place: always an error.
+  // Rewrites `files` and carries out `reload` (container_files.h); any
+  // other change replaces the container.
   Status Update(const std::string& id, const ResourceRequest& request,
                 ResourceObject* out) override;
   Status Delete(const std::string& id) override;

@@ -293,6 +293,117 @@ TEST_F(DockerProviderTest, DeleteKillsAContainerThatIgnoresSigterm) {
   EXPECT_TRUE(provider_->Read(o.id, &read).IsNotFound());
 }
 
+// What `docker exec ID cat PATH` prints; "" when the file is not there.
+std::string CatInContainer(const std::string& id, const std::string& path) {
+  std::string cmd = "docker exec " + id + " cat " + path + " 2>/dev/null";
+  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string text;
+  char buf[256];
+  size_t n;
+  while (pipe && (n = fread(buf, 1, sizeof buf, pipe.get())) > 0) text.append(buf, n);
+  return text;
+}
+
+// Polls CatInContainer for up to 10 s until it says `want`.
+std::string AwaitFile(const std::string& id, const std::string& path,
+                      const std::string& want) {
+  std::string got;
+  for (int i = 0; i < 100 && (got = CatInContainer(id, path)) != want; ++i) {
+    usleep(100'000);
+  }
+  return got;
+}
+
+// The command of a container that copies /etc/app/conf at start and at
+// every SIGHUP, so the tests can see which version it read.
+constexpr char kConfReader[] =
+    "sh -c 'cat /etc/app/conf > /tmp/at-start; "
+    "trap \"cat /etc/app/conf > /tmp/at-hup\" HUP; "
+    "while true; do sleep 0.2; done'";
+
+TEST_F(DockerProviderTest, FilesAreThereBeforeTheCommandAndChangeInPlace) {
+  ResourceObject o;
+  ResourceRequest request =
+      Request({{"files", {{"/etc/app/conf", "v1\n"}}}, {"reload", {{"signal", "HUP"}}}},
+              {{"type", "docker"}, {"command", kConfReader}});
+  Status s = provider_->Create(request, &o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ("v1\n", AwaitFile(o.id, "/tmp/at-start", "v1\n"));
+  std::string started = Inspect(o.id)["State"]["StartedAt"];
+
+  request.config["resource"]["files"]["/etc/app/conf"] = "v2\n";
+  ResourceObject updated;
+  s = provider_->Update(o.id, request, &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(o.id, updated.id);
+  EXPECT_EQ("v2\n", AwaitFile(o.id, "/tmp/at-hup", "v2\n"));
+  json info = Inspect(o.id);
+  EXPECT_EQ(started, info["State"]["StartedAt"]) << "the container restarted";
+  EXPECT_TRUE(info["State"]["Running"].get<bool>());
+  EXPECT_EQ("v1\n", CatInContainer(o.id, "/tmp/at-start"));
+}
+
+TEST_F(DockerProviderTest, AReloadCommandRunsInTheContainerAndCanFail) {
+  ResourceObject o;
+  ResourceRequest request = Request(
+      {{"files", {{"/etc/app/conf", "v1\n"}}},
+       {"reload", {{"command", {"sh", "-c", "cat /etc/app/conf > /tmp/by-exec"}}}}},
+      {{"type", "docker"}, {"command", "sleep 300"}});
+  ASSERT_TRUE(provider_->Create(request, &o).ok());
+  request.config["resource"]["files"]["/etc/app/conf"] = "v2\n";
+  ResourceObject updated;
+  Status s = provider_->Update(o.id, request, &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ("v2\n", CatInContainer(o.id, "/tmp/by-exec"));
+
+  request.config["resource"]["reload"]["command"] = "sh -c 'echo broken >&2; exit 3'";
+  s = provider_->Update(o.id, request, &updated);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("web[0]: reload command exited "
+                                                "with status 3: broken"))
+      << s.message();
+}
+
+TEST_F(DockerProviderTest, AReloadMayRestartTheSameContainer) {
+  ResourceObject o;
+  ResourceRequest request =
+      Request({{"files", {{"/etc/app/conf", "v1\n"}}}, {"reload", {{"restart", true}}}},
+              {{"type", "docker"}, {"command", kConfReader}});
+  ASSERT_TRUE(provider_->Create(request, &o).ok());
+  ASSERT_EQ("v1\n", AwaitFile(o.id, "/tmp/at-start", "v1\n"));
+  std::string started = Inspect(o.id)["State"]["StartedAt"];
+  request.config["resource"]["files"]["/etc/app/conf"] = "v2\n";
+  ResourceObject updated;
+  Status s = provider_->Update(o.id, request, &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ("v2\n", AwaitFile(o.id, "/tmp/at-start", "v2\n"));
+  json info = Inspect(o.id);
+  EXPECT_NE(started, info["State"]["StartedAt"]);
+  EXPECT_TRUE(info["State"]["Running"].get<bool>());
+}
+
+TEST_F(DockerProviderTest, BadFilesOrReloadAreRefusedBeforeAContainerIsMade) {
+  std::vector<json> bad = {
+      {{"files", {{"etc/app/conf", "x"}}}},
+      {{"files", {{"/etc/../conf", "x"}}}},
+      {{"files", "not a mapping"}},
+      {{"files", {{"/a", "x"}}}, {"reload", {{"signal", ""}}}},
+      {{"files", {{"/a", "x"}}}, {"reload", {{"restart", false}}}},
+      {{"files", {{"/a", "x"}}}, {"reload", {{"signal", "HUP"}, {"restart", true}}}},
+      {{"files", {{"/a", "x"}}}, {"reload", {{"command", json::array()}}}},
+  };
+  for (const json& resource : bad) {
+    ResourceObject o;
+    Status s = provider_->Create(
+        Request(resource, {{"type", "docker"}, {"command", "sleep 300"}}), &o);
+    EXPECT_FALSE(s.ok()) << resource.dump();
+    EXPECT_EQ(0u, s.message().find("web[0]: ")) << s.message();
+  }
+  EXPECT_TRUE(
+      testing::ContainersLabelled({std::string(kLineageTag) + "=" + lineage_})
+          .empty());
+}
+
 class DockerServiceProviderTest : public DockerProviderTest {
  protected:
   void SetUp() override {

@@ -83,11 +83,17 @@ std::vector<ResourceSchema> MakeSchemas() {
   s.push_back(Schema("cloudsigma",
                {Req("endpoint"), Req("libdrive_id"), sigma, Opt("name")},
                       true));
-  // Occopus's docker resource; ports and grace_period are occam's.
+  // `files` are written before the process (or container) starts; with
+  // `reload` a change to them only rewrites them and reloads it.
+  AttributeSpec files = Opt("files", K::kMapping);
+  files.updatable_with = "reload";
+  // Occopus's docker resource; ports, grace_period, files and reload are
+  // occam's.
   s.push_back(Schema("docker",
                {Req("endpoint"), Req("origin"), Req("image"), Req("tag"),
                 Opt("name"), Opt("ports", K::kList),
-                Opt("grace_period", K::kNumber)}));
+                Opt("grace_period", K::kNumber), files,
+                Opt("reload", K::kMapping)}));
   ResourceSchema occi = Schema("occi", {Req("endpoint"), Req("os_tpl"),
                                         Req("resource_tpl"), Opt("link", K::kAny),
                                         Opt("public_key"), Opt("name")});
@@ -99,10 +105,6 @@ std::vector<ResourceSchema> MakeSchemas() {
                {Opt("name"), Updatable(Opt("delay", K::kNumber)),
                 Updatable(Opt("fail", K::kBool)),
                 Updatable(Opt("attributes", K::kMapping))}));
-  // `files` are written before the process starts; with `reload` a change
-  // to them only rewrites them and reloads the process.
-  AttributeSpec files = Opt("files", K::kMapping);
-  files.updatable_with = "reload";
   s.push_back(Schema("process",
                {Req("command", K::kScalarOrList), Opt("name"),
                 Opt("env", K::kMapping), Opt("working_dir"),
