@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "providers/docker_config.h"
 #include "providers/docker_provider.h"
@@ -465,6 +466,75 @@ TEST_F(DockerServiceProviderTest, ReplicasChangeInPlace) {
   EXPECT_EQ(0u, testing::ContainersLabelled(
                     {std::string(kLineageTag) + "=" + lineage_})
                     .size());
+}
+
+TEST_F(DockerServiceProviderTest, FilesAreSwarmConfigsAndAChangeRollsTheTasks) {
+  auto running_ids = [&] {
+    std::set<std::string> ids;
+    for (const json& c : testing::ContainersLabelled(
+             {std::string(kLineageTag) + "=" + lineage_})) {
+      if (c.value("State", "") == "running") ids.insert(c["Id"].get<std::string>());
+    }
+    return ids;
+  };
+  auto configs = [&] {
+    json list;
+    EXPECT_TRUE(testing::LocalDocker()
+                    .Call("GET",
+                          "/configs?filters=" +
+                              UrlEncode(json{{"label",
+                                              {std::string(kLineageTag) + "=" + lineage_}}}
+                                            .dump()),
+                          json(), &list)
+                    .ok());
+    return list.size();
+  };
+  ResourceRequest r = Service(1);
+  r.config["resource"]["files"] = {{"/etc/app/conf", "v1\n"}};
+  ResourceObject o;
+  Status s = service_->Create(r, &o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  std::set<std::string> first = running_ids();
+  ASSERT_EQ(1u, first.size());
+  EXPECT_EQ("v1\n", CatInContainer(*first.begin(), "/etc/app/conf"));
+  EXPECT_EQ(1u, configs());
+
+  // Same files, more replicas: the first task keeps running as it was.
+  r.config["resource"]["replicas"] = 2;
+  ResourceObject updated;
+  ASSERT_TRUE(service_->Update(o.id, r, &updated).ok());
+  std::set<std::string> two = running_ids();
+  EXPECT_EQ(2u, two.size());
+  EXPECT_TRUE(two.count(*first.begin())) << "an unchanged file restarted a task";
+
+  // A changed file: a new config, and every task rolled onto it.
+  r.config["resource"]["files"]["/etc/app/conf"] = "v2\n";
+  s = service_->Update(o.id, r, &updated);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(o.id, updated.id);
+  for (int i = 0; i < 300 && running_ids().size() != 2u; ++i) usleep(100'000);
+  std::set<std::string> rolled = running_ids();
+  ASSERT_EQ(2u, rolled.size());
+  for (const std::string& c : rolled) {
+    EXPECT_FALSE(two.count(c)) << "task " << c << " was not rolled";
+    EXPECT_EQ("v2\n", CatInContainer(c, "/etc/app/conf"));
+  }
+  EXPECT_EQ(1u, configs()) << "the old config was left behind";
+
+  ASSERT_TRUE(service_->Delete(o.id).ok());
+  EXPECT_EQ(0u, configs());
+}
+
+TEST_F(DockerServiceProviderTest, FilesOutsideAnAbsolutePathAreRefused) {
+  ResourceRequest r = Service(1);
+  r.config["resource"]["files"] = {{"etc/conf", "x"}};
+  ResourceObject o;
+  Status s = service_->Create(r, &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("app[0]: files: 'etc/conf' must be "
+                                                "an absolute path"))
+      << s.message();
+  EXPECT_EQ(0u, RunningContainers());
 }
 
 TEST_F(DockerServiceProviderTest, GlobalModeRunsOneTaskAndPublishesItsPort) {

@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "base/uuid.h"
+#include "base/json_fields.h"
 #include "providers/docker_config.h"
+#include "providers/swarm_configs.h"
 
 namespace occam {
 namespace {
@@ -97,6 +99,18 @@ Status ServiceSpec(const ResourceRequest& request, const std::string& name,
   return Status::Ok();
 }
 
+// Mounts the resource's `files` in the task template as swarm configs.
+Status AttachFiles(const DockerClient& client, const json& resource,
+                   const OwnershipTags& tags, json* spec) {
+  json refs;
+  Status s = MakeSwarmConfigs(client, JsonField(resource, "files"),
+                              JsonString(*spec, "Name"), tags, &refs);
+  if (s.ok() && !refs.empty()) {
+    (*spec)["TaskTemplate"]["ContainerSpec"]["Configs"] = refs;
+  }
+  return s;
+}
+
 std::string ServiceFilter(const std::string& service, bool running_only) {
   json filters = {{"service", {service}}};
   if (running_only) filters["desired-state"] = {"running"};
@@ -169,8 +183,13 @@ Status DockerServiceProvider::Create(const ResourceRequest& request,
   json spec, created;
   if (s.ok()) s = ServiceSpec(request, ServiceName(resource, request.address),
                               &spec);
+  if (s.ok()) s = CheckServiceFiles(JsonField(resource, "files"), request.address);
+  if (s.ok()) s = AttachFiles(client, resource, request.tags, &spec);
   if (s.ok()) s = client.Call("POST", "/services/create", spec, &created);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    RemoveSwarmConfigs(client, SwarmConfigIds(spec));
+    return s;
+  }
   std::string service = created.value("ID", "");
   std::string id = engines_.MakeId(endpoint, service);
   s = WaitConverged(client, service,
@@ -239,8 +258,11 @@ Status DockerServiceProvider::Update(const std::string& id,
   if (!s.ok()) return s;
   std::string name = info.value("Spec", json::object()).value("Name", "");
   int64_t version = info.value("Version", json::object()).value("Index", 0);
+  std::set<std::string> before = SwarmConfigIds(JsonField(info, "Spec"));
   json spec;
   s = ServiceSpec(request, name, &spec);
+  if (s.ok()) s = CheckServiceFiles(JsonField(resource, "files"), request.address);
+  if (s.ok()) s = AttachFiles(client, resource, request.tags, &spec);
   if (s.ok()) {
     s = client.Call("POST",
                     "/services/" + service + "/update?version=" +
@@ -253,6 +275,9 @@ Status DockerServiceProvider::Update(const std::string& id,
                       ConvergeTimeout(resource));
   }
   if (!s.ok()) return s;
+  // The tasks run on the new configs now; the old ones may go.
+  for (const std::string& kept : SwarmConfigIds(spec)) before.erase(kept);
+  RemoveSwarmConfigs(client, before);
   return Describe(client, service, id, out);
 }
 
@@ -261,6 +286,11 @@ Status DockerServiceProvider::Delete(const std::string& id) {
   std::string service;
   Status s = engines_.Locate(id, &client, &service);
   if (!s.ok()) return s;
+  json info;
+  std::set<std::string> configs;
+  if (client.Call("GET", "/services/" + service, json(), &info).ok()) {
+    configs = SwarmConfigIds(JsonField(info, "Spec"));
+  }
   s = client.Call("DELETE", "/services/" + service, json(), nullptr);
   if (!s.ok() && !s.IsNotFound()) return s;
   // The swarm stops the tasks afterwards; wait for their containers.
@@ -272,7 +302,10 @@ Status DockerServiceProvider::Delete(const std::string& id) {
     s = client.Call("GET", "/containers/json?all=1&filters=" + filter, json(),
                     &containers);
     if (!s.ok()) return s;
-    if (containers.empty()) return Status::Ok();
+    if (containers.empty()) {
+      RemoveSwarmConfigs(client, configs);
+      return Status::Ok();
+    }
     if (Clock::now() > deadline) {
       return Status::Unavailable("service " + service + " was removed but " +
                                  std::to_string(containers.size()) +

@@ -119,6 +119,7 @@ std::vector<ResourceSchema> MakeSchemas() {
                 Updatable(Opt("env", K::kAny)),
                 Updatable(Opt("command", K::kScalarOrList)),
                 Updatable(Opt("replicas", K::kNonNegativeInt)),
+                Updatable(Opt("files", K::kMapping)),
                 Updatable(Opt("converge_timeout", K::kNumber))}));
   s.push_back(Schema("exec",
                {Req("program", K::kScalarOrList), Opt("name"),

@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <map>
 
 #include "providers/provider.h"
@@ -182,6 +184,121 @@ TEST_F(DockerCliTest, KillAtEveryCommitThenConverge) {
       EXPECT_TRUE(ServicesByAddress(lineage).empty());
     }
   }
+}
+
+// A docker node that follows the app's instances changes in place: its
+// `files` render getendpoints('app') and `reload: {signal: HUP}` makes a
+// scale an update of the same container, whose file then lists every
+// instance (served by busybox httpd on a published port).
+constexpr char kLbInfra[] = R"(user_id: test
+infra_name: docker-lb
+nodes:
+  - &APP {name: app, type: app, scaling: {min: 1, max: 3, drain: 0s}}
+  - &LB {name: lb, type: lb}
+dependencies:
+  - connection: [*LB, *APP]
+)";
+
+std::string LbNodes(int published) {
+  return R"('node_def:app':
+  - resource:
+      type: process
+      command: [sleep, "300"]
+      port_range: 24000-24499
+    health_check:
+      ping: false
+'node_def:lb':
+  - resource:
+      type: docker
+      endpoint: unix:///var/run/docker.sock
+      origin: local
+      image: occam-test/busybox
+      tag: "1"
+      grace_period: 1
+      ports: [")" + std::to_string(published) + R"(:80"]
+      files:
+        /www/backends.txt: |
+          {% for endpoint in getendpoints('app') %}{{ endpoint }}
+          {% endfor %}
+      reload: {signal: HUP}
+    contextualisation:
+      type: docker
+      env: []
+      command: "httpd -f -p 80 -h /www"
+    health_check:
+      ping: false
+      urls: ["http://127.0.0.1:)" + std::to_string(published) + R"(/backends.txt"]
+      timeout: 30
+)";
+}
+
+class DockerLbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    OCCAM_REQUIRE_DOCKER(false);
+    published_ = 24500 + getpid() % 400;
+    std::filesystem::create_directories(dir_.path() / "nodes");
+    std::ofstream(dir_.path() / "infra.yaml") << kLbInfra;
+    std::ofstream(dir_.path() / "nodes/node_definitions.yaml") << LbNodes(published_);
+    ready_ = true;
+  }
+  void TearDown() override {
+    if (ready_) Occam("destroy --auto-approve");
+  }
+  CommandResult Occam(const std::string& args) {
+    return testing::RunCommand("cd " + dir_.path().string() + " && " +
+                               testing::OccamBinary() + " " + args + " 2>&1");
+  }
+  std::string LbId() {
+    StateSnapshot s;
+    std::unique_ptr<SqliteStateStore> store;
+    StateOpenOptions options;
+    options.create_if_missing = false;
+    if (SqliteStateStore::Open((dir_.path() / "occam.db").string(), options, &store).ok()) {
+      store->Load(&s);
+    }
+    auto it = s.instances.find("lb[0]");
+    return it == s.instances.end() ? "" : it->second.provider_id;
+  }
+  // The lines of backends.txt as the lb serves it.
+  size_t Backends() {
+    std::string text = testing::RunCommand("curl -s -m 5 http://127.0.0.1:" +
+                                           std::to_string(published_) +
+                                           "/backends.txt").out;
+    size_t lines = 0;
+    for (size_t at = 0; (at = text.find("127.0.0.1:24", at)) != std::string::npos; ++at) {
+      ++lines;
+    }
+    return lines;
+  }
+
+  testing::TempDir dir_;
+  int published_ = 0;
+  bool ready_ = false;
+};
+
+TEST_F(DockerLbTest, ScalingReconfiguresTheContainerInPlace) {
+  CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  std::string lb = LbId();
+  ASSERT_FALSE(lb.empty());
+  EXPECT_EQ(1u, Backends());
+
+  ASSERT_EQ(0, Occam("scale app 3 -f infra.yaml").exit_code);
+  CommandResult plan = Occam("plan -f infra.yaml");
+  EXPECT_NE(std::string::npos, plan.out.find("# lb[0] will be updated in place")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("app's endpoints changed")) << plan.out;
+  apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("2 added, 1 changed, 0 destroyed")) << apply.out;
+  EXPECT_EQ(lb, LbId()) << "the lb container was replaced";
+  EXPECT_EQ(3u, Backends());
+
+  ASSERT_EQ(0, Occam("scale app 1 -f infra.yaml").exit_code);
+  apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_EQ(lb, LbId());
+  EXPECT_EQ(1u, Backends());
 }
 
 }  // namespace
