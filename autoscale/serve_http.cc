@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autoscale/connection_pool.h"
+#include "autoscale/request_deadline.h"
 #include "autoscale/serve_daemon.h"
 #include "base/diagnostic_json.h"
 
@@ -278,8 +279,10 @@ class Routes : public std::enable_shared_from_this<Routes> {
 }  // namespace
 
 ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
-                     const std::string& token)
-    : server_(std::make_unique<httplib::Server>()) {
+                     const std::string& token,
+                     std::chrono::milliseconds request_timeout)
+    : server_(std::make_unique<httplib::Server>()),
+      request_timeout_(request_timeout) {
   httplib::Server* server = server_.get();
   std::make_shared<Routes>(daemon, metrics, token)->Add(server);
   server->set_payload_max_length(kMaxBodyBytes);
@@ -306,6 +309,10 @@ ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
   // Headers and body go out in separate writes: without TCP_NODELAY the
   // body waits for the client's delayed ACK (40 ms per answer).
   server->set_tcp_nodelay(true);
+  // An answer written: the connection's next request starts its clock.
+  server->set_logger([this](const httplib::Request& req, const httplib::Response&) {
+    if (deadline_) deadline_->ResponseDone(req.remote_addr, req.remote_port);
+  });
 }
 
 ServeHttp::~ServeHttp() = default;
@@ -318,10 +325,14 @@ Status ServeHttp::Bind(const std::string& host, int port, int* bound_port) {
   }
   if (port < 0) return Status::Unavailable("cannot listen");
   *bound_port = port;
+  deadline_ = std::make_unique<RequestDeadline>(port, request_timeout_);
   return Status::Ok();
 }
 
-void ServeHttp::Run() { server_->listen_after_bind(); }
+void ServeHttp::Run() {
+  if (deadline_) deadline_->StartWatching();
+  server_->listen_after_bind();
+}
 
 void ServeHttp::Stop() { server_->stop(); }
 

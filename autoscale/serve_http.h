@@ -4,6 +4,7 @@
 // bodies over 1 MiB are refused with 413.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -24,22 +25,32 @@ constexpr size_t kMaxBodyBytes = 1 << 20;
 // to while all are busy.
 constexpr size_t kWorkers = 32;
 constexpr size_t kMaxConnectionThreads = 512;
+// How long a client may take to send one request, headers and body
+// (request_deadline.h), unless serve --request-timeout says otherwise.
+constexpr std::chrono::milliseconds kRequestTimeout{30'000};
+
+class RequestDeadline;
 
 // The listening server with serve's routes. Bind once, then Run on a
 // thread of its own; Stop (from any thread) makes Run return.
 class ServeHttp {
  public:
   ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
-            const std::string& token);
+            const std::string& token,
+            std::chrono::milliseconds request_timeout = kRequestTimeout);
   ~ServeHttp();
 
   // Binds `host`:`port` (0: any free port) and sets *bound_port.
   Status Bind(const std::string& host, int port, int* bound_port);
+  // Serves until Stop, cutting requests that take longer than the
+  // request timeout.
   void Run();
   void Stop();
 
  private:
   std::unique_ptr<httplib::Server> server_;
+  std::chrono::milliseconds request_timeout_;
+  std::unique_ptr<RequestDeadline> deadline_;  // made by Bind
 };
 
 }  // namespace occam

@@ -34,6 +34,7 @@ struct ServeOptions {
   std::string token_file;  // default: occam-serve.token beside the state
   bool no_auth = false;
   std::string interval = "30s";
+  std::string request_timeout = "30s";
   std::string targets_dir;  // default: occam-targets beside the state
   int parallelism = 10;
   int health_failures = 3;
@@ -160,9 +161,13 @@ int RunServe(const ServeOptions& o) {
   if (!LoadConfig(o, &config)) return kExitError;
   std::string host, token;
   int port = 0;
-  std::chrono::milliseconds interval;
+  std::chrono::milliseconds interval, request_timeout;
   Status s = ParseListen(o.listen, &host, &port);
   if (s.ok()) s = ParseDuration(o.interval, &interval);
+  if (s.ok()) s = ParseDuration(o.request_timeout, &request_timeout);
+  if (s.ok() && request_timeout.count() <= 0) {
+    s = Status::InvalidArgument("--request-timeout must be longer than 0s");
+  }
   if (s.ok() && !o.no_auth) {
     s = LoadOrMakeServeToken(o.token_file.empty()
                             ? BesideState(o.state, "occam-serve.token")
@@ -191,7 +196,7 @@ int RunServe(const ServeOptions& o) {
                      std::move(applies), &providers, &health, &metrics,
                      options);
 
-  ServeHttp server(&daemon, &metrics, token);
+  ServeHttp server(&daemon, &metrics, token, request_timeout);
   if (!server.Bind(host, port, &port).ok()) {
     return ReportError(Status::Unavailable("cannot listen on " + o.listen +
                                            "; is the port taken?"),
@@ -258,6 +263,10 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
                 "accept mutating requests without a token");
   cmd->add_option("--interval", o->interval,
                   "how often to refresh and repair")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout", o->request_timeout,
+                  "how long a client may take to send one request, headers "
+                  "and body; slower connections are closed")
       ->capture_default_str();
   AddTargetsDirOption(cmd, &o->targets_dir);
   cmd->add_option("--parallelism", o->parallelism)->capture_default_str();

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -394,6 +395,76 @@ TEST_F(ServeCliTest, SlowClientsDoNotStopHealthzAnswering) {
       "http://127.0.0.1:" + port_ + "/healthz");
   EXPECT_EQ("200", healthz.out);
   for (int fd : slow) close(fd);
+}
+
+// A client that sent one header byte every few seconds kept its
+// connection (httplib bounds each read, not the request) for as long as it
+// liked. With --request-timeout 1s it is closed after about a second, while
+// a keep-alive client that takes longer than that over several requests,
+// each sent whole, keeps its connection: the clock restarts at each answer.
+TEST_F(ServeCliTest, ARequestTimeoutClosesSlowSendersNotKeepAliveClients) {
+  Stop();
+  ASSERT_NO_FATAL_FAILURE(Start("--request-timeout 1s"));
+  auto connect_to_serve = [&] {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port_)));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(0, connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+  };
+  int slow = connect_to_serve();
+  int keep_alive = connect_to_serve();
+  const std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  auto start = std::chrono::steady_clock::now();
+  bool slow_closed = false;
+  int answered = 0;
+  for (int round = 0; round < 4; ++round) {
+    // The slow sender: a byte every 300 ms, never the end of the headers.
+    for (int i = 0; i < 2 && !slow_closed; ++i) {
+      slow_closed = send(slow, "a", 1, MSG_NOSIGNAL) < 0;
+      usleep(300'000);
+    }
+    // The keep-alive client: one whole request per round, on one connection.
+    std::string request = head + "1\r\n\r\n";
+    ASSERT_EQ(static_cast<ssize_t>(request.size()),
+              send(keep_alive, request.data(), request.size(), MSG_NOSIGNAL));
+    // One whole answer: its headers, then Content-Length bytes.
+    std::string answer;
+    char buf[1024];
+    size_t end = std::string::npos, length = 0;
+    while (end == std::string::npos || answer.size() < end + 4 + length) {
+      ssize_t n = recv(keep_alive, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      answer.append(buf, n);
+      end = answer.find("\r\n\r\n");
+      std::smatch m;
+      if (end != std::string::npos &&
+          std::regex_search(answer, m, std::regex("Content-Length: (\\d+)"))) {
+        length = std::stoul(m[1]);
+      }
+    }
+    if (answer.find("200 OK") != std::string::npos) ++answered;
+  }
+  // 2.4 s in: the slow sender has been cut, which it sees as the end of
+  // the stream (or a reset) however long it waits.
+  char byte;
+  ssize_t got = 0;
+  if (!slow_closed) got = recv(slow, &byte, 1, 0);
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(slow_closed || got == 0 || (got < 0 && errno == ECONNRESET))
+      << "recv gave " << got << " (errno " << errno << ") after " << waited << " s";
+  EXPECT_LT(waited, 4.0);
+  EXPECT_EQ(4, answered) << "the keep-alive client lost its connection";
+  close(slow);
+  close(keep_alive);
+  CommandResult healthz = testing::RunCommand(
+      "curl -s -o /dev/null -w '%{http_code}' --max-time 3 "
+      "http://127.0.0.1:" + port_ + "/healthz");
+  EXPECT_EQ("200", healthz.out);
 }
 
 // /infrastructures/%FF answered 500 with an empty body (the id, not UTF-8,
