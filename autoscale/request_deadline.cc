@@ -109,27 +109,28 @@ int RequestDeadline::Sweep(Clock::time_point now) {
   std::set<ino_t> seen_sockets;
   std::set<std::string> seen_peers;
   for (int fd : OpenDescriptors()) {
-    // The duplicate holds the socket itself: whatever happens to `fd`
-    // meanwhile, every check and the shutdown concern one connection.
-    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) continue;
+    // Never a duplicate: closing one would release the process's POSIX
+    // locks on the file behind it -- SQLite's on the state -- so every
+    // check is made on the descriptor itself, and only asks.
     Connection c;
-    if (AcceptedOn(dup, port_, &c)) {
-      std::lock_guard<std::mutex> lock(mu_);
-      seen_sockets.insert(c.inode);
-      seen_peers.insert(c.peer);
-      Clock::time_point began = accepted_.emplace(c.inode, now).first->second;
-      auto answered = answered_.find(c.peer);
-      if (answered != answered_.end() && answered->second > began) {
-        began = answered->second;
-      }
-      if (now - began > limit_ && shutdown(dup, SHUT_RDWR) == 0) {
-        ++cut;
-        // Its thread closes it at its next read; do not count it twice.
-        accepted_[c.inode] = Clock::time_point::max();
-      }
+    if (!AcceptedOn(fd, port_, &c)) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    seen_sockets.insert(c.inode);
+    seen_peers.insert(c.peer);
+    Clock::time_point began = accepted_.emplace(c.inode, now).first->second;
+    auto answered = answered_.find(c.peer);
+    if (answered != answered_.end() && answered->second > began) {
+      began = answered->second;
     }
-    close(dup);
+    if (now - began <= limit_) continue;
+    // Still that connection (its descriptor may have been closed and
+    // reused since): then it is shut down; its thread closes it.
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == c.inode &&
+        shutdown(fd, SHUT_RDWR) == 0) {
+      ++cut;
+      accepted_[c.inode] = Clock::time_point::max();  // counted once
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
   std::erase_if(accepted_, [&](const auto& e) { return !seen_sockets.count(e.first); });

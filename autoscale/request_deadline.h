@@ -8,9 +8,11 @@
 // begins when its connection is accepted, and again when the previous
 // answer on the connection has been written (ResponseDone).
 //
-// Every check is made on a duplicate of the descriptor, so a descriptor
-// that is closed and reused meanwhile is never mistaken for a connection.
-// Thread-safe.
+// The watchdog never duplicates or closes a descriptor: closing a duplicate
+// of the state file's would release SQLite's POSIX locks on it (that
+// corrupted the state while an occam apply ran beside serve). It only
+// asks (fstat, getsockname, getpeername) and, for a connection that is
+// still the same socket, calls shutdown. Thread-safe.
 #pragma once
 
 #include <chrono>

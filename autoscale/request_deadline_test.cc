@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 namespace occam {
 namespace {
@@ -115,6 +119,48 @@ TEST(RequestDeadline, TheWatcherCutsOnItsOwn) {
     closed = Closed(client);
   }
   EXPECT_TRUE(closed);
+}
+
+// Whether another process sees a write lock on `path` (F_GETLK reports
+// only other processes' locks, so a child asks).
+bool LockedByParent(const std::string& path) {
+  pid_t child = fork();
+  if (child == 0) {
+    int fd = open(path.c_str(), O_RDWR);
+    struct flock probe {};
+    probe.l_type = F_WRLCK;
+    probe.l_whence = SEEK_SET;
+    bool locked = fd >= 0 && fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+    _exit(locked ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// The first watchdog duplicated every descriptor to look at it and closed
+// the duplicate, which released the process's POSIX locks on the file
+// behind it: SQLite's locks on the state, while an occam apply wrote it.
+// The state was corrupted ("database disk image is malformed").
+TEST(RequestDeadline, LooksAtDescriptorsWithoutReleasingFileLocks) {
+  char path[] = "/tmp/occam-lock-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  ASSERT_EQ(0, fcntl(fd, F_SETLK, &lock));
+  ASSERT_TRUE(LockedByParent(path));
+  Sockets sockets;
+  int client_port;
+  sockets.Connect(&client_port);
+  RequestDeadline deadline(sockets.port(), 1ms);
+  auto t0 = RequestDeadline::Clock::now();
+  deadline.Sweep(t0);
+  EXPECT_EQ(1, deadline.Sweep(t0 + 1s));
+  EXPECT_TRUE(LockedByParent(path)) << "the watchdog released a file lock";
+  close(fd);
+  std::remove(path);
 }
 
 }  // namespace
