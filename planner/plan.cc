@@ -1,5 +1,7 @@
 #include "planner/plan.h"
 
+#include <unordered_map>
+
 namespace occam {
 
 const std::shared_ptr<const nlohmann::json>& SharedJson::Null() {
@@ -22,7 +24,30 @@ const ChangeReason kReasons[] = {
     ChangeReason::kNodeTypeRemoved, ChangeReason::kDestroy,
     ChangeReason::kDeposed};
 
-json ChangeToJson(const ResourceChange& c) {
+// The values of a plan's changes, each distinct one once: the instances
+// of a node type usually share their configuration, and a saved plan of
+// 100,000 of them should not hold 100,000 copies of it (149 MB for a 1 KB
+// attribute). Changes refer to values by their index.
+class ValueTable {
+ public:
+  int Index(const SharedJson& value) {
+    auto known = by_pointer_.find(value.operator->());
+    if (known != by_pointer_.end()) return known->second;
+    std::string text = value->dump();
+    auto [it, added] = by_text_.emplace(std::move(text), static_cast<int>(values_.size()));
+    if (added) values_.push_back(*value);
+    by_pointer_.emplace(value.operator->(), it->second);
+    return it->second;
+  }
+  json Take() { return std::move(values_); }
+
+ private:
+  std::unordered_map<const json*, int> by_pointer_;
+  std::unordered_map<std::string, int> by_text_;
+  json values_ = json::array();
+};
+
+json ChangeToJson(const ResourceChange& c, ValueTable* values) {
   return {{"address", c.address},
           {"node", c.node},
           {"index", c.index},
@@ -32,17 +57,32 @@ json ChangeToJson(const ResourceChange& c) {
           {"reason_detail", c.reason_detail},
           {"changed_paths", c.changed_paths},
           {"replace_paths", c.replace_paths},
-          {"before", *c.before},
-          {"after", *c.after},
-          {"after_unknown", *c.after_unknown},
-          {"before_sensitive", *c.before_sensitive},
-          {"after_sensitive", *c.after_sensitive},
+          {"before", values->Index(c.before)},
+          {"after", values->Index(c.after)},
+          {"after_unknown", values->Index(c.after_unknown)},
+          {"before_sensitive", values->Index(c.before_sensitive)},
+          {"after_sensitive", values->Index(c.after_sensitive)},
           {"dependencies", c.dependencies},
           {"create_before_destroy", c.create_before_destroy},
           {"deposed", c.deposed}};
 }
 
-bool ChangeFromJson(const json& j, ResourceChange* c) {
+// A change's value: an index into the plan's values, or (plan files of
+// version 2) the value itself. Configurations are objects, never numbers.
+SharedJson ValueOf(const json& change, const char* key,
+                   const std::vector<SharedJson>& values) {
+  const json& field = change.at(key);
+  if (!field.is_number_integer()) return SharedJson(field);
+  int64_t i = field.get<int64_t>();
+  if (i < 0 || i >= static_cast<int64_t>(values.size())) {
+    throw std::out_of_range(std::string(key) + " refers to value " +
+                            std::to_string(i) + ", which the plan does not hold");
+  }
+  return values[static_cast<size_t>(i)];
+}
+
+bool ChangeFromJson(const json& j, const std::vector<SharedJson>& values,
+                    ResourceChange* c) {
   std::string action = j.at("action"), reason = j.at("reason");
   bool action_ok = false, reason_ok = false;
   for (ChangeAction a : kActions) {
@@ -58,11 +98,11 @@ bool ChangeFromJson(const json& j, ResourceChange* c) {
   c->reason_detail = j.at("reason_detail");
   c->changed_paths = j.at("changed_paths").get<std::vector<std::string>>();
   c->replace_paths = j.at("replace_paths").get<std::vector<std::string>>();
-  c->before = j.at("before");
-  c->after = j.at("after");
-  c->after_unknown = j.at("after_unknown");
-  c->before_sensitive = j.at("before_sensitive");
-  c->after_sensitive = j.at("after_sensitive");
+  c->before = ValueOf(j, "before", values);
+  c->after = ValueOf(j, "after", values);
+  c->after_unknown = ValueOf(j, "after_unknown", values);
+  c->before_sensitive = ValueOf(j, "before_sensitive", values);
+  c->after_sensitive = ValueOf(j, "after_sensitive", values);
   c->dependencies = j.at("dependencies").get<std::vector<std::string>>();
   c->create_before_destroy = j.value("create_before_destroy", false);
   c->deposed = j.value("deposed", "");
@@ -134,8 +174,11 @@ std::string Plan::Summary() const {
 }
 
 json PlanToJson(const Plan& plan) {
+  ValueTable values;
   json changes = json::array();
-  for (const ResourceChange& c : plan.changes) changes.push_back(ChangeToJson(c));
+  for (const ResourceChange& c : plan.changes) {
+    changes.push_back(ChangeToJson(c, &values));
+  }
   return {{"lineage", plan.lineage},
           {"serial", plan.serial},
           {"infra_id", plan.infra_id},
@@ -148,6 +191,7 @@ json PlanToJson(const Plan& plan) {
           {"var_assignments", plan.var_assignments},
           {"var_files", plan.var_files},
           {"destroy", plan.destroy},
+          {"values", values.Take()},
           {"changes", changes}};
 }
 
@@ -170,10 +214,14 @@ bool PlanFromJson(const json& j, Plan* plan, std::string* error) {
       plan->var_files = j.at("var_files").get<std::vector<std::string>>();
     }
     if (j.contains("destroy")) plan->destroy = j.at("destroy").get<bool>();
+    std::vector<SharedJson> values;
+    if (j.contains("values")) {
+      for (const json& v : j.at("values")) values.emplace_back(v);
+    }
     plan->changes.clear();
     for (const json& c : j.at("changes")) {
       ResourceChange change;
-      if (!ChangeFromJson(c, &change)) {
+      if (!ChangeFromJson(c, values, &change)) {
         *error = "unknown action or reason in change of " + change.address;
         return false;
       }
@@ -181,6 +229,9 @@ bool PlanFromJson(const json& j, Plan* plan, std::string* error) {
     }
   } catch (const json::exception& e) {
     *error = std::string("missing or malformed field (") + e.what() + ")";
+    return false;
+  } catch (const std::out_of_range& e) {
+    *error = e.what();
     return false;
   }
   return true;

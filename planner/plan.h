@@ -123,6 +123,9 @@ struct Plan {
   std::string Summary() const;
 };
 
+// The plan as saved: each distinct value (configuration, unknown and
+// sensitive marks) once in "values", the changes referring to them by
+// index. PlanFromJson also reads changes that hold their values inline.
 nlohmann::json PlanToJson(const Plan& plan);
 // False when `json` is not a plan this occam can read; `*error` says why.
 bool PlanFromJson(const nlohmann::json& json, Plan* plan, std::string* error);

@@ -19,8 +19,10 @@ namespace occam {
 namespace {
 
 const char kFormat[] = "occam-plan";
-// Version 2 added the checksum.
-constexpr int kVersion = 2;
+// Version 2 added the checksum; version 3 writes each distinct value once
+// (PlanToJson). Version 2 files are still read.
+constexpr int kVersion = 3;
+constexpr int kOldestVersion = 2;
 // A plan of 100,000 instances takes tens of MiB; parsing JSON costs several
 // times its size in memory.
 constexpr uintmax_t kMaxPlanFileBytes = uintmax_t{64} << 20;
@@ -101,6 +103,15 @@ Status WritePlanFile(const std::string& path, const Plan& plan) {
                          {"checksum", Checksum(body)},
                          {"plan", std::move(body)}};
   std::string data = file.dump(1) + "\n";
+  // What ReadPlanFile would refuse is not written.
+  if (data.size() > kMaxPlanFileBytes) {
+    return Status::InvalidArgument(
+        "the plan would take " + std::to_string(data.size() >> 20) +
+        " MiB as a plan file, more than the " +
+        std::to_string(kMaxPlanFileBytes >> 20) +
+        " MiB occam reads back (its instances' configurations differ one "
+        "from another); apply without a saved plan, or plan fewer instances");
+  }
   // Write beside the target and rename over it: a reader sees the old file
   // or the whole new one.
   std::string tmp = path + ".tmp";
@@ -157,11 +168,13 @@ Status ReadPlanFile(const std::string& path, Plan* plan) {
     return Status::InvalidArgument(path + " is not an occam plan file; make "
                                           "one with occam plan --out FILE");
   }
-  if (JsonInt(file, "version") != kVersion) {
+  int64_t version = JsonInt(file, "version");
+  if (version < kOldestVersion || version > kVersion) {
     return Status::InvalidArgument(
         path + " is a plan file of version " +
-        std::to_string(JsonInt(file, "version")) + "; this occam reads version " +
-        std::to_string(kVersion) + ". Plan again with this occam");
+        std::to_string(version) + "; this occam reads versions " +
+        std::to_string(kOldestVersion) + " to " + std::to_string(kVersion) +
+        ". Plan again with this occam");
   }
   std::string problem = FileProblem(file, plan);
   if (!problem.empty()) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 
@@ -131,6 +132,101 @@ TEST(PlanFile, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_FALSE(d.create_before_destroy);
 }
 
+// A node type's instances share their configuration: a saved plan holds
+// it once (100,000 instances with a 1 KB attribute took 149 MB, more than
+// occam reads back), and reading it back shares it again.
+TEST(PlanFile, SharedConfigurationsAreWrittenOnce) {
+  testing::TempDir dir;
+  Plan plan = SamplePlan();
+  const std::string big(100'000, 'b');
+  SharedJson config(json{{"resource", {{"blob", big}}}});
+  plan.changes.clear();
+  for (int i = 0; i < 1000; ++i) {
+    ResourceChange c;
+    c.address = "app[" + std::to_string(i) + "]";
+    c.node = "app";
+    c.index = i;
+    c.provider = "dummy";
+    c.action = ChangeAction::kCreate;
+    c.after = config;
+    plan.changes.push_back(c);
+  }
+  // A value equal to another but not shared in memory is written once too.
+  plan.changes[999].after = json{{"resource", {{"blob", big}}}};
+  plan.desired_counts = {{"app", 1000}};
+  std::string path = dir.Path("many.plan");
+  ASSERT_TRUE(WritePlanFile(path, plan).ok());
+  struct stat st {};
+  ASSERT_EQ(0, stat(path.c_str(), &st));
+  EXPECT_LT(st.st_size, 1'000'000) << "the configuration was written per instance";
+  Plan read;
+  Status s = ReadPlanFile(path, &read);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(1000u, read.changes.size());
+  EXPECT_EQ(big, read.changes[999].after->at("resource").at("blob"));
+  EXPECT_EQ(read.changes[0].after.operator->(), read.changes[999].after.operator->());
+}
+
+// Version 2 files held each change's values inline; they are still read.
+TEST(PlanFile, ReadsVersionTwoFiles) {
+  testing::TempDir dir;
+  json body = PlanToJson(SamplePlan());
+  for (json& c : body["changes"]) {
+    for (const char* key : {"before", "after", "after_unknown", "before_sensitive",
+                            "after_sensitive"}) {
+      c[key] = body["values"][c[key].get<size_t>()];
+    }
+  }
+  body.erase("values");
+  json file = {{"format", "occam-plan"}, {"version", 2},
+               {"checksum", Sha256Hex(body.dump())}, {"plan", body}};
+  dir.Write("v2.plan", file.dump());
+  Plan read;
+  Status s = ReadPlanFile(dir.Path("v2.plan"), &read);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(PlanToJson(SamplePlan()), PlanToJson(read));
+}
+
+TEST(PlanFile, AValueIndexOutsideTheValuesIsDamage) {
+  testing::TempDir dir;
+  json body = PlanToJson(SamplePlan());
+  body["changes"][0]["after"] = 99;
+  json file = {{"format", "occam-plan"}, {"version", 3},
+               {"checksum", Sha256Hex(body.dump())}, {"plan", body}};
+  dir.Write("bad.plan", file.dump());
+  Plan read;
+  Status s = ReadPlanFile(dir.Path("bad.plan"), &read);
+  EXPECT_EQ(Status::Code::kCorruption, s.code());
+  EXPECT_NE(std::string::npos,
+            s.message().find("after refers to value 99, which the plan does not hold"))
+      << s.message();
+}
+
+// What ReadPlanFile would refuse as too large is not written at all.
+TEST(PlanFile, APlanTooLargeToReadBackIsNotWritten) {
+  testing::TempDir dir;
+  Plan plan = SamplePlan();
+  plan.changes.clear();
+  for (int i = 0; i < 70; ++i) {
+    ResourceChange c;
+    c.address = "app[" + std::to_string(i) + "]";
+    c.node = "app";
+    c.index = i;
+    c.provider = "dummy";
+    c.action = ChangeAction::kCreate;
+    c.after = json{{"resource", {{"blob", std::string(1 << 20, 'a' + i % 26) +
+                                              std::to_string(i)}}}};
+    plan.changes.push_back(c);
+  }
+  plan.desired_counts = {{"app", 70}};
+  std::string path = dir.Path("huge.plan");
+  Status s = WritePlanFile(path, plan);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos,
+            s.message().find("more than the 64 MiB occam reads back")) << s.message();
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 TEST(PlanFile, RefusesOtherFiles) {
   testing::TempDir dir;
   Plan plan;
@@ -141,8 +237,8 @@ TEST(PlanFile, RefusesOtherFiles) {
             ReadPlanFile(dir.Path("x.json"), &plan).message());
   dir.Write("v9.plan", "{\"format\": \"occam-plan\", \"version\": 9}");
   EXPECT_EQ(dir.Path("v9.plan") +
-                " is a plan file of version 9; this occam reads version 2. "
-                "Plan again with this occam",
+                " is a plan file of version 9; this occam reads versions 2 "
+                "to 3. Plan again with this occam",
             ReadPlanFile(dir.Path("v9.plan"), &plan).message());
   dir.Write("bad.plan",
             "{\"format\": \"occam-plan\", \"version\": 2, \"plan\": {}}");
