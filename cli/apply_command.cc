@@ -229,7 +229,9 @@ bool Approve(const ApplyCommandOptions& o, const Plan& plan,
     }
     return true;
   }
-  if (o.plan_file.empty()) std::cout << ForStdout(RenderPlanText(plan));
+  if (o.plan_file.empty()) {
+    WritePlanText(plan, [](const std::string& piece) { std::cout << ForStdout(piece); });
+  }
   if (!o.plan_file.empty() || o.auto_approve) return true;
   if (!o.input) {
     std::cerr << "Error: " << (o.destroy ? "destroy" : "apply")

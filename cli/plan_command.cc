@@ -83,9 +83,10 @@ void PrintPlan(const PlanOptions& options, const Plan& plan,
     output->PlannedChanges(plan);
     return;
   }
-  std::string rendered =
-      RenderPlan(plan, false, options.markdown, options.markdown_limit);
-  std::cout << (options.markdown ? rendered : ForStdout(rendered));
+  WritePlan(plan, false, options.markdown, options.markdown_limit,
+            [&options](const std::string& piece) {
+              std::cout << (options.markdown ? piece : ForStdout(piece));
+            });
 }
 
 int RunPlan(const PlanOptions& options) {

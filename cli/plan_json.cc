@@ -188,6 +188,68 @@ json MaskSensitive(const json& value, const json& sensitive) {
   return value;
 }
 
+namespace {
+
+// The "occam" member: what the plan was made from.
+json OccamSection(const Plan& plan) {
+  return {{"infra_name", plan.infra_name},
+          {"infra_id", plan.infra_id},
+          {"lineage", plan.lineage},
+          {"serial", plan.serial},
+          {"descriptor_digest", plan.descriptor_digest},
+          {"desired_counts", plan.desired_counts},
+          {"notes", plan.notes}};
+}
+
+// Writes "[a,b,…]" of the items `item` makes for the changes it accepts,
+// one at a time.
+void WriteArray(const Plan& plan, const PlanSink& sink,
+                const std::function<bool(const ResourceChange&, json*)>& item) {
+  sink("[");
+  bool first = true;
+  json one;
+  for (const ResourceChange& c : plan.changes) {
+    if (!item(c, &one)) continue;
+    sink((first ? "" : ",") + one.dump());
+    first = false;
+  }
+  sink("]");
+}
+
+}  // namespace
+
+// Members in the order nlohmann::json writes them (sorted by key), so that
+// the bytes are RenderPlanJson's.
+void WritePlanJson(const Plan& plan, const PlanSink& sink) {
+  auto planned = [](const ResourceChange& c, json* out) {
+    if (c.after->is_null()) return false;
+    *out = StateResource(c, c.after, c.after_sensitive);
+    return true;
+  };
+  auto prior = [](const ResourceChange& c, json* out) {
+    if (c.before->is_null()) return false;
+    *out = StateResource(c, c.before, c.before_sensitive);
+    return true;
+  };
+  auto change = [](const ResourceChange& c, json* out) {
+    *out = ResourceChangeJson(c);
+    return true;
+  };
+  const std::string version = json(kVersion).dump();
+  sink("{\"configuration\":" + Configuration(plan).dump() +
+       ",\"errored\":false,\"format_version\":\"1.2\",\"occam\":" +
+       OccamSection(plan).dump() + ",\"occam_version\":" + version +
+       ",\"planned_values\":{\"root_module\":{\"resources\":");
+  WriteArray(plan, sink, planned);
+  sink("}},\"prior_state\":{\"format_version\":\"1.0\",\"terraform_version\":" +
+       version + ",\"values\":{\"root_module\":{\"resources\":");
+  WriteArray(plan, sink, prior);
+  sink("}}},\"relevant_attributes\":" + RelevantAttributes(plan).dump() +
+       ",\"resource_changes\":");
+  WriteArray(plan, sink, change);
+  sink(",\"terraform_version\":" + version + "}");
+}
+
 json RenderPlanJson(const Plan& plan) {
   json changes = json::array(), planned = json::array(), prior = json::array();
   for (const ResourceChange& c : plan.changes) {
@@ -210,14 +272,7 @@ json RenderPlanJson(const Plan& plan) {
            {{"format_version", "1.0"},
             {"terraform_version", kVersion},
             {"values", {{"root_module", {{"resources", prior}}}}}}},
-          {"occam",
-           {{"infra_name", plan.infra_name},
-            {"infra_id", plan.infra_id},
-            {"lineage", plan.lineage},
-            {"serial", plan.serial},
-            {"descriptor_digest", plan.descriptor_digest},
-            {"desired_counts", plan.desired_counts},
-            {"notes", plan.notes}}},
+          {"occam", OccamSection(plan)},
           {"errored", false}};
 }
 

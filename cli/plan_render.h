@@ -4,6 +4,7 @@
 // deterministic: the same plan gives the same bytes.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -11,10 +12,18 @@
 
 namespace occam {
 
+// Where a rendering goes, piece by piece: a plan of 100,000 instances is
+// hundreds of MB of text, and is written as it is made, never held whole.
+using PlanSink = std::function<void(const std::string&)>;
+
 std::string RenderPlanText(const Plan& plan);
+// The text of RenderPlanText, a change block at a time.
+void WritePlanText(const Plan& plan, const PlanSink& sink);
 // One change as a resource block ("  + resource "dummy" "app" { … }").
 std::string RenderChangeBlock(const ResourceChange& change);
 nlohmann::json RenderPlanJson(const Plan& plan);
+// RenderPlanJson(plan).dump(), byte for byte, a resource at a time.
+void WritePlanJson(const Plan& plan, const PlanSink& sink);
 // Markdown for a pull-request comment of at most `limit` characters (a
 // GitHub comment holds 65,536): summary, table, then the details that fit,
 // then a line saying what was left out.
@@ -26,6 +35,9 @@ std::string WhyText(const ResourceChange& change);
 // The rendering a command's --json / --markdown flags ask for.
 std::string RenderPlan(const Plan& plan, bool json, bool markdown,
                        size_t markdown_limit = kMarkdownLimit);
+// The same, written to `sink` as it is made.
+void WritePlan(const Plan& plan, bool json, bool markdown,
+               size_t markdown_limit, const PlanSink& sink);
 
 // `value` with every leaf that `sensitive` marks replaced by
 // "(sensitive value)".

@@ -143,6 +143,46 @@ TEST(PlanJson, FollowsTerraformsShape) {
   EXPECT_EQ(std::string::npos, j.dump().find("s3cret"));
 }
 
+// The streamed JSON is the tree's dump byte for byte, for plans with and
+// without changes, notes, deposed objects and replace paths; each piece is
+// at most one resource, not the whole plan.
+TEST(PlanJson, StreamedBytesAreTheTreesBytes) {
+  Plan sample = SamplePlan();
+  sample.notes = {"a note"};
+  sample.changes[2].deposed = "old-1";
+  sample.changes[2].replace_paths = {"resource.name"};
+  Plan empty;
+  Plan noop = SamplePlan();
+  noop.changes.resize(1);
+  for (const Plan& plan : {SamplePlan(), sample, empty, noop}) {
+    std::string streamed;
+    size_t pieces = 0, largest = 0;
+    WritePlanJson(plan, [&](const std::string& piece) {
+      streamed += piece;
+      ++pieces;
+      largest = std::max(largest, piece.size());
+    });
+    std::string whole = RenderPlanJson(plan).dump();
+    EXPECT_EQ(whole, streamed);
+    if (plan.changes.size() == 5) {
+      EXPECT_GT(pieces, 10u);
+      EXPECT_LT(largest, whole.size() / 2);
+    }
+  }
+  EXPECT_EQ(RenderPlanJson(sample).dump() + "\n", RenderPlan(sample, true, false));
+}
+
+TEST(PlanText, StreamedTextIsTheWholeText) {
+  std::string streamed;
+  size_t pieces = 0;
+  WritePlan(SamplePlan(), false, false, kMarkdownLimit, [&](const std::string& piece) {
+    streamed += piece;
+    ++pieces;
+  });
+  EXPECT_EQ(RenderPlanText(SamplePlan()), streamed);
+  EXPECT_EQ(6u, pieces);  // the header, four changes, the summary
+}
+
 TEST(PlanMarkdown, SummaryTableThenCollapsedDiffs) {
   std::string md = RenderPlanMarkdown(SamplePlan());
   EXPECT_EQ(0u, md.find("### occam plan: `shop`\n\n"

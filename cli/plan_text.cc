@@ -78,26 +78,47 @@ std::string RenderChangeBlock(const ResourceChange& c) {
 
 std::string RenderPlan(const Plan& plan, bool json, bool markdown,
                        size_t markdown_limit) {
-  if (json) return RenderPlanJson(plan).dump() + "\n";
-  return markdown ? RenderPlanMarkdown(plan, markdown_limit) : RenderPlanText(plan);
+  std::string out;
+  WritePlan(plan, json, markdown, markdown_limit,
+            [&out](const std::string& piece) { out += piece; });
+  return out;
+}
+
+void WritePlan(const Plan& plan, bool json, bool markdown,
+               size_t markdown_limit, const PlanSink& sink) {
+  if (json) {
+    WritePlanJson(plan, sink);
+    sink("\n");
+  } else if (markdown) {
+    sink(RenderPlanMarkdown(plan, markdown_limit));
+  } else {
+    WritePlanText(plan, sink);
+  }
 }
 
 std::string RenderPlanText(const Plan& plan) {
   std::string out;
-  for (const std::string& note : plan.notes) out += "Note: " + note + "\n";
-  if (!plan.notes.empty()) out += "\n";
+  WritePlanText(plan, [&out](const std::string& piece) { out += piece; });
+  return out;
+}
+
+void WritePlanText(const Plan& plan, const PlanSink& sink) {
+  std::string head;
+  for (const std::string& note : plan.notes) head += "Note: " + note + "\n";
+  if (!plan.notes.empty()) head += "\n";
   if (!plan.HasChanges()) {
-    return out +
-           "No changes. Your infrastructure matches the configuration.\n\n"
-           "occam compared the descriptor with the state and found no "
-           "differences, so no changes are needed.\n";
+    sink(head +
+         "No changes. Your infrastructure matches the configuration.\n\n"
+         "occam compared the descriptor with the state and found no "
+         "differences, so no changes are needed.\n");
+    return;
   }
-  out += Legend(plan) + "\noccam will perform the following actions:\n";
+  sink(head + Legend(plan) + "\noccam will perform the following actions:\n");
   for (const ResourceChange& c : plan.changes) {
     if (c.action == ChangeAction::kNoOp) continue;
-    out += "\n" + RenderChangeBlock(c);
+    sink("\n" + RenderChangeBlock(c));
   }
-  return out + "\n" + plan.Summary() + "\n";
+  sink("\n" + plan.Summary() + "\n");
 }
 
 }  // namespace occam

@@ -20,10 +20,11 @@ int RunShow(const ShowOptions& options) {
   Plan plan;
   Status s = ReadPlanFile(options.file, &plan);
   if (!s.ok()) return ReportError(s, std::cerr);
-  std::string rendered =
-      RenderPlan(plan, options.json, options.markdown, options.markdown_limit);
   bool text = !options.json && !options.markdown;
-  std::cout << (text ? ForStdout(rendered) : rendered);
+  WritePlan(plan, options.json, options.markdown, options.markdown_limit,
+            [text](const std::string& piece) {
+              std::cout << (text ? ForStdout(piece) : piece);
+            });
   return kExitOk;
 }
 
