@@ -143,7 +143,11 @@ class Planner {
         infra_{state.infra_id, d.infra_name, d.user_id, d.NodeNames()} {}
 
   void Run() {
-    for (int v : g_.BuildOrder()) PlanNode(d_.nodes[v]);
+    for (int v : g_.BuildOrder()) {
+      if (too_large_) return;
+      PlanNode(d_.nodes[v]);
+    }
+    if (too_large_) return;
     PlanRemovedNodeTypes();
     // Node types in name order, each already in index order.
     for (auto& [node, changes] : by_node_) {
@@ -174,10 +178,15 @@ class Planner {
     std::optional<std::string> text;
   };
   const RenderCache& Render(const NodeSpec& node, int index);
+  void CountRendered(const NodeSpec& node);
   // The last rendered value as stored text, for the fast comparison.
   const std::string& RenderedText();
 
   RenderCache cache_;
+  // Bytes of configuration the plan holds (each distinct rendering once),
+  // and whether that passed kMaxPlanConfigBytes: the plan then stops.
+  size_t rendered_bytes_ = 0;
+  bool too_large_ = false;
 
   const Descriptor& d_;
   const NodeGraph& g_;
@@ -232,6 +241,7 @@ void Planner::PlanNode(const NodeSpec& node) {
   std::set<int> used;
   std::vector<ResourceChange> changes;
   for (const ResourceInstance* r : existing) {
+    if (too_large_) return;
     if (surplus.count(r)) {
       changes.push_back(Deletion(*r, ChangeReason::kScaleDown,
                                  r->remove_requested
@@ -258,6 +268,7 @@ void Planner::PlanNode(const NodeSpec& node) {
   // the node type has been built or scaled before; otherwise a first build.
   bool scaled = before > 0 || state_.desired_counts.count(node.name);
   for (int index = 0; static_cast<int>(used.size()) < desired; ++index) {
+    if (too_large_) return;
     if (used.insert(index).second) {
       changes.push_back(
           PlanInstance(node, index, nullptr, scaled ? detail : ""));
@@ -441,7 +452,27 @@ const Planner::RenderCache& Planner::Render(const NodeSpec& node, int index) {
   cache_.sensitive = std::move(config.sensitive);
   cache_.changing = book_.changing();
   cache_.text.reset();
+  CountRendered(node);
   return cache_;
+}
+
+// Renderings naming their instance are one per instance: 200 instances of
+// a 10 MB attribute took 2.2 GB to plan. A plan holds at most
+// kMaxPlanConfigBytes of them.
+void Planner::CountRendered(const NodeSpec& node) {
+  size_t bytes = RenderedText().size();
+  rendered_bytes_ += bytes;
+  if (too_large_ || rendered_bytes_ <= kMaxPlanConfigBytes) return;
+  too_large_ = true;
+  diags_->Error(node.mark,
+                "the plan's configurations take more than " +
+                    std::to_string(kMaxPlanConfigBytes >> 20) + " MiB: node '" +
+                    node.name + "' renders " + std::to_string(bytes >> 10) +
+                    " KiB " +
+                    (cache_.per_instance ? "for each instance (its templates "
+                                           "name the instance)"
+                                         : "for its instances") +
+                    "; make its attributes smaller or lower its count");
 }
 
 const std::string& Planner::RenderedText() {

@@ -12,8 +12,12 @@
 
 namespace occam {
 
+// The most configuration a plan holds, each distinct rendering counted
+// once: a node type's instances usually share one.
+constexpr size_t kMaxPlanConfigBytes = size_t{256} << 20;
+
 // Fills `*plan`. Returns false with diagnostics when a template cannot be
-// rendered.
+// rendered, or the configurations take more than kMaxPlanConfigBytes.
 bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
               const StateSnapshot& state, Plan* plan, Diagnostics* diags);
 
