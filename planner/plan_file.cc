@@ -26,6 +26,9 @@ constexpr int kOldestVersion = 2;
 // A plan of 100,000 instances takes tens of MiB; parsing JSON costs several
 // times its size in memory.
 constexpr uintmax_t kMaxPlanFileBytes = uintmax_t{64} << 20;
+// A plan of 100,000 instances has some 2.1 million; each costs up to
+// ~100 bytes parsed.
+constexpr size_t kMaxPlanElements = 8'000'000;
 // Far deeper than occam writes (descriptors nest at most 200 levels).
 constexpr int kMaxPlanDepth = 256;
 
@@ -156,6 +159,12 @@ Status ReadPlanFile(const std::string& path, Plan* plan) {
   }
   std::stringstream text;
   text << in.rdbuf();
+  if (JsonElementsMoreThan(text.str(), kMaxPlanElements)) {
+    return Status::InvalidArgument(
+        path + " is not an occam plan file (more than " +
+        std::to_string(kMaxPlanElements) + " JSON values); make one with occam "
+        "plan --out FILE");
+  }
   if (JsonNestsDeeperThan(text.str(), kMaxPlanDepth)) {
     return Status::InvalidArgument(
         path + " is not an occam plan file (nested deeper than " +

@@ -288,5 +288,21 @@ TEST_F(PlanMemoryTest, ALargeSharedPlanIsSavedReadAndShown) {
             dir_.Read("out.txt").find("Plan: 20000 to add, 0 to change, 0 to destroy."));
 }
 
+// 64 MiB of "{}," in a plan file took 2.4 GB to parse before any check
+// could refuse it; the values are counted first.
+TEST_F(PlanMemoryTest, APlanFileOfTinyValuesIsRefusedBeforeParsing) {
+  std::string bomb = "{\"format\":\"occam-plan\",\"version\":3,\"checksum\":\"x\","
+                     "\"plan\":{\"values\":[{}";
+  bomb.reserve(64 << 20);
+  while (bomb.size() < (64u << 20) - 16) bomb += ",{}";
+  dir_.Write("bomb.plan", bomb + "]}}");
+  CommandResult r = Occam("show bomb.plan");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos,
+            dir_.Read("out.txt").find("bomb.plan is not an occam plan file (more "
+                                      "than 8000000 JSON values)"))
+      << dir_.Read("out.txt");
+}
+
 }  // namespace
 }  // namespace occam
