@@ -75,6 +75,15 @@ def cases(work, make):
         for i in range(30))), dummy("y" * 1024))
     out.append(("30 node types of 100,000 (refused)", d,
                 ["validate -f infra.yaml", "plan -f infra.yaml"]))
+    d = os.path.join(work, "many-templates")
+    put(d, head("  - {name: a, type: a}\n") + "variables:\n  v: '" +
+        "z" * (1 << 20) + "'\n",
+        "'node_def:a':\n  - resource: {type: dummy, attributes: {" +
+        ", ".join(f"a{i}: '" + "{{variables.v}}" * 15 + "'" for i in range(300)) +
+        "}}\n")
+    out.append(("300 attributes rendering 15 MiB each (refused at 64 MiB "
+                "per instance)", d, ["validate -f infra.yaml",
+                                     "plan -f infra.yaml"]))
     d = os.path.join(work, "yaml-nodes")
     put(d, head("  - {name: a, type: a}\n") + "variables:\n  big: [" +
           ",".join(["1"] * 990000) + "]\n",

@@ -464,6 +464,31 @@ nodes: [{name: a, type: master}, {name: b, type: worker}]
 )"));
 }
 
+// Each template had its own budget, so a configuration of many templates
+// had none: 300 attributes of 15 MiB each took 4.6 GB to validate. One
+// instance's templates now share 64 MiB and 10,000,000 steps.
+TEST_F(CompilerTest, AnInstancesTemplatesShareOneBudget) {
+  std::string nodes = "'node_def:app':\n  - resource: {type: dummy, attributes: {";
+  for (int i = 0; i < 6; ++i) {
+    nodes += "a" + std::to_string(i) + ": '";
+    for (int j = 0; j < 15; ++j) nodes += "{{ variables.v }}";
+    nodes += "', ";
+  }
+  nodes += "z: '{{ variables.v }}'}}\n";
+  // validate renders every node type once.
+  std::string error = Compile("infra_name: s\nnodes: [{name: app, type: app}]\n"
+                              "variables: {v: '" + std::string(1 << 20, 'v') + "'}\n",
+                              nodes);
+  EXPECT_NE(std::string::npos,
+            error.find("cannot render resource.attributes.a4 of node 'app': the "
+                       "templates of node 'app' render more than 64 MiB in all; "
+                       "occam refuses larger configurations"))
+      << error.substr(0, 400);
+  EXPECT_EQ(std::string::npos, error.find("attributes.a5")) << "reported twice";
+  // Steps are shared the same way (10,000,000 of them take seconds to
+  // render, too long for this suite).
+}
+
 TEST_F(CompilerTest, NullResourceValuesAreAbsent) {
   EXPECT_EQ("", Compile(R"(
 infra_name: s

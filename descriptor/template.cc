@@ -16,6 +16,7 @@ using Op = TemplateExpr::Op;
 struct RenderError {
   size_t offset;
   std::string message;
+  bool over_limit = false;  // a TemplateLimits bound, not a mistake
 };
 
 // How an expression was written, for messages: "variables.db.port".
@@ -58,6 +59,7 @@ class Renderer {
   void Render(const std::vector<TemplateNode>& nodes, RenderedText* out) {
     out_ = out;
     RenderNodes(nodes);
+    out->steps = steps_;
   }
 
  private:
@@ -68,18 +70,22 @@ class Renderer {
 
   void Step(size_t offset) {
     if (++steps_ > limits_.max_steps) {
-      throw RenderError{offset, "the template takes more than " +
-                                    std::to_string(limits_.max_steps) +
-                                    " steps to render; loop over less data"};
+      throw RenderError{offset,
+                        "the template takes more than " +
+                            std::to_string(limits_.max_steps) +
+                            " steps to render; loop over less data",
+                        true};
     }
   }
 
   void Emit(const std::string& text, size_t offset) {
     out_->text += text;
     if (out_->text.size() > limits_.max_output_bytes) {
-      throw RenderError{offset, "the template renders more than " +
-                                    std::to_string(limits_.max_output_bytes >> 20) +
-                                    " MiB; occam refuses larger strings"};
+      throw RenderError{offset,
+                        "the template renders more than " +
+                            std::to_string(limits_.max_output_bytes >> 20) +
+                            " MiB; occam refuses larger strings",
+                        true};
     }
   }
 
@@ -552,7 +558,7 @@ bool RenderTemplate(std::string_view text, const TemplateScope& scope,
   try {
     renderer.Render(parsed.nodes, out);
   } catch (const RenderError& e) {
-    *error = {e.offset, e.message};
+    *error = {e.offset, e.message, e.over_limit};
     return false;
   }
   return true;

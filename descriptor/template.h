@@ -34,12 +34,14 @@ struct RenderedText {
   std::string text;        // meaningful only when known
   bool known = true;       // false when any part is unknown until apply
   bool sensitive = false;  // any part came from a secret
+  long long steps = 0;     // what rendering it took (TemplateLimits::max_steps)
 };
 
 // A problem found while rendering, at `offset` in the template text.
 struct TemplateProblem {
   size_t offset = 0;
   std::string message;
+  bool over_limit = false;  // it passed a TemplateLimits bound
 };
 
 struct TemplateLimits {
