@@ -63,6 +63,42 @@ std::string RunningTasks(const ResourceObject& o) {
                 " --format '{{.CurrentState}}' | grep -c '^Running'");
 }
 
+// A process with a file it is reloaded for (files + reload).
+json ProcessConf(const std::string& text) {
+  return json{{"command", {"sleep", "300"}},
+              {"grace_period", 1},
+              {"files", {{"conf.txt", text}}},
+              {"reload", {{"command", {"true"}}}}};
+}
+
+// conf.txt in the process's working directory, as the process sees it.
+std::string ProcessFile(const ResourceObject& o) {
+  std::ifstream in("/proc/" + std::to_string(o.outputs.value("pid", 0)) +
+                   "/cwd/conf.txt");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A container with a file it is reloaded for (files + reload).
+json DockerConf(const std::string& text) {
+  return json{{"resource",
+               {{"endpoint", "unix:///var/run/docker.sock"},
+                {"origin", "local"},
+                {"image", testing::kTestImage},
+                {"tag", testing::kTestImageTag},
+                {"grace_period", 1},
+                {"files", {{"/etc/conf.txt", text}}},
+                {"reload", {{"signal", "HUP"}}}}},
+              {"contextualisation",
+               {{"type", "docker"},
+                {"env", {"message=hi"}},
+                {"command", "sh -c 'trap \"\" HUP; sleep 300 & wait; sleep 300'"}}}};
+}
+
+// /etc/conf.txt as the running container holds it.
+std::string ContainerFile(const ResourceObject& o) {
+  return Output("docker exec " + o.id + " cat /etc/conf.txt 2>/dev/null");
+}
+
 void PrintTo(const ProviderCase& c, std::ostream* os) { *os << c.name; }
 
 class ProviderConformance : public ::testing::TestWithParam<ProviderCase> {
@@ -200,14 +236,14 @@ INSTANTIATE_TEST_SUITE_P(
                        return std::unique_ptr<Provider>(
                            new ProcessProvider(options));
                      },
-                     [](const testing::TempDir&) {
-                       return json{{"command", {"sleep", "300"}},
-                                   {"grace_period", 1}};
-                     },
+                     [](const testing::TempDir&) { return ProcessConf("before"); },
                      [](const testing::TempDir&) {
                        return json{{"command", "exit 3"}};
                      },
-                     false},
+                     true, ProviderCase::Needs::kMachine,
+                     // Its file rewritten and reloaded, the same process.
+                     [](const testing::TempDir&) { return ProcessConf("after"); },
+                     ProcessFile, "before", "after"},
         ProviderCase{"Exec",
                      [](const testing::TempDir&) {
                        return std::unique_ptr<Provider>(new ExecProvider(30));
@@ -232,26 +268,17 @@ INSTANTIATE_TEST_SUITE_P(
                        return std::unique_ptr<Provider>(
                            new DockerProvider(options));
                      },
-                     [](const testing::TempDir&) {
-                       return json{
-                           {"resource",
-                            {{"endpoint", "unix:///var/run/docker.sock"},
-                             {"origin", "local"},
-                             {"image", testing::kTestImage},
-                             {"tag", testing::kTestImageTag},
-                             {"grace_period", 1}}},
-                           {"contextualisation",
-                            {{"type", "docker"},
-                             {"env", {"message=hi"}},
-                             {"command", "sleep 300"}}}};
-                     },
+                     [](const testing::TempDir&) { return DockerConf("before"); },
                      [](const testing::TempDir&) {
                        return json{{"endpoint", "unix:///var/run/docker.sock"},
                                    {"origin", "local"},
                                    {"image", "occam-test/no-such-image"},
                                    {"tag", "1"}};
                      },
-                     false, ProviderCase::Needs::kDocker},
+                     true, ProviderCase::Needs::kDocker,
+                     // Its file rewritten in the running container.
+                     [](const testing::TempDir&) { return DockerConf("after"); },
+                     ContainerFile, "before", "after"},
         ProviderCase{"DockerService",
                      [](const testing::TempDir& dir) {
                        ProviderOptions options;
