@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "base/diagnostic.h"
-#include "descriptor/value.h"
+#include "base/value.h"
 
 namespace occam {
 

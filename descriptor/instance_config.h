@@ -9,7 +9,7 @@
 
 #include "base/diagnostic.h"
 #include "descriptor/descriptor.h"
-#include "descriptor/template.h"
+#include "template/template.h"
 
 namespace occam {
 

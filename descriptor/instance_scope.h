@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "descriptor/descriptor.h"
-#include "descriptor/template.h"
+#include "template/template.h"
 
 namespace occam {
 

@@ -8,7 +8,7 @@
 
 #include "base/diagnostic.h"
 #include "descriptor/descriptor.h"
-#include "descriptor/value.h"
+#include "base/value.h"
 
 namespace occam {
 

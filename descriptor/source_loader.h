@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/diagnostic.h"
-#include "descriptor/value.h"
+#include "base/value.h"
 #include "descriptor/yaml_reader.h"
 
 namespace occam {

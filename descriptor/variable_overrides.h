@@ -11,7 +11,7 @@
 
 #include "base/diagnostic.h"
 #include "descriptor/source_loader.h"
-#include "descriptor/value.h"
+#include "base/value.h"
 
 namespace occam {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "base/diagnostic.h"
-#include "descriptor/value.h"
+#include "base/value.h"
 
 namespace occam {
 

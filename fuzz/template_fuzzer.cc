@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "descriptor/template.h"
+#include "template/template.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include "base/sha256.h"
 #include "descriptor/instance_config.h"
 #include "descriptor/instance_scope.h"
-#include "descriptor/value_json.h"
+#include "base/value_json.h"
 #include "providers/resource_schema.h"
 
 namespace occam {

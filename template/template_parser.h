@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "descriptor/template_value.h"
+#include "template/template_value.h"
 
 namespace occam {
 

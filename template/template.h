@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "descriptor/template_value.h"
+#include "template/template_value.h"
 
 namespace occam {
 

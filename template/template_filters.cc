@@ -1,4 +1,4 @@
-#include "descriptor/template_filters.h"
+#include "template/template_filters.h"
 
 #include <cctype>
 #include <cerrno>

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "descriptor/value.h"
+#include "base/value.h"
 
 namespace occam {
 

@@ -1,11 +1,11 @@
-#include "descriptor/template.h"
+#include "template/template.h"
 
 #include <climits>
 #include <map>
 #include <set>
 
-#include "descriptor/template_filters.h"
-#include "descriptor/template_parser.h"
+#include "template/template_filters.h"
+#include "template/template_parser.h"
 
 namespace occam {
 namespace {

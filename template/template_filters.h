@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "descriptor/template_value.h"
+#include "template/template_value.h"
 
 namespace occam {
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "descriptor/value.h"
+#include "base/value.h"
 
 namespace occam {
 

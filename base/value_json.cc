@@ -1,4 +1,4 @@
-#include "descriptor/value_json.h"
+#include "base/value_json.h"
 
 namespace occam {
 

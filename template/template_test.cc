@@ -1,4 +1,4 @@
-#include "descriptor/template.h"
+#include "template/template.h"
 
 #include <gtest/gtest.h>
 
@@ -26,7 +26,7 @@ TemplateValue FromJson(const json& j) {
   return TemplateValue::FromMap(std::move(entries));
 }
 
-// The data of descriptor/testdata/template_cases.json, and Occopus's
+// The data of template/testdata/template_cases.json, and Occopus's
 // functions over its "ips"; "password" is a secret, "later" unknown.
 class TableScope : public TemplateScope {
  public:
@@ -65,7 +65,7 @@ class TableScope : public TemplateScope {
 json Table() {
   const char* dir = std::getenv("OCCAM_SOURCE_DIR");
   std::ifstream in(std::string(dir ? dir : ".") +
-                   "/descriptor/testdata/template_cases.json");
+                   "/template/testdata/template_cases.json");
   return json::parse(in);
 }
 

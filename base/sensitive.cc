@@ -1,4 +1,4 @@
-#include "descriptor/sensitive.h"
+#include "base/sensitive.h"
 
 #include <cctype>
 #include <string>

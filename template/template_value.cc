@@ -1,8 +1,8 @@
-#include "descriptor/template_value.h"
+#include "template/template_value.h"
 
 #include <cstdio>
 
-#include "descriptor/sensitive.h"
+#include "base/sensitive.h"
 
 namespace occam {
 namespace {

@@ -1,4 +1,4 @@
-#include "descriptor/template_parser.h"
+#include "template/template_parser.h"
 
 #include <cctype>
 #include <optional>
