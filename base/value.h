@@ -92,6 +92,7 @@ struct Value::Entry {
   std::string key;
   SourceMark key_mark;
   Value value;
+  bool key_quoted = false;  // written in quotes: a string, whatever it reads as
 };
 
 inline Value::Value(const Value&) = default;

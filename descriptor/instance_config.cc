@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
-#include "descriptor/sensitive.h"
-#include "descriptor/value_json.h"
+#include "base/sensitive.h"
+#include "base/value_json.h"
+#include "descriptor/yaml_reader.h"
 #include "providers/resource_schema.h"
+#include "template/yaml_dump.h"
 
 namespace occam {
 namespace {
@@ -25,6 +27,42 @@ class ConfigRenderer {
   ConfigRenderer(const NodeSpec& node, const TemplateScope& scope,
                  Diagnostics* diags)
       : node_(node), scope_(scope), diags_(diags) {}
+
+  // Occopus's cloudinit resolver: a mapping context template is dumped to
+  // YAML text (as ruamel does), put behind "#cloud-config", and the whole
+  // text rendered as one template; a string template is rendered as it is.
+  // Either way the context is text: what a cloud receives as user data.
+  Rendered RenderContextualisation(const Value& section) {
+    const Value* context = section.Find("context_template");
+    const Value* type = section.Find("type");
+    bool cloudinit = type && type->is_scalar() && type->text() == "cloudinit";
+    if (!cloudinit || !context || (!context->is_mapping() && !context->is_sequence())) {
+      Rendered out = Render(section, ".contextualisation", false);
+      if (cloudinit && context && context->is_scalar()) {
+        CheckCloudConfig(out, *context, context->text());
+      }
+      return out;
+    }
+    YamlDump dump = DumpYaml(*context);
+    for (const TagFold& fold : dump.tag_folds) {
+      diags_->Warning(fold.mark,
+                      "Occopus 1.10 cannot render the context of node '" + node_.name +
+                          "': its YAML dump folds the line \"" + fold.excerpt +
+                          "…\" inside a template tag, and Jinja refuses the folding "
+                          "backslash; occam renders the line as written (shorten it, or "
+                          "write the context as a string, to build it with Occopus too)");
+    }
+    std::string template_text = "#cloud-config\n" + dump.text;
+    Value text = Value::Scalar(template_text, true, context->mark());
+    Value copy = section;
+    copy.Set("context_template", context->mark(), std::move(text));
+    Rendered out = RenderMap(copy, ".contextualisation", false, nullptr);
+    if (HoldsLiteralSecret(*context) && out.value.contains("context_template")) {
+      out.sensitive = json::object({{"context_template", true}});
+    }
+    CheckCloudConfig(out, *context, template_text);
+    return out;
+  }
 
   Rendered Render(const Value& v, const std::string& path, bool secret) {
     switch (v.kind()) {
@@ -81,7 +119,10 @@ class ConfigRenderer {
   Rendered RenderScalar(const Value& v, const std::string& path, bool secret) {
     Rendered out;
     out.sensitive = secret;
-    if (!v.is_scalar() || !HasTemplate(v.text())) {
+    // Occopus renders the context through Jinja even when it holds no tag
+    // (which drops its last newline, as Jinja does).
+    bool context = path == ".contextualisation.context_template";
+    if (!v.is_scalar() || (!HasTemplate(v.text()) && !context)) {
       out.value = ScalarToJson(v);
       return out;
     }
@@ -135,6 +176,57 @@ class ConfigRenderer {
     return out;
   }
 
+  // Whether a value under a secret's name is written into the template
+  // itself: the whole context is then masked.
+  static bool HoldsLiteralSecret(const Value& v) {
+    for (const Value::Entry& e : v.entries()) {
+      if (IsSensitiveName(e.key) && !e.value.is_null()) return true;
+      if (HoldsLiteralSecret(e.value)) return true;
+    }
+    for (const Value& item : v.items()) {
+      if (HoldsLiteralSecret(item)) return true;
+    }
+    return false;
+  }
+
+  // Occopus refuses to build a node whose rendered "#cloud-config" context
+  // is not YAML (NodeContextSchemaError): cloud-init would ignore it.
+  // yaml-cpp cannot read every YAML text ruamel writes (a double-quoted
+  // line folded right after an escaped quote), so only what rendering broke
+  // is refused: the template's own text must read as YAML.
+  void CheckCloudConfig(const Rendered& out, const Value& context,
+                        const std::string& template_text) {
+    if (!out.known || !out.value.contains("context_template")) return;
+    const json& text = out.value["context_template"];
+    if (!text.is_string()) return;
+    const std::string& s = text.get_ref<const std::string&>();
+    if (s.rfind("#cloud-config", 0) != 0) return;
+    std::string why;
+    if (ReadsAsYaml(s, &why)) return;
+    std::string ignored;
+    if (!ReadsAsYaml(template_text, &ignored)) return;
+    diags_->Error(context.mark(),
+                  "the rendered #cloud-config context of node '" + node_.name +
+                      "' is not valid YAML (" + why +
+                      "); Occopus refuses to build such a node (cloud-init would "
+                      "ignore it): quote the template, or make the value it inserts "
+                      "fit there");
+  }
+
+  static bool ReadsAsYaml(const std::string& text, std::string* why) {
+    Diagnostics yaml_diags;
+    Value parsed;
+    auto name = std::make_shared<const std::string>("line");
+    if (ReadYaml(text, name, YamlLimits{}, &parsed, &yaml_diags)) return true;
+    *why = yaml_diags.empty() ? "" : yaml_diags.ToString();
+    while (!why->empty() && why->back() == '\n') why->pop_back();
+    // "line:3:5: error: invalid YAML: …" reads as "line 3:5: invalid YAML: …"
+    if (why->rfind("line:", 0) == 0) why->replace(0, 5, "line ");
+    size_t e = why->find(": error: ");
+    if (e != std::string::npos) why->replace(e, 9, ": ");
+    return false;
+  }
+
   // " (line 3, column 7 of the template)" when the template spans lines.
   static std::string Where(const std::string& text, size_t offset) {
     if (text.find('\n') == std::string::npos) return "";
@@ -169,9 +261,11 @@ bool RenderInstanceConfig(const NodeSpec& node, const TemplateScope& scope,
   };
   add("resource", renderer.RenderMap(impl.resource, ".resource", false,
                                      FindResourceSchema(impl.resource_type)));
+  if (!impl.contextualisation.is_null()) {
+    add("contextualisation", renderer.RenderContextualisation(impl.contextualisation));
+  }
   for (auto [name, section] :
-       {std::pair{"contextualisation", &impl.contextualisation},
-        std::pair{"config_management", &impl.config_management},
+       {std::pair{"config_management", &impl.config_management},
         std::pair{"health_check", &impl.health_check}}) {
     if (!section->is_null()) {
       add(name, renderer.Render(*section, std::string(".") + name, false));

@@ -98,6 +98,7 @@ class ValueBuilder : public YAML::EventHandler {
     bool have_key = false;
     std::string key;
     SourceMark key_mark;
+    bool key_quoted = false;
     bool key_is_merge = false;
     std::vector<Value> merges;  // values of `<<` keys, applied at the end
     std::unordered_set<std::string> keys;
@@ -183,6 +184,7 @@ class ValueBuilder : public YAML::EventHandler {
     frame->key_is_merge = key.text() == "<<" && !key.quoted();
     frame->key = key.text();
     frame->key_mark = key.mark();
+    frame->key_quoted = key.quoted();
     frame->have_key = true;
   }
 
@@ -200,7 +202,8 @@ class ValueBuilder : public YAML::EventHandler {
                                            "); remove one of them"};
     }
     frame->value.mutable_entries().push_back(
-        {std::move(frame->key), frame->key_mark, std::move(v)});
+        {std::move(frame->key), frame->key_mark, std::move(v),
+         frame->key_quoted});
   }
 
   // `<<: *a` or `<<: [*a, *b]` adds the keys of a (then b) that the mapping
