@@ -1,6 +1,8 @@
 #include "template/template.h"
 
+#include <algorithm>
 #include <climits>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -188,6 +190,7 @@ class Renderer {
       }
       items = std::move(*got);
     }
+    if (n.filter) items = Filtered(n, std::move(items));
     if (items.empty()) {
       RenderNodes(n.else_body);
       return;
@@ -208,6 +211,25 @@ class Renderer {
       RenderNodes(n.body);
       locals_.pop_back();
     }
+  }
+
+  // `for x in xs if cond`: the items for which cond holds, chosen before the
+  // loop runs, so that loop.length and loop.last count only those (Jinja).
+  TemplateValue::List Filtered(const TemplateNode& n, TemplateValue::List items) {
+    TemplateValue::List kept;
+    for (TemplateValue& item : items) {
+      Step(n.offset);
+      locals_.emplace_back();
+      Bind(n, item);
+      TemplateValue keep = Eval(*n.filter);
+      locals_.pop_back();
+      if (keep.is_unknown()) {
+        throw RenderError{n.filter->offset,
+                          "the loop filter depends on a value known only after apply"};
+      }
+      if (keep.Truthy()) kept.push_back(std::move(item));
+    }
+    return kept;
   }
 
   // Binds the loop variables to `item` (unpacking "for k, v in …").
@@ -241,6 +263,8 @@ class Renderer {
         return Name(e);
       case Op::kList:
         return List(e);
+      case Op::kDict:
+        return Dict(e);
       case Op::kAttr:
       case Op::kIndex:
         return Member(e);
@@ -295,6 +319,29 @@ class Renderer {
       items.push_back(std::move(v));
     }
     return TemplateValue::FromList(std::move(items));
+  }
+
+  // A later key replaces an earlier one in place, as in a Python dict.
+  TemplateValue Dict(const TemplateExpr& e) {
+    TemplateValue::Map entries;
+    for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
+      TemplateValue key = Eval(*e.args[i]);
+      TemplateValue value = Eval(*e.args[i + 1]);
+      if (key.is_unknown()) return key;
+      if (value.is_unknown()) return value;
+      if (key.kind() != Kind::kString) {
+        throw RenderError{e.args[i]->offset, "occam's dictionary keys are strings, not " +
+                                                 key.TypeName()};
+      }
+      auto same = [&](const auto& entry) { return entry.first == key.text(); };
+      auto found = std::find_if(entries.begin(), entries.end(), same);
+      if (found != entries.end()) {
+        found->second = std::move(value);
+      } else {
+        entries.emplace_back(key.text(), std::move(value));
+      }
+    }
+    return TemplateValue::FromMap(std::move(entries));
   }
 
   TemplateValue Member(const TemplateExpr& e) {
@@ -367,11 +414,44 @@ class Renderer {
   TemplateValue Call(const TemplateExpr& e) {
     std::vector<TemplateValue> args;
     if (!Arguments(e, 0, &args)) return TemplateValue::Unknown();
+    if (!e.keywords.empty()) {
+      throw RenderError{e.offset, e.name + "() takes no keyword arguments in occam"};
+    }
+    if (e.name == "range") return Range(args, e);
     std::string error, warning;
     TemplateValue v = scope_.Call(e.name, args, &error, &warning);
     if (!error.empty()) throw RenderError{e.offset, error};
     if (!warning.empty()) Warn(e.offset, warning);
     return v;
+  }
+
+  // Jinja's global range(stop), range(start, stop[, step]); each item is a
+  // step of the budget, so that range(10**9) stops at the step limit.
+  TemplateValue Range(const std::vector<TemplateValue>& args, const TemplateExpr& e) {
+    for (const TemplateValue& a : args) {
+      if (a.kind() != Kind::kInt && a.kind() != Kind::kBool) {
+        throw RenderError{e.offset, "range() takes whole numbers, not " + a.TypeName()};
+      }
+    }
+    if (args.empty() || args.size() > 3) {
+      throw RenderError{e.offset, "range() takes 1 to 3 arguments, not " +
+                                      std::to_string(args.size())};
+    }
+    long long start = args.size() > 1 ? args[0].number() : 0;
+    long long stop = args.size() > 1 ? args[1].number() : args[0].number();
+    long long step = args.size() > 2 ? args[2].number() : 1;
+    if (step == 0) throw RenderError{e.offset, "range() arg 3 must not be zero"};
+    TemplateValue::List items;
+    for (long long i = start; step > 0 ? i < stop : i > stop;) {
+      Step(e.offset);
+      if (items.size() >= kMaxRange) {
+        throw RenderError{e.offset, "range() makes at most " + std::to_string(kMaxRange) +
+                                        " items in occam", true};
+      }
+      items.push_back(TemplateValue::Int(i));
+      if (__builtin_add_overflow(i, step, &i)) break;
+    }
+    return TemplateValue::FromList(std::move(items));
   }
 
   TemplateValue Method(const TemplateExpr& e) {
@@ -393,6 +473,13 @@ class Renderer {
     if (input.is_unknown()) return input;
     std::vector<TemplateValue> args;
     if (!Arguments(e, 1, &args)) return TemplateValue::Unknown();
+    if (!e.keywords.empty()) {
+      std::vector<std::string> names(e.keywords.begin() + 1, e.keywords.end());
+      std::string error;
+      if (!PlaceKeywordArguments(e.name, names, &args, &error)) {
+        throw RenderError{e.offset, error};
+      }
+    }
     TemplateValue out;
     std::string error;
     if (!ApplyFilter(e.name, input, args, &out, &error)) {
@@ -418,6 +505,7 @@ class Renderer {
   TemplateValue Negate(const TemplateExpr& e) {
     TemplateValue v = Eval(*e.args[0]);
     if (v.is_unknown()) return v;
+    if (v.kind() == Kind::kFloat) return TemplateValue::Float(-v.real());
     if ((v.kind() != Kind::kInt && v.kind() != Kind::kBool) ||
         v.number() == LLONG_MIN) {
       throw RenderError{e.offset, "cannot negate " + v.TypeName()};
@@ -453,7 +541,12 @@ class Renderer {
     if (op == "<" || op == ">" || op == "<=" || op == ">=") {
       return TemplateValue::Bool(Compare(a, b, ints, e));
     }
+    if (op == "/" && a.is_number() && b.is_number()) {
+      if (b.real() == 0) throw RenderError{e.offset, "division by zero"};
+      return TemplateValue::Float(a.real() / b.real()).MarkSensitive(secret);
+    }
     if (ints) return Arithmetic(a.number(), b.number(), e).MarkSensitive(secret);
+    if (a.is_number() && b.is_number()) return FloatArithmetic(a.real(), b.real(), e);
     if (op == "+" && a.kind() == Kind::kString && b.kind() == Kind::kString) {
       return TemplateValue::String(a.text() + b.text(), secret);
     }
@@ -497,6 +590,8 @@ class Renderer {
     int c;
     if (ints) {
       c = a.number() < b.number() ? -1 : a.number() > b.number();
+    } else if (a.is_number() && b.is_number()) {
+      c = a.real() < b.real() ? -1 : a.real() > b.real();
     } else if (a.kind() == Kind::kString && b.kind() == Kind::kString) {
       c = a.text().compare(b.text());
     } else {
@@ -505,6 +600,20 @@ class Renderer {
     }
     const std::string& op = e.name;
     return op == "<" ? c < 0 : op == ">" ? c > 0 : op == "<=" ? c <= 0 : c >= 0;
+  }
+
+  // Python's float + - * // %: the sign of % follows the divisor.
+  TemplateValue FloatArithmetic(double a, double b, const TemplateExpr& e) {
+    const std::string& op = e.name;
+    if (op == "+") return TemplateValue::Float(a + b);
+    if (op == "-") return TemplateValue::Float(a - b);
+    if (op == "*") return TemplateValue::Float(a * b);
+    if (b == 0) throw RenderError{e.offset, "division by zero"};
+    double q = std::floor(a / b);
+    if (op == "//") return TemplateValue::Float(q);
+    double r = std::fmod(a, b);
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return TemplateValue::Float(r);
   }
 
   TemplateValue Arithmetic(long long a, long long b, const TemplateExpr& e) {
@@ -522,6 +631,8 @@ class Renderer {
     if (overflow) throw RenderError{e.offset, "the number is too large"};
     return TemplateValue::Int(r);
   }
+
+  static constexpr size_t kMaxRange = 1'000'000;
 
   const TemplateScope& scope_;
   const TemplateLimits& limits_;

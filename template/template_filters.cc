@@ -1,10 +1,15 @@
 #include "template/template_filters.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
+
+#include "template/template_json.h"
 
 namespace occam {
 namespace {
@@ -77,6 +82,61 @@ bool SensitiveItems(const TemplateValue::List& items) {
   return false;
 }
 
+// Jinja's indent: every line but the first (unless `first`) gets `by`,
+// blank lines only with `blank`.
+std::string Indent(const std::string& text, const std::string& by, bool first, bool blank) {
+  std::vector<std::string> lines;
+  std::string s = text + "\n";
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\n' && s[i] != '\r') continue;
+    lines.push_back(s.substr(start, i - start));
+    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+    start = i + 1;
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i) out += "\n";
+    bool indent = i == 0 ? first : (blank || !lines[i].empty());
+    out += (indent ? by : "") + lines[i];
+  }
+  return out;
+}
+
+// Python's < between two values of one sort (strings or numbers).
+bool PythonLess(const TemplateValue& a, const TemplateValue& b, bool* comparable) {
+  if (a.is_number() && b.is_number()) return a.real() < b.real();
+  if (a.kind() == Kind::kString && b.kind() == Kind::kString) return a.text() < b.text();
+  *comparable = false;
+  return false;
+}
+
+TemplateValue DictSort(const TemplateValue::Map& entries, bool case_sensitive, bool by_value,
+                       bool reverse, std::string* err) {
+  auto sort_key = [&](const std::pair<std::string, TemplateValue>& e) {
+    TemplateValue v = by_value ? e.second : TemplateValue::String(e.first);
+    if (!case_sensitive && v.kind() == Kind::kString) {
+      v = TemplateValue::String(MapChars(v.text(), std::tolower));
+    }
+    return v;
+  };
+  std::vector<std::pair<std::string, TemplateValue>> sorted(entries.begin(), entries.end());
+  bool comparable = true;
+  std::stable_sort(sorted.begin(), sorted.end(), [&](const auto& x, const auto& y) {
+    return reverse ? PythonLess(sort_key(y), sort_key(x), &comparable)
+                   : PythonLess(sort_key(x), sort_key(y), &comparable);
+  });
+  if (!comparable) {
+    *err = "'dictsort' cannot order these values: they are not all strings or all numbers";
+    return TemplateValue();
+  }
+  TemplateValue::List items;
+  for (auto& [key, value] : sorted) {
+    items.push_back(TemplateValue::FromList({TemplateValue::String(key), value}));
+  }
+  return TemplateValue::FromList(std::move(items));
+}
+
 using Filter = std::function<bool(const std::string& name, const TemplateValue&,
                                   const Args&, TemplateValue*, std::string*)>;
 
@@ -138,7 +198,17 @@ const std::map<std::string, Filter>& Filters() {
       if (!WantArgs(n, a, 0, 1, err)) return false;
       std::optional<long long> v;
       if (in.kind() == Kind::kInt || in.kind() == Kind::kBool) v = in.number();
-      if (in.kind() == Kind::kString) v = ParseInt(in.text());
+      // Jinja tries int(), then int(float()): "3.7" and 3.7 give 3.
+      double d = in.kind() == Kind::kFloat ? in.real() : 0;
+      bool real = in.kind() == Kind::kFloat;
+      if (in.kind() == Kind::kString) {
+        v = ParseInt(in.text());
+        std::string t = Strip(in.text());
+        char* end = nullptr;
+        if (!v && !t.empty()) d = std::strtod(t.c_str(), &end);
+        real = !v && !t.empty() && end == t.c_str() + t.size();
+      }
+      if (real && std::isfinite(d) && std::fabs(d) < 9.2e18) v = static_cast<long long>(d);
       *out = v ? TemplateValue::Int(*v)
                : (a.empty() ? TemplateValue::Int(0) : a[0]);
       out->MarkSensitive(in.sensitive());
@@ -165,9 +235,88 @@ const std::map<std::string, Filter>& Filters() {
       *out = TemplateValue::FromList(std::move(items));
       return true;
     };
+    f["indent"] = [](const std::string& n, const TemplateValue& in,
+                     const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 0, 3, err)) return false;
+      std::string by = a.empty() ? std::string(4, ' ')
+                       : a[0].kind() == Kind::kString
+                           ? a[0].text()
+                           : std::string(static_cast<size_t>(std::max(0LL, a[0].number())), ' ');
+      bool first = a.size() > 1 && a[1].Truthy(), blank = a.size() > 2 && a[2].Truthy();
+      *out = TemplateValue::String(Indent(in.Str(), by, first, blank), in.sensitive());
+      return true;
+    };
+    f["tojson"] = [](const std::string& n, const TemplateValue& in,
+                     const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 0, 1, err)) return false;
+      int indent = a.empty() || a[0].kind() == Kind::kNone ? -1 : static_cast<int>(a[0].number());
+      *out = TemplateValue::String(TemplateJson(in, indent), in.sensitive());
+      return true;
+    };
+    f["dictsort"] = [](const std::string& n, const TemplateValue& in,
+                       const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 0, 3, err)) return false;
+      std::optional<TemplateValue::Map> entries = in.Entries();
+      if (!entries) {
+        *err = "'dictsort' needs a mapping, not " + in.TypeName();
+        return false;
+      }
+      bool case_sensitive = !a.empty() && a[0].Truthy();
+      std::string by = a.size() > 1 ? a[1].Str() : "key";
+      if (by != "key" && by != "value") {
+        *err = "'dictsort' sorts by \"key\" or \"value\", not \"" + by + "\"";
+        return false;
+      }
+      *out = DictSort(*entries, case_sensitive, by == "value", a.size() > 2 && a[2].Truthy(), err);
+      return err->empty();
+    };
+    f["float"] = [](const std::string& n, const TemplateValue& in,
+                    const Args& a, TemplateValue* out, std::string* err) {
+      if (!WantArgs(n, a, 0, 1, err)) return false;
+      std::optional<double> v;
+      if (in.is_number()) v = in.real();
+      if (in.kind() == Kind::kString) {
+        std::string t = Strip(in.text());
+        char* end = nullptr;
+        double d = std::strtod(t.c_str(), &end);
+        if (!t.empty() && end == t.c_str() + t.size()) v = d;
+      }
+      *out = v ? TemplateValue::Float(*v) : (a.empty() ? TemplateValue::Float(0) : a[0]);
+      out->MarkSensitive(in.sensitive());
+      return true;
+    };
     return f;
   }();
   return kFilters;
+}
+
+// The names of each filter's parameters, in order, for keyword arguments.
+const std::map<std::string, std::vector<std::string>>& FilterParameters() {
+  static const std::map<std::string, std::vector<std::string>> kParams = {
+      {"default", {"default_value", "boolean"}},
+      {"d", {"default_value", "boolean"}},
+      {"join", {"d"}},
+      {"replace", {"old", "new", "count"}},
+      {"int", {"default"}},
+      {"float", {"default"}},
+      {"indent", {"width", "first", "blank"}},
+      {"tojson", {"indent"}},
+      {"dictsort", {"case_sensitive", "by", "reverse"}},
+  };
+  return kParams;
+}
+
+// Jinja's default of a filter's parameter at `position`.
+TemplateValue DefaultArgument(const std::string& filter, size_t position) {
+  if (filter == "indent" && position == 0) return TemplateValue::Int(4);
+  if (filter == "dictsort" && position == 1) return TemplateValue::String("key");
+  if ((filter == "default" || filter == "d") && position == 0) return TemplateValue::String("");
+  if (filter == "join" && position == 0) return TemplateValue::String("");
+  if (filter == "replace" && position == 2) return TemplateValue::Int(-1);
+  if (filter == "int") return TemplateValue::Int(0);
+  if (filter == "float") return TemplateValue::Float(0);
+  if (filter == "tojson") return TemplateValue::None();
+  return TemplateValue::Bool(false);
 }
 
 }  // namespace
@@ -184,6 +333,37 @@ std::optional<long long> ParseInt(const std::string& text) {
   long long v = std::strtoll(s.c_str(), nullptr, 10);
   if (errno == ERANGE) return std::nullopt;
   return v;
+}
+
+bool PlaceKeywordArguments(const std::string& filter, const std::vector<std::string>& keywords,
+                           Args* args, std::string* error) {
+  auto params = FilterParameters().find(filter);
+  Args placed;
+  for (size_t i = 0; i < args->size(); ++i) {
+    if (keywords[i].empty()) {
+      placed.push_back((*args)[i]);
+      continue;
+    }
+    static const std::vector<std::string> kNone;
+    const std::vector<std::string>& names =
+        params == FilterParameters().end() ? kNone : params->second;
+    auto at = std::find(names.begin(), names.end(), keywords[i]);
+    if (at == names.end()) {
+      *error = "'" + filter + "' has no parameter '" + keywords[i] + "'";
+      return false;
+    }
+    size_t position = static_cast<size_t>(at - names.begin());
+    if (placed.size() > position && !placed[position].is_undefined()) {
+      *error = "'" + filter + "' got '" + keywords[i] + "' twice";
+      return false;
+    }
+    // Jinja's defaults for the parameters skipped over.
+    while (placed.size() < position) placed.push_back(DefaultArgument(filter, placed.size()));
+    if (placed.size() == position) placed.push_back((*args)[i]);
+    else placed[position] = (*args)[i];
+  }
+  *args = std::move(placed);
+  return true;
 }
 
 bool ApplyFilter(const std::string& name, const TemplateValue& input,

@@ -15,6 +15,12 @@ bool ApplyFilter(const std::string& name, const TemplateValue& input,
                  const std::vector<TemplateValue>& args, TemplateValue* out,
                  std::string* error);
 
+// Puts keyword arguments (`indent(width=8)`) where the filter's parameter
+// list has them, filling the skipped ones with Jinja's defaults.
+// `keywords` has one entry per argument, "" for a positional one.
+bool PlaceKeywordArguments(const std::string& filter, const std::vector<std::string>& keywords,
+                           std::vector<TemplateValue>* args, std::string* error);
+
 bool ApplyTest(const std::string& name, const TemplateValue& input,
                const std::vector<TemplateValue>& args, bool* out,
                std::string* error);

@@ -1,6 +1,7 @@
 #include "template/template_parser.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <optional>
 
 namespace occam {
@@ -175,12 +176,34 @@ class Splitter {
 // ---- Tokens of an expression --------------------------------------------
 
 struct Token {
-  enum class Kind { kName, kInt, kString, kOp, kEnd };
+  enum class Kind { kName, kInt, kFloat, kString, kOp, kEnd };
   Kind kind;
   std::string text;
   long long number = 0;
   size_t offset;
 };
+
+// Where a float's fraction or exponent that starts at `i` (after the whole
+// digits) ends; `i` when there is none.
+size_t FloatEnd(const std::string& s, size_t i) {
+  auto digit = [&](size_t k) {
+    return k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]));
+  };
+  size_t j = i;
+  if (j < s.size() && s[j] == '.' && digit(j + 1)) {
+    ++j;
+    while (digit(j) || (j < s.size() && s[j] == '_' && digit(j + 1))) ++j;
+  }
+  if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
+    size_t k = j + 1;
+    if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
+    if (digit(k)) {
+      while (digit(k)) ++k;
+      j = k;
+    }
+  }
+  return j;
+}
 
 std::vector<Token> Tokenize(const std::string& s, size_t base) {
   static const char* kOps[] = {"==", "!=", "<=", ">=", "//", "**", "(", ")",
@@ -207,11 +230,16 @@ std::vector<Token> Tokenize(const std::string& s, size_t base) {
                               s[i] == '_')) {
         ++i;
       }
-      if (i < s.size() && (s[i] == '.' || s[i] == 'e' || s[i] == 'E') &&
-          i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
-        throw ParseError{"floating-point numbers are not supported in "
-                         "templates; write the number as a string",
-                         at};
+      // Jinja's floats: 1.5, 1e3, 2.5e-3 (not after a '.': `a.0.5` reads
+      // items 0 and 5).
+      if (size_t end = FloatEnd(s, i); end != i && (b == 0 || s[b - 1] != '.')) {
+        std::string text;
+        for (char d : s.substr(b, end - b)) {
+          if (d != '_') text += d;
+        }
+        out.push_back({Token::Kind::kFloat, text, 0, at});
+        i = end;
+        continue;
       }
       std::string digits;
       for (char d : s.substr(b, i - b)) {
@@ -287,6 +315,12 @@ class ExprParser {
       return out;
     }
     return e;
+  }
+
+  // An expression without `x if c else y` at its top.
+  ExprPtr OrExpression() {
+    Deeper guard(this);
+    return Or();
   }
 
   const Token& Peek() const { return tokens_[pos_]; }
@@ -409,10 +443,7 @@ class ExprParser {
   ExprPtr Multiplicative() {
     ExprPtr e = Unary();
     while (IsOp("*") || IsOp("//") || IsOp("%") || IsOp("/") || IsOp("**")) {
-      if (IsOp("/") || IsOp("**")) {
-        Fail("'/' and '**' are not supported (occam has no floating-point "
-             "numbers); use '//' for whole-number division");
-      }
+      if (IsOp("**")) Fail("'**' is not supported; multiply with '*'");
       const Token& t = Next();
       e = Binary(TemplateExpr::Op::kBinary, t.offset, std::move(e), Unary(),
                  t.text);
@@ -468,11 +499,17 @@ class ExprParser {
   void Arguments(TemplateExpr* e) {
     Expect("(");
     while (!IsOp(")")) {
+      std::string keyword;
       if (Peek().kind == Token::Kind::kName &&
           tokens_[pos_ + 1].kind == Token::Kind::kOp &&
           tokens_[pos_ + 1].text == "=") {
-        Fail("keyword arguments are not supported; pass the value in order");
+        keyword = Next().text;
+        Next();
+      } else if (!e->keywords.empty() && !e->keywords.back().empty()) {
+        Fail("a positional argument follows a keyword argument");
       }
+      if (!keyword.empty() || !e->keywords.empty()) e->keywords.resize(e->args.size());
+      if (!keyword.empty() || !e->keywords.empty()) e->keywords.push_back(keyword);
       e->args.push_back(Expression());
       if (!IsOp(",")) break;
       Next();
@@ -552,6 +589,11 @@ class ExprParser {
         e->literal = TemplateValue::Int(Next().number);
         return e;
       }
+      case Token::Kind::kFloat: {
+        ExprPtr e = MakeExpr(TemplateExpr::Op::kLiteral, at);
+        e->literal = TemplateValue::Float(std::strtod(Next().text.c_str(), nullptr));
+        return e;
+      }
       case Token::Kind::kName:
         return Name();
       case Token::Kind::kOp:
@@ -563,7 +605,7 @@ class ExprParser {
           return e;
         }
         if (t.text == "[") return ListLiteral();
-        if (t.text == "{") Fail("dictionary literals are not supported");
+        if (t.text == "{") return DictLiteral();
         break;
       case Token::Kind::kEnd:
         break;
@@ -599,6 +641,20 @@ class ExprParser {
       Next();
     }
     Expect("]");
+    return e;
+  }
+
+  // {'key': value, …}
+  ExprPtr DictLiteral() {
+    ExprPtr e = MakeExpr(TemplateExpr::Op::kDict, Next().offset);
+    while (!IsOp("}")) {
+      e->args.push_back(Expression());
+      Expect(":");
+      e->args.push_back(Expression());
+      if (!IsOp(",")) break;
+      Next();
+    }
+    Expect("}");
     return e;
   }
 
@@ -736,10 +792,14 @@ class BlockParser {
     }
     if (!statement_->IsName("in")) statement_->Fail("expected 'in'");
     statement_->Next();
-    n.expr = statement_->Expression();
-    if (statement_->IsName("if") || statement_->IsName("recursive")) {
-      statement_->Fail("loop filters and recursive loops are not supported");
+    // As Jinja: the iterable is no conditional expression, so that a
+    // following `if` filters the items.
+    n.expr = statement_->OrExpression();
+    if (statement_->IsName("if")) {
+      statement_->Next();
+      n.filter = statement_->Expression();
     }
+    if (statement_->IsName("recursive")) statement_->Fail("recursive loops are not supported");
     EndOfStatement();
     opener_ = "for";
     opener_offset_ = c.offset;

@@ -19,6 +19,7 @@ struct TemplateExpr {
     kLiteral,  // literal
     kName,     // name
     kList,     // [args…]
+    kDict,     // {args[0]: args[1], args[2]: args[3], …}
     kAttr,     // args[0].name
     kIndex,    // args[0][args[1]]
     kSlice,    // args[0][args[1]:args[2]], either bound may be null
@@ -38,6 +39,9 @@ struct TemplateExpr {
   std::string name;
   bool negated = false;  // "is not", "not in"
   std::vector<std::unique_ptr<TemplateExpr>> args;
+  // Of a call, method or filter: the keyword of each argument ("" when
+  // passed by position), as many as `args` once any has a keyword.
+  std::vector<std::string> keywords;
   size_t offset = 0;  // in the template text, for messages
 };
 
@@ -53,6 +57,7 @@ struct TemplateNode {
   std::vector<std::string> targets;    // kFor: loop variables; kSet: name
   std::vector<Branch> branches;        // kIf
   std::vector<TemplateNode> body;      // kFor
+  std::unique_ptr<TemplateExpr> filter;  // kFor: `for x in xs if filter`
   std::vector<TemplateNode> else_body; // kFor: when the iterable is empty
   size_t offset = 0;
 };

@@ -15,6 +15,7 @@ TemplateValue FromJson(const json& j) {
   if (j.is_null()) return TemplateValue::None();
   if (j.is_boolean()) return TemplateValue::Bool(j.get<bool>());
   if (j.is_number_integer()) return TemplateValue::Int(j.get<long long>());
+  if (j.is_number_float()) return TemplateValue::Float(j.get<double>());
   if (j.is_string()) return TemplateValue::String(j.get<std::string>());
   if (j.is_array()) {
     TemplateValue::List items;
@@ -151,14 +152,19 @@ TEST(Template, ErrorsNameTheConstructAndPosition) {
            {"{{ nosuch.attr }}", "'nosuch' is undefined, so nothing can be read from it; define it", 9},
            {"{{ variables.a.b }}", "'variables.a' is undefined, so nothing can be read from it; define it", 14},
            {"{{ cutt('a') }}", "unknown function 'cutt'", 3},
-           {"{{ x | frobnicate }}", "unknown filter 'frobnicate'; occam supports count, d, default, first, int, join, last, length, list, lower, replace, string, trim, upper", 5},
+           {"{{ x | frobnicate }}", "unknown filter 'frobnicate'; occam supports count, d, default, dictsort, first, float, indent, int, join, last, length, list, lower, replace, string, tojson, trim, upper", 5},
            {"{% macro m() %}{% endmacro %}", "unsupported template statement '{% macro m() %}'; occam renders if, for, set and raw (see docs/templates.md)", 2},
            {"{% if x %}y", "'{% if %}' is not closed; add '{% endif %}'", 2},
            {"{% endfor %}", "'{% endfor %}' without its opening statement", 2},
            {"a {{ b", "unclosed '{{'; close it with '}}'", 2},
            {"{% raw %} x", "'{% raw %}' without '{% endraw %}'", 0},
            {"{{ }}", "empty expression '{{ }}'", 2},
-           {"{{ 1.5 }}", "floating-point numbers are not supported in templates; write the number as a string", 3},
+           {"{{ 1.5 ** 2 }}", "'**' is not supported; multiply with '*', found '**'", 7},
+           {"{{ {1: 2} }}", "occam's dictionary keys are strings, not int", 4},
+           {"{{ 'a' | indent(size=2) }}", "'indent' has no parameter 'size'", 7},
+           {"{{ 'a' | indent(first=true, 2) }}", "a positional argument follows a keyword argument, found '2'", 28},
+           {"{% for x in [1] if %}{% endfor %}", "expected a value, found the end of the tag", 19},
+           {"{{ range(1, 2, 0) }}", "range() arg 3 must not be zero", 3},
            {"{{ (1 }}", "expected ')', found the end of the tag", 6},
            {"{{ 1 + 'a' }}", "unsupported operand types for +: int and str; join strings with '~'", 5},
            {"{{ 1 // 0 }}", "division by zero", 5},
@@ -166,7 +172,7 @@ TEST(Template, ErrorsNameTheConstructAndPosition) {
            {"{{ 999999999999999999 * 100 }}", "the number is too large", 22},
            {"{{ 9223372036854775807 }}", "the number 9223372036854775807 is too large", 3},
            {"{% for a, b in [1] %}{% endfor %}", "cannot unpack int into 2 loop variables", 2},
-           {"{{ f(x=1) }}", "keyword arguments are not supported; pass the value in order, found 'x'", 5},
+           {"{{ f(x=1) }}", "f() takes no keyword arguments in occam", 3},
        }) {
     Render r(c.text);
     EXPECT_FALSE(r.ok) << c.text;

@@ -1,8 +1,12 @@
 #include "template/template_value.h"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "base/sensitive.h"
+#include "template/yaml_types.h"
 
 namespace occam {
 namespace {
@@ -71,6 +75,13 @@ TemplateValue TemplateValue::Int(long long n) {
   return v;
 }
 
+TemplateValue TemplateValue::Float(double d) {
+  TemplateValue v;
+  v.kind_ = Kind::kFloat;
+  v.real_ = d;
+  return v;
+}
+
 TemplateValue TemplateValue::String(std::string s, bool sensitive) {
   TemplateValue v;
   v.kind_ = Kind::kString;
@@ -107,10 +118,18 @@ TemplateValue TemplateValue::FromYaml(const Value& yaml) {
     case Value::Kind::kScalar:
       break;
   }
-  if (!yaml.quoted()) {
-    if (auto b = yaml.AsBool()) return Bool(*b);
-    if (auto i = yaml.AsInt()) return Int(*i);
+  if (yaml.quoted() || yaml.tag() == "!!str") return String(yaml.text());
+  std::string type = ResolvedYamlType(yaml.text());
+  if (type == "bool") return Bool(yaml.text()[0] == 't' || yaml.text()[0] == 'T');
+  if (type == "null") return None();
+  if (type == "float") return Float(std::strtod(YamlFloatText(yaml.text()).c_str(), nullptr));
+  if (type == "int") {
+    std::string digits = YamlIntText(yaml.text());
+    errno = 0;
+    long long n = std::strtoll(digits.c_str(), nullptr, 10);
+    return errno == ERANGE ? String(digits) : Int(n);
   }
+  if (type == "timestamp") return String(YamlTimestampText(yaml.text()));
   return String(yaml.text());
 }
 
@@ -233,6 +252,8 @@ bool TemplateValue::Truthy() const {
     case Kind::kBool:
     case Kind::kInt:
       return number_ != 0;
+    case Kind::kFloat:
+      return real_ != 0;
     case Kind::kString:
       return !text_.empty();
     case Kind::kList:
@@ -266,6 +287,11 @@ std::string TemplateValue::Repr() const {
       return v.number_ ? "True" : "False";
     case Kind::kInt:
       return std::to_string(v.number_);
+    case Kind::kFloat: {
+      // Python prints inf and nan without YAML's dot.
+      std::string r = PythonFloatRepr(v.real_);
+      return r == ".inf" ? "inf" : r == "-.inf" ? "-inf" : r == ".nan" ? "nan" : r;
+    }
     case Kind::kString:
       return PythonRepr(v.text_);
     case Kind::kList: {
@@ -295,6 +321,7 @@ std::string TemplateValue::TypeName() const {
     case Kind::kNone: return "NoneType";
     case Kind::kBool: return "bool";
     case Kind::kInt: return "int";
+    case Kind::kFloat: return "float";
     case Kind::kString: return "str";
     case Kind::kList: return "list";
     case Kind::kMap: return "dict";
@@ -307,6 +334,7 @@ bool TemplateValue::Equals(const TemplateValue& other) const {
   const TemplateValue& b = other.Resolved();
   auto numeric = [](Kind k) { return k == Kind::kInt || k == Kind::kBool; };
   if (numeric(a.kind_) && numeric(b.kind_)) return a.number_ == b.number_;
+  if (a.is_number() && b.is_number()) return a.real() == b.real();
   if (a.kind_ != b.kind_) return false;
   switch (a.kind_) {
     case Kind::kUndefined:

@@ -21,7 +21,7 @@ namespace occam {
 
 class TemplateValue {
  public:
-  enum class Kind { kUndefined, kUnknown, kNone, kBool, kInt, kString, kList, kMap };
+  enum class Kind { kUndefined, kUnknown, kNone, kBool, kInt, kFloat, kString, kList, kMap };
   using List = std::vector<TemplateValue>;
   using Map = std::vector<std::pair<std::string, TemplateValue>>;
 
@@ -31,10 +31,13 @@ class TemplateValue {
   static TemplateValue None();
   static TemplateValue Bool(bool b);
   static TemplateValue Int(long long n);
+  static TemplateValue Float(double d);
   static TemplateValue String(std::string s, bool sensitive = false);
   static TemplateValue FromList(List items);
   static TemplateValue FromMap(Map entries);
-  // Typed as PyYAML types it; a sequence or mapping is read when used.
+  // Typed as Occopus's ruamel.yaml Loader types it (YAML 1.2: `yes` is a
+  // string, `0777` is 777, `1e3` the float 1000.0); a sequence or mapping
+  // is read when used.
   // `yaml` must outlive the value.
   static TemplateValue FromYaml(const Value& yaml);
 
@@ -44,6 +47,12 @@ class TemplateValue {
   // Undefined: the name that was not found ("variables.x").
   const std::string& text() const { return text_; }
   long long number() const { return number_; }
+  // Of a float, or an int or bool as a float.
+  double real() const { return kind_ == Kind::kFloat ? real_ : static_cast<double>(number_); }
+  // An int, bool or float.
+  bool is_number() const {
+    return kind_ == Kind::kInt || kind_ == Kind::kBool || kind_ == Kind::kFloat;
+  }
   bool sensitive() const { return sensitive_; }
   TemplateValue& MarkSensitive(bool on = true) {
     sensitive_ = sensitive_ || on;
@@ -81,6 +90,7 @@ class TemplateValue {
   Kind kind_ = Kind::kUndefined;
   std::string text_;
   long long number_ = 0;
+  double real_ = 0;
   std::shared_ptr<const List> list_;
   std::shared_ptr<const Map> map_;
   const Value* yaml_ = nullptr;  // an unread YAML list or mapping

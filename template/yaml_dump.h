@@ -32,8 +32,4 @@ struct YamlDump {
 // order (numbers beside strings) keeps its written order, as ruamel does.
 YamlDump DumpYaml(const Value& value);
 
-// How ruamel's YAML 1.2 resolver reads a plain scalar: "str", "int",
-// "float", "bool", "null" or "timestamp".
-std::string ResolvedYamlType(const std::string& plain);
-
 }  // namespace occam

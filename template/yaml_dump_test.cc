@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "template/yaml_types.h"
+
 // The bytes below were written by ruamel.yaml 0.17.21's
 // yaml.dump(data, default_flow_style=False) (Debian's python3-ruamel.yaml);
 // tests/rendering/ holds the larger cases scripts/check-occopus-rendering

@@ -1,0 +1,15 @@
+// Jinja's `tojson` filter: Python's json.dumps(value, sort_keys=True) with
+// <, >, & and ' escaped for HTML, byte for byte as Jinja 3 writes it.
+#pragma once
+
+#include <string>
+
+#include "template/template_value.h"
+
+namespace occam {
+
+// `indent` < 0: one line (", " and ": " between items); else one item a
+// line, indented that many spaces per level ("," at line ends).
+std::string TemplateJson(const TemplateValue& value, int indent = -1);
+
+}  // namespace occam
