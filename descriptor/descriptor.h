@@ -67,6 +67,7 @@ struct NodeSpec {
   std::string name;  // Occopus name rule, kept as written; unique
   std::string type;  // names `node_def:TYPE`
   ScalingRange scaling;
+  Value scaling_written;  // as the descriptor has it (templates see this); null when absent
   Value variables;  // the node's own, deep-merged over the infra's
   Value filter;     // null when absent
   // occam's extension, as Terraform's lifecycle block: a replaced instance's

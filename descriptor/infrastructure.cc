@@ -120,6 +120,7 @@ void InfrastructureReader::ReadNode(const Value& v) {
     if (check_.Scalar(*type, "the type of " + what)) node.type = type->text();
   }
   if (const Value* scaling = v.Find("scaling")) {
+    node.scaling_written = *scaling;
     ReadScaling(*scaling, "the scaling of " + what, &node.scaling);
   }
   if (const Value* filter = v.Find("filter")) {

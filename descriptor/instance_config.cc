@@ -4,6 +4,8 @@
 
 #include "base/sensitive.h"
 #include "base/value_json.h"
+#include "descriptor/instance_scope.h"
+#include "descriptor/rendered_sections.h"
 #include "descriptor/yaml_reader.h"
 #include "providers/resource_schema.h"
 #include "template/yaml_dump.h"
@@ -251,7 +253,10 @@ class ConfigRenderer {
 bool RenderInstanceConfig(const NodeSpec& node, const TemplateScope& scope,
                           InstanceConfig* out, Diagnostics* diags) {
   size_t before = diags->size();
-  ConfigRenderer renderer(node, scope, diags);
+  // Occopus renders resource, then config_management, each seen rendered
+  // by what comes after it (rendered_sections.h).
+  RenderedSections sections(scope);
+  ConfigRenderer renderer(node, sections, diags);
   const Implementation& impl = node.implementation;
   *out = InstanceConfig();
   auto add = [&](const char* name, Rendered r) {
@@ -259,17 +264,26 @@ bool RenderInstanceConfig(const NodeSpec& node, const TemplateScope& scope,
     if (r.unknown != false) out->unknown[name] = r.unknown;
     if (r.sensitive != false) out->sensitive[name] = r.sensitive;
   };
-  add("resource", renderer.RenderMap(impl.resource, ".resource", false,
-                                     FindResourceSchema(impl.resource_type)));
+  Rendered resource = renderer.RenderMap(impl.resource, ".resource", false,
+                                         FindResourceSchema(impl.resource_type));
+  json seen = resource.value;
+  seen["type"] = impl.resource_type;
+  sections.Set("resource", seen, resource.unknown, resource.sensitive);
+  add("resource", std::move(resource));
+  if (!impl.config_management.is_null()) {
+    Rendered cm = renderer.Render(impl.config_management, ".config_management", false);
+    sections.Set("config_management", cm.value, cm.unknown, cm.sensitive);
+    const Value* type = impl.config_management.Find("type");
+    if (type && type->is_scalar() && type->text() == "puppet_solo") {
+      sections.Set("puppet", PuppetData(*sections.Find("config_management")));
+    }
+    add("config_management", std::move(cm));
+  }
   if (!impl.contextualisation.is_null()) {
     add("contextualisation", renderer.RenderContextualisation(impl.contextualisation));
   }
-  for (auto [name, section] :
-       {std::pair{"config_management", &impl.config_management},
-        std::pair{"health_check", &impl.health_check}}) {
-    if (!section->is_null()) {
-      add(name, renderer.Render(*section, std::string(".") + name, false));
-    }
+  if (!impl.health_check.is_null()) {
+    add("health_check", renderer.Render(impl.health_check, ".health_check", false));
   }
   return diags->size() == before;
 }

@@ -15,23 +15,26 @@ std::string NodeId(const std::string& infra_id, const std::string& address) {
          "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
-TemplateValue PuppetData(const Value& config_management) {
+TemplateValue PuppetData(const TemplateValue& config_management) {
   TemplateValue::Map puppet;
   for (const char* key : {"modules", "manifests", "attributes"}) {
     std::string joined;
-    const Value* v = config_management.Find(key);
+    std::optional<TemplateValue> v = config_management.Member(key);
     // Occopus: ' '.join(str(k) for k in section) when the section is set.
-    if (v && !v->is_null()) {
-      TemplateValue section = TemplateValue::FromYaml(*v);
-      std::optional<TemplateValue::List> items = section.Iterate();
-      if (!items) items = TemplateValue::List{section};
+    if (v && v->Truthy()) {
+      std::optional<TemplateValue::List> items = v->Iterate();
+      if (!items) items = TemplateValue::List{*v};
       for (size_t i = 0; i < items->size(); ++i) {
         joined += (i ? " " : "") + (*items)[i].Str();
       }
     }
-    puppet.emplace_back(key, TemplateValue::String(joined));
+    puppet.emplace_back(key, TemplateValue::String(joined, v && v->sensitive()));
   }
   return TemplateValue::FromMap(std::move(puppet));
+}
+
+TemplateValue PuppetData(const Value& config_management) {
+  return PuppetData(TemplateValue::FromYaml(config_management));
 }
 
 TemplateValue InstanceScope::NodeId() const {
@@ -57,9 +60,11 @@ TemplateValue InstanceScope::Lookup(const std::string& name) const {
     return infra_.infra_id.empty() ? TemplateValue::Unknown()
                                    : TemplateValue::String(infra_.infra_id);
   }
+  // As written, as Occopus passes the node's description: undefined when
+  // the node has no `scaling:`.
   if (name == "scaling") {
-    return TemplateValue::FromMap({{"min", TemplateValue::Int(node_.scaling.min)},
-                                   {"max", TemplateValue::Int(node_.scaling.max)}});
+    return node_.scaling_written.is_null() ? TemplateValue::Undefined(name)
+                                           : TemplateValue::FromYaml(node_.scaling_written);
   }
   for (auto [key, section] :
        {std::pair{"filter", &node_.filter}, std::pair{"resource", &impl.resource},

@@ -73,6 +73,8 @@ std::string NodeId(const std::string& infra_id, const std::string& address);
 
 // Occopus's puppet_solo plugin data: {modules, manifests, attributes}, each
 // the section's list (or mapping keys) joined with spaces, "" when absent.
+// Occopus builds it from the rendered section (RenderInstanceConfig).
+TemplateValue PuppetData(const TemplateValue& config_management);
 TemplateValue PuppetData(const Value& config_management);
 
 }  // namespace occam

@@ -3,7 +3,9 @@
 // (scripts/check-occopus-rendering):
 //   render_tool dump FILE      FILE's YAML dumped as Occopus dumps it
 //   render_tool configs INFRA  every node type's configuration (instance 0)
-//                              as JSON, with the addresses below
+//                              as JSON, with the addresses below, its
+//                              warnings and errors, and the dumped text of
+//                              a mapping context
 // Addresses: getip(N) is 192.168.0.K and getprivip(N) 10.0.0.K, where K-1
 // is N's index among the nodes; getipall(N) is [getip(N)]. The
 // infrastructure id is "infra-1".
@@ -75,12 +77,16 @@ int Configs(const std::string& infra_path) {
   for (const NodeSpec& node : descriptor.nodes) {
     InstanceConfig config;
     Diagnostics node_diags;
-    if (!RenderInstanceConfig(node, InstanceScope(infra, node, 0, book), &config,
-                              &node_diags)) {
-      out[node.name] = {{"error", node_diags.ToString()}};
-      continue;
+    bool ok = RenderInstanceConfig(node, InstanceScope(infra, node, 0, book), &config,
+                                   &node_diags);
+    out[node.name] = ok ? config.value : nlohmann::json{{"error", node_diags.ToString()}};
+    out[node.name]["warnings"] = node_diags.WarningsToString();
+    // The text occam renders for a mapping context, for the check of what
+    // occam renders where Occopus's own dump breaks the template.
+    const Value* context = node.implementation.contextualisation.Find("context_template");
+    if (context && context->is_mapping()) {
+      out[node.name]["dumped_context"] = "#cloud-config\n" + DumpYaml(*context).text;
     }
-    out[node.name] = config.value;
   }
   std::cout << out.dump(1) << "\n";
   return 0;
