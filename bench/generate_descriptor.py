@@ -18,6 +18,9 @@ def main():
     parser.add_argument("--templates", action="store_true",
                         help="render a variable and the address of one "
                              "dependency in every node's attributes")
+    parser.add_argument("--contexts", action="store_true",
+                        help="give every node definition a cloud-init context "
+                             "(a mapping, dumped and rendered as Occopus does)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     os.makedirs(os.path.join(args.out_dir, "nodes"), exist_ok=True)
@@ -49,6 +52,20 @@ def main():
             f.write(f"'node_def:t{i}':\n  - resource:\n      type: dummy\n"
                     f"      attributes: {{size: small, index: {i}{extra}}}\n"
                     f"    health_check: {{ping: false, timeout: 60}}\n")
+            if args.contexts:
+                peer = f"{{{{ getip('n{i // 2}') }}}}" if i > 0 else "none"
+                f.write("    contextualisation:\n      type: cloudinit\n"
+                        "      context_template:\n"
+                        "        write_files:\n"
+                        "        - path: /etc/app.conf\n"
+                        "          content: |\n"
+                        "            region={{ variables.region }}\n"
+                        f"            peer={peer}\n"
+                        "            id={{ node_id }}\n"
+                        "          permissions: '0644'\n"
+                        "        runcmd:\n"
+                        "        - echo started {{ name }} in {{ variables.region }}\n"
+                        "        packages: [curl, haproxy]\n")
 
 
 if __name__ == "__main__":

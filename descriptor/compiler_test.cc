@@ -239,6 +239,77 @@ nodes: [{name: web, type: ap}]
 )"));
 }
 
+// Occopus 1.10 accepts an infrastructure with no nodes.
+TEST_F(CompilerTest, EmptyNodeListIsAWarning) {
+  EXPECT_EQ("", Compile("infra_name: s\nnodes: []\n"));
+  EXPECT_TRUE(ok_);
+  EXPECT_EQ(
+      "infra.yaml:2:8: warning: nodes is empty: the infrastructure has no node "
+      "to build (Occopus accepts it too); list the nodes to build\n",
+      warnings_);
+}
+
+// A mapping context is dumped as ruamel dumps it and rendered as one text.
+TEST_F(CompilerTest, MappingContextRendersAsOccopusText) {
+  EXPECT_EQ("", Compile("infra_name: s\nnodes: [{name: db, type: db}]\n", R"(
+'node_def:db':
+  - resource: {type: dummy}
+    contextualisation:
+      type: cloudinit
+      context_template:
+        write_files:
+        - content: |
+            name={{ name }}
+          path: /etc/x
+        packages: [b, 'yes']
+)"));
+  // ruamel's bytes, Jinja's last newline dropped.
+  EXPECT_EQ(
+      "#cloud-config\npackages:\n- b\n- yes\nwrite_files:\n- content: \"name=db\\n\"\n"
+      "  path: /etc/x",
+      nlohmann::json::parse(Configuration("db"))["contextualisation"]["context_template"]);
+}
+
+TEST_F(CompilerTest, ContextThatRendersInvalidYamlIsRefused) {
+  std::string errors = Compile("infra_name: s\nvariables: {q: \"it's\"}\nnodes: [{name: db, type: db}]\n", R"(
+'node_def:db':
+  - resource: {type: dummy}
+    contextualisation:
+      type: cloudinit
+      context_template:
+        write_files:
+        - content: "{{ variables.q }}"
+          path: /etc/x
+)");
+  EXPECT_FALSE(ok_);
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:7:9: error: the rendered #cloud-config context of "
+      "node 'db' is not valid YAML (line 3:16: invalid YAML: end of map not found); "
+      "Occopus refuses to build such a node (cloud-init would ignore it): quote the "
+      "template, or make the value it inserts fit there\n",
+      errors);
+}
+
+TEST_F(CompilerTest, FoldInsideATagWarnsThatOccopusCannotRenderIt) {
+  EXPECT_EQ("", Compile("infra_name: s\nnodes: [{name: db, type: db}]\n", R"(
+'node_def:db':
+  - resource: {type: dummy}
+    contextualisation:
+      type: cloudinit
+      context_template:
+        runcmd:
+        - "echo 0123456789012345678901234567890123456789012345678901234567890123 {{ name ~ type }}\n"
+)"));
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:8:11: warning: Occopus 1.10 cannot render the "
+      "context of node 'db': its YAML dump folds the line \"echo "
+      "01234567890123456789012345678901234…\" inside a template tag, and Jinja "
+      "refuses the folding backslash; occam renders the line as written "
+      "(shorten it, or write the context as a string, to build it with Occopus "
+      "too)\n",
+      warnings_);
+}
+
 TEST_F(CompilerTest, DependencyOnUnknownNodeIsAnError) {
   EXPECT_EQ(
       "infra.yaml:4:22: error: dependency on unknown node 'dbb'; did you "
@@ -253,7 +324,10 @@ dependencies: [[app, dbb]]
 TEST_F(CompilerTest, DuplicateNodeNameIsAnError) {
   EXPECT_EQ(
       "infra.yaml:5:12: error: duplicate node name 'db' (first at "
-      "infra.yaml:4:5); node names must be unique\n",
+      "infra.yaml:4:5); node names must be unique: Occopus 1.10 builds both, "
+      "but getip('db') then answers for the first alone and nothing tells "
+      "their instances apart (occam's state names an instance by its node: "
+      "db[0]); rename one\n",
       Compile(R"(
 infra_name: s
 nodes:
@@ -385,8 +459,8 @@ TEST_F(CompilerTest, TemplateErrorsAreReportedWhereWritten) {
       "'db'?\n"
       "nodes/node_definitions.yaml:9:12: error: cannot render "
       "resource.attributes.c of node 'app': unsupported template statement "
-      "'{% macro x() %}'; occam renders if, for, set and raw (see "
-      "docs/templates.md)\n",
+      "'{% include 'x.j2' %}'; occam renders if, for, set, macro, call and raw "
+      "(see docs/templates.md)\n",
       Compile(R"(
 infra_name: s
 variables: {message: hi}
@@ -399,7 +473,7 @@ nodes: [{name: app, type: web}, {name: db, type: db}]
       attributes:
         a: "{{ variables.mesage }}"
         b: "{{ getip('dbb') }}"
-        c: "{% macro x() %}{% endmacro %}"
+        c: "{% include 'x.j2' %}"
 )"));
   EXPECT_EQ(
       "nodes/node_definitions.yaml:7:12: warning: in resource.attributes.a of "

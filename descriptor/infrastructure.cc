@@ -65,8 +65,11 @@ void InfrastructureReader::Read(const Value& root) {
   }
   if (const Value* nodes = root.Find("nodes")) {
     if (check_.List(*nodes, "nodes")) {
+      // Occopus 1.10 builds such an infrastructure: it has nothing in it.
       if (nodes->items().empty()) {
-        check_.Error(nodes->mark(), "nodes is empty; list at least one node");
+        check_.Warning(nodes->mark(),
+                       "nodes is empty: the infrastructure has no node to build "
+                       "(Occopus accepts it too); list the nodes to build");
       }
       for (const Value& node : nodes->items()) ReadNode(node);
       CheckTotalCount(*nodes);
@@ -141,7 +144,11 @@ void InfrastructureReader::ReadNode(const Value& v) {
     check_.Error(name->mark(),
                  "duplicate node name '" + node.name + "' (first at " +
                      out_->nodes[it->second].mark.ToString() +
-                     "); node names must be unique");
+                     "); node names must be unique: Occopus 1.10 builds both, "
+                     "but getip('" + node.name + "') then answers for the first "
+                     "alone and nothing tells their instances apart (occam's "
+                     "state names an instance by its node: " + node.name +
+                     "[0]); rename one");
     return;
   }
   out_->nodes.push_back(std::move(node));

@@ -110,6 +110,12 @@ class Renderer {
         case TemplateNode::Kind::kSet:
           locals_.back()[n.targets[0]] = Eval(*n.expr);
           break;
+        case TemplateNode::Kind::kMacro:
+          macros_[n.targets[0]] = &n;
+          break;
+        case TemplateNode::Kind::kCallBlock:
+          CallBlock(n);
+          break;
       }
     }
   }
@@ -414,6 +420,8 @@ class Renderer {
   TemplateValue Call(const TemplateExpr& e) {
     std::vector<TemplateValue> args;
     if (!Arguments(e, 0, &args)) return TemplateValue::Unknown();
+    if (e.name == "caller" && !callers_.empty()) return Caller(e);
+    if (auto m = macros_.find(e.name); m != macros_.end()) return Invoke(*m->second, args, e);
     if (!e.keywords.empty()) {
       throw RenderError{e.offset, e.name + "() takes no keyword arguments in occam"};
     }
@@ -423,6 +431,100 @@ class Renderer {
     if (!error.empty()) throw RenderError{e.offset, error};
     if (!warning.empty()) Warn(e.offset, warning);
     return v;
+  }
+
+  // {% call m(…) %}body{% endcall %}: m's output, where m's caller()
+  // renders the body in the place of the call.
+  void CallBlock(const TemplateNode& n) {
+    callers_.push_back({&n, locals_});
+    TemplateValue v;
+    try {
+      v = Eval(*n.expr);
+    } catch (...) {
+      callers_.pop_back();
+      throw;
+    }
+    callers_.pop_back();
+    if (v.is_unknown()) out_->known = false;
+    out_->sensitive = out_->sensitive || v.sensitive();
+    Emit(v.Str(), n.offset);
+  }
+
+  TemplateValue Caller(const TemplateExpr& e) {
+    CallSite c = callers_.back();
+    callers_.pop_back();  // a caller's body calls the caller above it
+    std::vector<std::map<std::string, TemplateValue>> saved = std::move(locals_);
+    locals_ = c.locals;
+    TemplateValue v = Captured(c.block->body, e.offset);
+    locals_ = std::move(saved);
+    callers_.push_back(c);
+    return v;
+  }
+
+  // A macro call: its parameters bound by position, keyword or default
+  // (Jinja: undefined when none), its body rendered to a string. The body
+  // sees the template's top-level names and its parameters.
+  TemplateValue Invoke(const TemplateNode& macro, const std::vector<TemplateValue>& args,
+                       const TemplateExpr& e) {
+    size_t params = macro.targets.size() - 1;
+    const std::string& name = macro.targets[0];
+    if (++macro_depth_ > kMaxMacroDepth) {
+      throw RenderError{e.offset, "macros call each other more than " +
+                                      std::to_string(kMaxMacroDepth) + " deep", true};
+    }
+    std::map<std::string, TemplateValue> frame;
+    for (size_t i = 0; i < args.size(); ++i) {
+      std::string keyword = e.keywords.empty() ? "" : e.keywords[i];
+      size_t at = i;
+      if (!keyword.empty()) {
+        auto it = std::find(macro.targets.begin() + 1, macro.targets.end(), keyword);
+        if (it == macro.targets.end()) {
+          throw RenderError{e.offset, "macro '" + name + "' has no parameter '" + keyword + "'"};
+        }
+        at = static_cast<size_t>(it - macro.targets.begin()) - 1;
+      } else if (i >= params) {
+        throw RenderError{e.offset, "macro '" + name + "' takes " + std::to_string(params) +
+                                        " argument" + (params == 1 ? "" : "s") + ", not " +
+                                        std::to_string(args.size())};
+      }
+      frame[macro.targets[at + 1]] = args[i];
+    }
+    std::vector<std::map<std::string, TemplateValue>> saved = std::move(locals_);
+    locals_ = {saved.front(), frame};
+    for (size_t p = 0; p < params; ++p) {
+      const std::string& param = macro.targets[p + 1];
+      if (frame.count(param)) continue;
+      locals_.back()[param] = macro.defaults[p] ? Eval(*macro.defaults[p])
+                                                : TemplateValue::Undefined(param);
+    }
+    TemplateValue v;
+    try {
+      v = Captured(macro.body, e.offset);
+    } catch (...) {
+      locals_ = std::move(saved);
+      --macro_depth_;
+      throw;
+    }
+    locals_ = std::move(saved);
+    --macro_depth_;
+    return v;
+  }
+
+  // Renders `nodes` to a string value instead of the output.
+  TemplateValue Captured(const std::vector<TemplateNode>& nodes, size_t offset) {
+    RenderedText scratch;
+    RenderedText* saved = out_;
+    out_ = &scratch;
+    try {
+      RenderNodes(nodes);
+    } catch (...) {
+      out_ = saved;
+      throw;
+    }
+    out_ = saved;
+    (void)offset;
+    if (!scratch.known) return TemplateValue::Unknown();
+    return TemplateValue::String(std::move(scratch.text), scratch.sensitive);
   }
 
   // Jinja's global range(stop), range(start, stop[, step]); each item is a
@@ -633,6 +735,15 @@ class Renderer {
   }
 
   static constexpr size_t kMaxRange = 1'000'000;
+  static constexpr int kMaxMacroDepth = 64;
+
+  struct CallSite {
+    const TemplateNode* block;  // the {% call %}
+    std::vector<std::map<std::string, TemplateValue>> locals;  // where it stands
+  };
+  std::map<std::string, const TemplateNode*> macros_;
+  std::vector<CallSite> callers_;
+  int macro_depth_ = 0;
 
   const TemplateScope& scope_;
   const TemplateLimits& limits_;

@@ -740,13 +740,16 @@ class BlockParser {
     if (keyword == "if") return If(c);
     if (keyword == "for") return For(c);
     if (keyword == "set") return Set(c);
+    if (keyword == "macro") return Macro(c);
+    if (keyword == "call") return CallBlock(c);
     if (keyword == "endif" || keyword == "endfor" || keyword == "else" ||
-        keyword == "elif" || keyword == "endraw") {
+        keyword == "elif" || keyword == "endraw" || keyword == "endmacro" ||
+        keyword == "endcall") {
       throw ParseError{"'{% " + keyword + " %}' without its opening statement",
                        c.offset};
     }
     throw ParseError{"unsupported template statement '{% " + Trimmed(c.content) +
-                         " %}'; occam renders if, for, set and raw (see "
+                         " %}'; occam renders if, for, set, macro, call and raw (see "
                          "docs/templates.md)",
                      c.offset};
   }
@@ -826,6 +829,55 @@ class BlockParser {
     n.expr = statement_->Expression();
     EndOfStatement();
     return n;
+  }
+
+  // {% macro name(a, b='default') %}…{% endmacro %}
+  TemplateNode Macro(const Chunk& c) {
+    TemplateNode n;
+    n.kind = TemplateNode::Kind::kMacro;
+    n.offset = c.offset;
+    n.targets.push_back(statement_->ExpectName("a macro name"));
+    statement_->Expect("(");
+    while (!statement_->IsOp(")")) {
+      n.targets.push_back(statement_->ExpectName("a parameter name"));
+      std::unique_ptr<TemplateExpr> fallback;
+      if (statement_->IsOp("=")) {
+        statement_->Next();
+        fallback = statement_->Expression();
+      } else if (!n.defaults.empty() && n.defaults.back()) {
+        statement_->Fail("a parameter without a default follows one with a default");
+      }
+      n.defaults.push_back(std::move(fallback));
+      if (!statement_->IsOp(",")) break;
+      statement_->Next();
+    }
+    statement_->Expect(")");
+    EndOfStatement();
+    n.body = Closed(c, "macro", "endmacro");
+    return n;
+  }
+
+  // {% call name(args) %}…{% endcall %}: the body is the macro's caller().
+  TemplateNode CallBlock(const Chunk& c) {
+    TemplateNode n;
+    n.kind = TemplateNode::Kind::kCallBlock;
+    n.offset = c.offset;
+    n.expr = statement_->Expression();
+    if (n.expr->op != TemplateExpr::Op::kCall) {
+      statement_->Fail("'{% call %}' needs a macro call, such as '{% call m() %}'");
+    }
+    EndOfStatement();
+    n.body = Closed(c, "call", "endcall");
+    return n;
+  }
+
+  std::vector<TemplateNode> Closed(const Chunk& c, const char* opener, const char* end) {
+    opener_ = opener;
+    opener_offset_ = c.offset;
+    std::string found;
+    std::vector<TemplateNode> body = Body({end}, &found);
+    EndOfStatement();
+    return body;
   }
 
   std::vector<Chunk> chunks_;

@@ -1,5 +1,6 @@
 // Parses a template of the Jinja2 subset occam renders (docs/templates.md)
-// into a tree: text, {{ expressions }}, {% if %}, {% for %}, {% set %};
+// into a tree: text, {{ expressions }}, {% if %}, {% for %}, {% set %},
+// {% macro %} and {% call %};
 // {% raw %} blocks, {# comments #} and whitespace control ({%- -%}) are
 // resolved while parsing. What occam does not support is an error naming
 // the construct and its position — never passed through as text.
@@ -46,17 +47,21 @@ struct TemplateExpr {
 };
 
 struct TemplateNode {
-  enum class Kind { kText, kOutput, kIf, kFor, kSet };
+  enum class Kind { kText, kOutput, kIf, kFor, kSet, kMacro, kCallBlock };
   struct Branch {
     std::unique_ptr<TemplateExpr> condition;  // null: else
     std::vector<TemplateNode> body;
   };
   Kind kind = Kind::kText;
   std::string text;                    // kText
-  std::unique_ptr<TemplateExpr> expr;  // kOutput; kFor: iterable; kSet: value
-  std::vector<std::string> targets;    // kFor: loop variables; kSet: name
+  // kOutput; kFor: iterable; kSet: value; kCallBlock: the macro call
+  std::unique_ptr<TemplateExpr> expr;
+  // kFor: loop variables; kSet: name; kMacro: name, then its parameters
+  std::vector<std::string> targets;
+  // kMacro: each parameter's default (null: none), as many as its parameters
+  std::vector<std::unique_ptr<TemplateExpr>> defaults;
   std::vector<Branch> branches;        // kIf
-  std::vector<TemplateNode> body;      // kFor
+  std::vector<TemplateNode> body;      // kFor, kMacro, kCallBlock
   std::unique_ptr<TemplateExpr> filter;  // kFor: `for x in xs if filter`
   std::vector<TemplateNode> else_body; // kFor: when the iterable is empty
   size_t offset = 0;
