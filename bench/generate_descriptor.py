@@ -53,15 +53,15 @@ def main():
                     f"      attributes: {{size: small, index: {i}{extra}}}\n"
                     f"    health_check: {{ping: false, timeout: 60}}\n")
             if args.contexts:
-                peer = f"{{{{ getip('n{i // 2}') }}}}" if i > 0 else "none"
+                peer = f"{{{{getip('n{i // 2}')}}}}" if i > 0 else "none"
                 f.write("    contextualisation:\n      type: cloudinit\n"
                         "      context_template:\n"
                         "        write_files:\n"
                         "        - path: /etc/app.conf\n"
                         "          content: |\n"
-                        "            region={{ variables.region }}\n"
+                        "            region={{variables.region}}\n"
                         f"            peer={peer}\n"
-                        "            id={{ node_id }}\n"
+                        "            id={{node_id}}\n"
                         "          permissions: '0644'\n"
                         "        runcmd:\n"
                         "        - echo started {{ name }} in {{ variables.region }}\n"

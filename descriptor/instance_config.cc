@@ -56,8 +56,16 @@ class ConfigRenderer {
     }
     std::string template_text = "#cloud-config\n" + dump.text;
     Value text = Value::Scalar(template_text, true, context->mark());
-    Value copy = section;
-    copy.Set("context_template", context->mark(), std::move(text));
+    // The section with the text in place of the template (not a copy of
+    // the template: this runs once per instance).
+    Value copy = Value::Mapping(section.mark());
+    for (const Value::Entry& e : section.entries()) {
+      if (e.key == "context_template") {
+        copy.mutable_entries().push_back({e.key, e.key_mark, std::move(text), false});
+      } else {
+        copy.mutable_entries().push_back(e);
+      }
+    }
     Rendered out = RenderMap(copy, ".contextualisation", false, nullptr);
     if (HoldsLiteralSecret(*context) && out.value.contains("context_template")) {
       out.sensitive = json::object({{"context_template", true}});

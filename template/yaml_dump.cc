@@ -522,8 +522,13 @@ class Emitter {
         if (in_tag(end)) {
           if (!warned && n.source) {
             std::string excerpt;
-            for (size_t k = 0; k < text.size() && k < 40; ++k) {
-              excerpt.push_back(text[k] < 0x80 ? static_cast<char>(text[k]) : '?');
+            // As the dump writes it: escapes stay escapes.
+            for (size_t k = 0; k < text.size() && excerpt.size() < 40; ++k) {
+              if (NeedsEscape(text[k])) {
+                for (char32_t c : Escape(text[k])) excerpt.push_back(static_cast<char>(c));
+              } else {
+                excerpt.push_back(static_cast<char>(text[k]));
+              }
             }
             out_.tag_folds.push_back({n.source->mark(), excerpt});
           }
