@@ -455,9 +455,16 @@ class Renderer {
     callers_.pop_back();  // a caller's body calls the caller above it
     std::vector<std::map<std::string, TemplateValue>> saved = std::move(locals_);
     locals_ = c.locals;
-    TemplateValue v = Captured(c.block->body, e.offset);
+    TemplateValue v;
+    try {
+      v = Captured(c.block->body, e.offset);
+    } catch (...) {
+      locals_ = std::move(saved);
+      callers_.push_back(std::move(c));
+      throw;
+    }
     locals_ = std::move(saved);
-    callers_.push_back(c);
+    callers_.push_back(std::move(c));
     return v;
   }
 
