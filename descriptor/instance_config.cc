@@ -272,20 +272,31 @@ bool RenderInstanceConfig(const NodeSpec& node, const TemplateScope& scope,
     if (r.unknown != false) out->unknown[name] = r.unknown;
     if (r.sensitive != false) out->sensitive[name] = r.sensitive;
   };
-  Rendered resource = renderer.RenderMap(impl.resource, ".resource", false,
-                                         FindResourceSchema(impl.resource_type));
-  json seen = resource.value;
-  seen["type"] = impl.resource_type;
-  sections.Set("resource", seen, resource.unknown, resource.sensitive);
-  add("resource", std::move(resource));
+  // Each section as later templates see it, made when one names it.
+  auto seen = [out](const char* name, std::string type = "") {
+    return [out, name, type] {
+      static const json kFalse = false;
+      auto mirror = [&](const json& m) -> const json& {
+        return m.contains(name) ? m[name] : kFalse;
+      };
+      json value = out->value.contains(name) ? out->value[name] : json::object();
+      if (!type.empty()) value["type"] = type;  // the schema leaves it out
+      return RenderedValue(value, mirror(out->unknown), mirror(out->sensitive));
+    };
+  };
+  add("resource", renderer.RenderMap(impl.resource, ".resource", false,
+                                     FindResourceSchema(impl.resource_type)));
+  sections.Set("resource", seen("resource", impl.resource_type));
   if (!impl.config_management.is_null()) {
-    Rendered cm = renderer.Render(impl.config_management, ".config_management", false);
-    sections.Set("config_management", cm.value, cm.unknown, cm.sensitive);
+    add("config_management",
+        renderer.Render(impl.config_management, ".config_management", false));
+    sections.Set("config_management", seen("config_management"));
     const Value* type = impl.config_management.Find("type");
     if (type && type->is_scalar() && type->text() == "puppet_solo") {
-      sections.Set("puppet", PuppetData(*sections.Find("config_management")));
+      sections.Set("puppet", [&sections] {
+        return PuppetData(*sections.Find("config_management"));
+      });
     }
-    add("config_management", std::move(cm));
   }
   if (!impl.contextualisation.is_null()) {
     add("contextualisation", renderer.RenderContextualisation(impl.contextualisation));

@@ -58,14 +58,11 @@ TemplateValue RenderedValue(const json& value, const json& unknown, const json& 
   return TemplateValue::None();
 }
 
-void RenderedSections::Set(const std::string& name, const json& value, const json& unknown,
-                           const json& sensitive) {
-  sections_[name] = RenderedValue(value, unknown, sensitive);
-}
-
 const TemplateValue* RenderedSections::Find(const std::string& name) const {
   auto it = sections_.find(name);
-  return it == sections_.end() ? nullptr : &it->second;
+  if (it == sections_.end()) return nullptr;
+  if (!it->second.value) it->second.value = it->second.make();
+  return &*it->second.value;
 }
 
 TemplateValue RenderedSections::Lookup(const std::string& name) const {

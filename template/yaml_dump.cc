@@ -12,112 +12,7 @@
 namespace occam {
 namespace {
 
-// --- The tree ruamel's serializer hands its emitter.
-
-struct Node {
-  enum class Kind { kScalar, kSequence, kMapping } kind = Kind::kScalar;
-  std::string type = "str";  // of a scalar: a ResolvedYamlType
-  std::u32string text;       // of a scalar: its representation
-  double number = 0;         // int and float scalars, for key order
-  std::vector<Node> items;   // sequence items; mapping keys and values
-  const Value* source = nullptr;
-};
-
-std::u32string Decode(const std::string& s) {
-  std::u32string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    char32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-    for (int k = 1; k < n && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    out.push_back(cp);
-    i += static_cast<size_t>(n);
-  }
-  return out;
-}
-
-Node TypedScalar(const std::string& text, bool quoted) {
-  Node n;
-  n.type = quoted ? "str" : ResolvedYamlType(text);
-  if (n.type == "merge" || n.type == "value") n.type = "str";
-  std::string repr = text;
-  if (n.type == "int") {
-    repr = YamlIntText(text);
-    n.number = std::strtod(repr.c_str(), nullptr);
-  } else if (n.type == "float") {
-    repr = YamlFloatText(text);
-    n.number = std::strtod(repr.c_str(), nullptr);
-  } else if (n.type == "bool") {
-    repr = text.front() == 't' || text.front() == 'T' ? "true" : "false";
-    n.number = repr == "true" ? 1 : 0;
-  } else if (n.type == "null") {
-    repr = "null";
-  } else if (n.type == "timestamp") {
-    repr = YamlTimestampText(text);
-  }
-  n.text = Decode(repr);
-  return n;
-}
-
-bool Comparable(const Node& a, const Node& b) {
-  auto group = [](const Node& n) {
-    if (n.type == "int" || n.type == "float" || n.type == "bool") return 0;
-    if (n.type == "str") return 1;
-    if (n.type == "timestamp") return 2;
-    return 3;  // None: Python orders it with nothing
-  };
-  return group(a) == group(b) && group(a) != 3;
-}
-
-bool KeyLess(const Node& a, const Node& b) {
-  if (a.type == "str" || a.type == "timestamp") return a.text < b.text;
-  return a.number < b.number;
-}
-
-Node ToNode(const Value& v) {
-  Node n;
-  n.source = &v;
-  if (v.is_null()) return TypedScalar("null", false);
-  if (v.is_scalar()) {
-    bool str_tag = v.tag() == "!!str" || v.tag() == "tag:yaml.org,2002:str";
-    n = TypedScalar(v.text(), v.quoted() || str_tag);
-    n.source = &v;
-    return n;
-  }
-  if (v.is_sequence()) {
-    n.kind = Node::Kind::kSequence;
-    for (const Value& item : v.items()) n.items.push_back(ToNode(item));
-    return n;
-  }
-  n.kind = Node::Kind::kMapping;
-  std::vector<std::pair<Node, Node>> entries;
-  for (const Value::Entry& e : v.entries()) {
-    entries.emplace_back(TypedScalar(e.key, e.key_quoted), ToNode(e.value));
-  }
-  // sorted(dict.items()) in a try: keys Python cannot compare keep their
-  // written order.
-  bool sortable = true;
-  for (size_t i = 1; i < entries.size(); ++i) {
-    sortable = sortable && Comparable(entries[0].first, entries[i].first);
-  }
-  if (entries.size() == 1 && entries[0].first.type == "null") sortable = true;
-  if (sortable) {
-    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return KeyLess(a.first, b.first);
-    });
-  }
-  for (auto& [key, value] : entries) {
-    n.items.push_back(std::move(key));
-    n.items.push_back(std::move(value));
-  }
-  return n;
-}
-
-// --- The emitter: ruamel's state machine for block style, one function per
-// state it passes through. Columns count characters, as Python's do.
+// --- What ruamel's emitter makes of a scalar's characters.
 
 bool IsBreak(char32_t c) { return c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029; }
 bool IsSpaceOrBreak0(char32_t c) {
@@ -200,6 +95,120 @@ Analysis Analyze(const std::u32string& s) {
   a.multiline = line_breaks;
   return a;
 }
+
+// --- The tree ruamel's serializer hands its emitter.
+
+struct Node {
+  enum class Kind { kScalar, kSequence, kMapping } kind = Kind::kScalar;
+  std::string type = "str";  // of a scalar: a ResolvedYamlType
+  std::u32string text;       // of a scalar: its representation
+  double number = 0;         // int and float scalars, for key order
+  std::vector<Node> items;   // sequence items; mapping keys and values
+  const Value* source = nullptr;
+  Analysis analysis;         // of a scalar's text
+  bool plain_reads_back = true;  // its plain text reads back as its type
+};
+
+std::u32string Decode(const std::string& s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    char32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (int k = 1; k < n && i + k < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    }
+    out.push_back(cp);
+    i += static_cast<size_t>(n);
+  }
+  return out;
+}
+
+Node TypedScalar(const std::string& text, bool quoted) {
+  Node n;
+  std::string plain_type = ResolvedYamlType(text);
+  n.type = quoted ? "str" : plain_type;
+  if (n.type == "merge" || n.type == "value") n.type = "str";
+  // A string that reads as something else when plain must be quoted
+  // (ruamel's implicit[0]); the other types print their own plain text.
+  n.plain_reads_back = n.type != "str" || plain_type == "str";
+  std::string repr = text;
+  if (n.type == "int") {
+    repr = YamlIntText(text);
+    n.number = std::strtod(repr.c_str(), nullptr);
+  } else if (n.type == "float") {
+    repr = YamlFloatText(text);
+    n.number = std::strtod(repr.c_str(), nullptr);
+  } else if (n.type == "bool") {
+    repr = text.front() == 't' || text.front() == 'T' ? "true" : "false";
+    n.number = repr == "true" ? 1 : 0;
+  } else if (n.type == "null") {
+    repr = "null";
+  } else if (n.type == "timestamp") {
+    repr = YamlTimestampText(text);
+  }
+  n.text = Decode(repr);
+  n.analysis = Analyze(n.text);
+  return n;
+}
+
+bool Comparable(const Node& a, const Node& b) {
+  auto group = [](const Node& n) {
+    if (n.type == "int" || n.type == "float" || n.type == "bool") return 0;
+    if (n.type == "str") return 1;
+    if (n.type == "timestamp") return 2;
+    return 3;  // None: Python orders it with nothing
+  };
+  return group(a) == group(b) && group(a) != 3;
+}
+
+bool KeyLess(const Node& a, const Node& b) {
+  if (a.type == "str" || a.type == "timestamp") return a.text < b.text;
+  return a.number < b.number;
+}
+
+Node ToNode(const Value& v) {
+  Node n;
+  n.source = &v;
+  if (v.is_null()) return TypedScalar("null", false);
+  if (v.is_scalar()) {
+    bool str_tag = v.tag() == "!!str" || v.tag() == "tag:yaml.org,2002:str";
+    n = TypedScalar(v.text(), v.quoted() || str_tag);
+    n.source = &v;
+    return n;
+  }
+  if (v.is_sequence()) {
+    n.kind = Node::Kind::kSequence;
+    for (const Value& item : v.items()) n.items.push_back(ToNode(item));
+    return n;
+  }
+  n.kind = Node::Kind::kMapping;
+  std::vector<std::pair<Node, Node>> entries;
+  for (const Value::Entry& e : v.entries()) {
+    entries.emplace_back(TypedScalar(e.key, e.key_quoted), ToNode(e.value));
+  }
+  // sorted(dict.items()) in a try: keys Python cannot compare keep their
+  // written order.
+  bool sortable = true;
+  for (size_t i = 1; i < entries.size(); ++i) {
+    sortable = sortable && Comparable(entries[0].first, entries[i].first);
+  }
+  if (entries.size() == 1 && entries[0].first.type == "null") sortable = true;
+  if (sortable) {
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return KeyLess(a.first, b.first);
+    });
+  }
+  for (auto& [key, value] : entries) {
+    n.items.push_back(std::move(key));
+    n.items.push_back(std::move(value));
+  }
+  return n;
+}
+
+// --- The emitter: ruamel's state machine for block style, one function per
+// state it passes through. Columns count characters, as Python's do.
 
 // Where Jinja reads template syntax in a scalar: "{{ … }}" and "{% … %}"
 // tags, but not the body of a {% raw %} block, which it copies as text.
@@ -341,22 +350,11 @@ class Emitter {
   }
 
   static bool IsSimpleKey(const Node& key) {
-    return key.text.size() < 128 && !Analyze(key.text).multiline;
-  }
-
-  // Whether the plain text of a scalar reads back as its own type.
-  static bool PlainReadsBack(const Node& n) {
-    if (n.type != "str") return true;
-    std::string utf8;
-    for (char32_t c : n.text) {
-      if (c >= 0x80) return true;  // no resolver matches non-ASCII
-      utf8.push_back(static_cast<char>(c));
-    }
-    return ResolvedYamlType(utf8) == "str";
+    return key.text.size() < 128 && !key.analysis.multiline;
   }
 
   char ChooseStyle(const Node& n, const Analysis& a) const {
-    if (PlainReadsBack(n) && !(simple_key_context_ && (a.empty || a.multiline)) &&
+    if (n.plain_reads_back && !(simple_key_context_ && (a.empty || a.multiline)) &&
         a.allow_block_plain) {
       return 0;
     }
@@ -369,8 +367,7 @@ class Emitter {
   }
 
   void ProcessScalar(const Node& n) {
-    Analysis a = Analyze(n.text);
-    char style = ChooseStyle(n, a);
+    char style = ChooseStyle(n, n.analysis);
     bool split = !simple_key_context_;
     if (sequence_context_) WriteIndent();
     if (style == '"') {
