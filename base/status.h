@@ -39,6 +39,10 @@ class Status {
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The same category with another message (an error with context added).
+  Status WithMessage(std::string message) const {
+    return Status(code_, std::move(message));
+  }
   // "ok", or the category and message: "I/O error: cannot open x".
   std::string ToString() const;
 
