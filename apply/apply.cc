@@ -148,6 +148,8 @@ class Applier {
   Status Commit(StateChange change);
   // Stops the apply when the state cannot be written.
   Status StateFailed(const Status& s);
+  // `s` with where `node`'s resource is defined, for a failed create.
+  Status AtDefinition(const Status& s, const std::string& node) const;
   void Emit(ApplyEvent event);
 
   const Descriptor& descriptor_;
@@ -559,6 +561,7 @@ JobEnd Applier::Create(const ResourceChange& c) {
   ResourceRequest request{c.address, config.value, r.tags};
   ResourceObject object;
   Status created = provider->Create(request, &object);
+  if (!created.ok()) created = AtDefinition(created, c.node);
   if (created.ok()) {
     r.provider_id = object.id;
     r.outputs = StoredJson(object.outputs);
@@ -580,6 +583,14 @@ JobEnd Applier::Create(const ResourceChange& c) {
   JobEnd end{created};
   end.record.put.push_back(std::move(r));
   return end;
+}
+
+Status Applier::AtDefinition(const Status& s, const std::string& node) const {
+  int index = descriptor_.FindNode(node);
+  if (index < 0) return s;
+  std::string where = descriptor_.nodes[index].implementation.resource.mark().ToString();
+  if (where.empty()) return s;
+  return s.WithMessage(s.message() + " (resource defined at " + where + ")");
 }
 
 JobEnd Applier::Update(const ResourceChange& c) {
@@ -626,6 +637,7 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   if (s.ok() && !r.deposed.empty()) s = provider->Delete(r.deposed);
   // Objects an interrupted create left behind carry the same tags.
   std::vector<ResourceObject> leftovers;
+  provider->Expect(r.attributes.value());
   if (s.ok()) {
     s = provider->FindByTags(MakeOwnershipTags(plan_.lineage, c.address),
                              &leftovers);
@@ -676,6 +688,7 @@ JobEnd Applier::DeleteDeposed(const ResourceChange& c) {
   // A crash during an earlier create-before-destroy may have left another
   // object with the instance's tags: all but the instance's own go.
   std::vector<ResourceObject> leftovers;
+  provider->Expect(r.attributes.value());
   if (s.ok()) {
     s = provider->FindByTags(MakeOwnershipTags(plan_.lineage, c.address),
                              &leftovers);

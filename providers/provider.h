@@ -62,6 +62,16 @@ class Provider {
   // Every object carrying all of `tags`.
   virtual Status FindByTags(const OwnershipTags& tags,
                             std::vector<ResourceObject>* out) = 0;
+  // Reads several objects: (*statuses)[i] and (*objects)[i] are what
+  // Read(ids[i]) would give. Providers of remote APIs read them in as few
+  // calls as the API allows (ec2: one DescribeInstances per endpoint).
+  virtual void ReadMany(const std::vector<std::string>& ids,
+                        std::vector<Status>* statuses,
+                        std::vector<ResourceObject>* objects);
+  // Tells the provider where objects of a recorded configuration live (an
+  // instance whose create was interrupted has no id, only tags), before
+  // FindByTags is asked for them.
+  virtual void Expect(const nlohmann::json& config) { (void)config; }
   // The id as people read it in progress lines: the id itself, unless the
   // provider keeps more in it than the object's name.
   virtual std::string DisplayId(const std::string& id) const { return id; }

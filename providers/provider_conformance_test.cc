@@ -11,9 +11,12 @@
 #include "providers/docker_provider.h"
 #include "providers/docker_service_provider.h"
 #include "providers/dummy_provider.h"
+#include "providers/ec2_provider.h"
 #include "providers/exec_provider.h"
 #include "providers/process_provider.h"
+#include "tests/ci.h"
 #include "tests/docker_engine.h"
+#include "tests/moto_server.h"
 #include "tests/temp_dir.h"
 
 namespace occam {
@@ -28,7 +31,7 @@ struct ProviderCase {
   std::function<json(const testing::TempDir&)> good;
   std::function<json(const testing::TempDir&)> bad;
   bool updates = false;
-  enum class Needs { kMachine, kDocker, kSwarm } needs = Needs::kMachine;
+  enum class Needs { kMachine, kDocker, kSwarm, kMoto } needs = Needs::kMachine;
   // For providers that update in place: a changed configuration, and what
   // the world (the file, the running tasks) shows of an object - "before"
   // for `good`, "after" for `changed`. Read from the world itself, never
@@ -99,12 +102,53 @@ std::string ContainerFile(const ResourceObject& o) {
   return Output("docker exec " + o.id + " cat /etc/conf.txt 2>/dev/null");
 }
 
+// One moto_server for the test process, started by the first ec2 case.
+// Stopped when the process exits (static destructors).
+testing::MotoServer* Moto() {
+  static testing::TempDir dir;
+  static testing::MotoServer moto;
+  static std::string why;
+  static bool started = moto.Start(dir.path().string(), &why);
+  return started ? &moto : nullptr;
+}
+
+std::string MotoUrl() { return Moto() ? Moto()->url() : "http://127.0.0.1:1"; }
+
+json Ec2Conf(const std::string& image, const std::string& region = "us-east-1") {
+  return json{{"resource",
+               {{"endpoint", MotoUrl()},
+                {"regionname", region},
+                {"image_id", image},
+                {"instance_type", "t3.micro"},
+                {"tags", {{"team", "conformance"}}}}},
+              {"contextualisation",
+               {{"type", "cloudinit"},
+                {"context_template", "#cloud-config\nruncmd: [true]\n"}}}};
+}
+
+std::unique_ptr<Provider> MakeEc2(const testing::TempDir& dir) {
+  ProviderOptions options;
+  options.state_dir = dir.path().string();
+  CredentialSources credentials;
+  credentials.env = {{"AWS_ACCESS_KEY_ID", "test"}, {"AWS_SECRET_ACCESS_KEY", "test"}};
+  Ec2RetryPolicy retry;
+  retry.attempts = 2;
+  retry.first_delay_s = 0.05;
+  return std::make_unique<Ec2Provider>(options, credentials, retry, 0.05);
+}
+
 void PrintTo(const ProviderCase& c, std::ostream* os) { *os << c.name; }
 
 class ProviderConformance : public ::testing::TestWithParam<ProviderCase> {
  protected:
   void SetUp() override {
-    if (GetParam().needs != ProviderCase::Needs::kMachine) {
+    if (GetParam().needs == ProviderCase::Needs::kMoto && !Moto()) {
+      if (testing::InCi()) FAIL() << "CI=true: moto_server must run";
+      GTEST_SKIP() << "moto_server is not installed (pip install "
+                      "'moto[server]'); CI runs this";
+    }
+    if (GetParam().needs != ProviderCase::Needs::kMachine &&
+        GetParam().needs != ProviderCase::Needs::kMoto) {
       OCCAM_REQUIRE_DOCKER(GetParam().needs == ProviderCase::Needs::kSwarm);
     }
     setenv("FILE_PROVIDER_DIR", dir_.Path("objects").c_str(), 1);
@@ -305,7 +349,16 @@ INSTANTIATE_TEST_SUITE_P(
                                    {"command", "sleep 300"},
                                    {"replicas", 2}};
                      },
-                     RunningTasks, "1", "2"}),
+                     RunningTasks, "1", "2"},
+        // Against moto_server; an instance cannot be updated in place.
+        ProviderCase{"Ec2", MakeEc2,
+                     [](const testing::TempDir&) { return Ec2Conf("ami-1e749f67"); },
+                     [](const testing::TempDir&) {
+                       json c = Ec2Conf("ami-1e749f67");
+                       c["resource"]["security_group_ids"] = {"sg-does-not-exist"};
+                       return c;
+                     },
+                     false, ProviderCase::Needs::kMoto}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -44,7 +44,9 @@ std::vector<ResourceSchema> MakeSchemas() {
                {Req("endpoint"), Req("regionname"), Req("image_id"),
                 Req("instance_type"), Opt("key_name"),
                 Opt("security_group_ids", K::kList), Opt("subnet_id"),
-                Opt("name"), Opt("tags", K::kMapping)},
+                Opt("name"), Opt("tags", K::kMapping),
+                // occam's: how long a create may wait for `running`.
+                Opt("create_timeout", K::kNumber)},
                       true));
   s.push_back(Schema("nova",
                {Req("endpoint"), Req("image_id"), Req("flavor_name"),

@@ -297,17 +297,17 @@ TEST(ApplyCliCloud, ACloudTypeWithoutAProviderFailsClearly) {
   dir.Write("infra.yaml", "user_id: u\ninfra_name: s\n"
                           "nodes: [{name: vm, type: vm}]\n");
   dir.Write("nodes/node_definitions.yaml",
-            "'node_def:vm': [{resource: {type: ec2, endpoint: e, "
-            "regionname: r, image_id: i, instance_type: t}}]\n");
+            "'node_def:vm': [{resource: {type: nova, endpoint: e, "
+            "image_id: i, flavor_name: f, project_id: p}}]\n");
   std::string occam = "cd " + dir.path().string() + " && " +
                       testing::OccamBinary();
   CommandResult r =
       testing::RunCommand(occam + " apply -f infra.yaml --auto-approve");
   EXPECT_EQ(1, r.exit_code) << r.out;
   EXPECT_NE(std::string::npos,
-            r.out.find("Error: vm[0]: occam can plan resource type 'ec2' but "
-                       "has no provider to apply it yet; use process, docker, "
-                       "docker_service, exec or dummy, or write an exec "
+            r.out.find("Error: vm[0]: occam can plan resource type 'nova' but "
+                       "has no provider to apply it yet; use ec2, process, "
+                       "docker, docker_service, exec or dummy, or write an exec "
                        "provider for it (docs/providers.md)"))
       << r.out;
   EXPECT_EQ("", testing::RunCommand(occam + " state list").out);

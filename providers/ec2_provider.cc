@@ -1,0 +1,438 @@
+#include "providers/ec2_provider.h"
+
+#include <chrono>
+#include <thread>
+
+#include "base/base64.h"
+#include "base/json_fields.h"
+#include "base/uuid.h"
+
+namespace occam {
+namespace {
+
+using nlohmann::json;
+using Filters = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+constexpr double kDefaultCreateTimeoutS = 600;
+constexpr double kDeleteTimeoutS = 300;
+constexpr size_t kUserDataLimit = 16384;  // EC2's, before base64
+constexpr size_t kFilterValuesPerCall = 200;
+
+// A scalar attribute as text: strings as they are, numbers as written.
+std::string Scalar(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return v.dump();
+  return "";
+}
+
+ResourceFields Fields(const json& resource) {
+  ResourceFields out;
+  if (resource.is_object()) {
+    for (const auto& [k, v] : resource.items()) {
+      if (v.is_primitive() && !v.is_null()) out[k] = Scalar(v);
+    }
+  }
+  out["type"] = "ec2";
+  return out;
+}
+
+bool Gone(const std::string& state) {
+  return state == "terminated" || state == "shutting-down";
+}
+
+void Sleep(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+double Elapsed(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+// "EC2 refused ACTION at ENDPOINT: CODE: message. ADVICE"
+Status Refused(const std::string& action, const Ec2Client& client,
+               const Status& s, const Ec2Error& e) {
+  std::string advice = Ec2Advice(e.code);
+  std::string message = action + " at " + client.endpoint() + " (region " +
+                        client.region() + ") failed: " + s.message();
+  if (!advice.empty()) message += ". " + advice;
+  return s.code() == Status::Code::kUnavailable ? Status::Unavailable(message)
+                                                 : Status::InvalidArgument(message);
+}
+
+QueryParams RunParams(const json& resource, const std::string& user_data,
+                      const std::string& uuid, const OwnershipTags& tags) {
+  QueryParams p{{"ImageId", Scalar(JsonField(resource, "image_id"))},
+                {"InstanceType", Scalar(JsonField(resource, "instance_type"))},
+                {"ClientToken", uuid}};
+  std::string key = Scalar(JsonField(resource, "key_name"));
+  if (!key.empty()) p.push_back({"KeyName", key});
+  const json& groups = JsonField(resource, "security_group_ids");
+  if (groups.is_array()) {
+    for (size_t i = 0; i < groups.size(); ++i) {
+      p.push_back({"SecurityGroupId." + std::to_string(i + 1), Scalar(groups[i])});
+    }
+  }
+  std::string subnet = Scalar(JsonField(resource, "subnet_id"));
+  if (!subnet.empty()) p.push_back({"SubnetId", subnet});
+  if (!user_data.empty()) p.push_back({"UserData", Base64Encode(user_data)});
+  std::map<std::string, std::string> all;
+  const json& user_tags = JsonField(resource, "tags");
+  if (user_tags.is_object()) {
+    for (const auto& [k, v] : user_tags.items()) all[k] = Scalar(v);
+  }
+  for (const auto& [k, v] : tags) all[k] = v;  // occam's win
+  all[kInstanceUuidTag] = uuid;
+  p.push_back({"TagSpecification.1.ResourceType", "instance"});
+  int n = 0;
+  for (const auto& [k, v] : all) {
+    std::string prefix = "TagSpecification.1.Tag." + std::to_string(++n) + ".";
+    p.push_back({prefix + "Key", k});
+    p.push_back({prefix + "Value", v});
+  }
+  return p;
+}
+
+// The user data Occopus would send: the rendered cloud-init context.
+std::string UserData(const json& config) {
+  const json& context = JsonField(config, "contextualisation");
+  return JsonString(context, "context_template");
+}
+
+Filters TagFilters(const OwnershipTags& tags, std::vector<std::string> states) {
+  Filters f;
+  for (const auto& [k, v] : tags) f.push_back({"tag:" + k, {v}});
+  f.push_back({"instance-state-name", std::move(states)});
+  return f;
+}
+
+}  // namespace
+
+bool ParseEc2Id(const std::string& id, std::string* instance,
+                std::string* region, std::string* endpoint) {
+  size_t a = id.find('@');
+  size_t b = a == std::string::npos ? a : id.find('@', a + 1);
+  if (b == std::string::npos || a == 0) return false;
+  *instance = id.substr(0, a);
+  *region = id.substr(a + 1, b - a - 1);
+  *endpoint = id.substr(b + 1);
+  return !endpoint->empty();
+}
+
+std::string Ec2Advice(const std::string& code) {
+  if (code == "AuthFailure" || code == "SignatureDoesNotMatch" ||
+      code == "InvalidClientTokenId" || code == "UnrecognizedClientException" ||
+      code == "UnauthorizedOperation" || code == "OptInRequired") {
+    return "Check the credentials occam signs with (docs/providers.md, "
+           "\"ec2\": auth_data.yaml, AWS_ACCESS_KEY_ID or ~/.aws/credentials) "
+           "and that they may run instances in this region";
+  }
+  if (code.rfind("InvalidAMIID", 0) == 0) {
+    return "image_id names no image this account can use in this region: "
+           "look it up with DescribeImages for the region in regionname";
+  }
+  if (code.rfind("InvalidInstanceType", 0) == 0 ||
+      code == "InvalidParameterValue" || code == "Unsupported") {
+    return "Check instance_type (and the other attributes the message "
+           "names) against what this region offers";
+  }
+  if (code == "InstanceLimitExceeded" || code == "VcpuLimitExceeded" ||
+      code == "InsufficientInstanceCapacity" || code == "MaxSpotInstanceCountExceeded") {
+    return "The cloud has no room for another instance: lower the node's "
+           "count or scaling max, ask the cloud for a higher quota, or use "
+           "another instance_type or region";
+  }
+  if (code == "InvalidGroup.NotFound" || code == "InvalidGroupId.Malformed") {
+    return "security_group_ids names a group that does not exist in this "
+           "region";
+  }
+  if (code == "InvalidSubnetID.NotFound") {
+    return "subnet_id names a subnet that does not exist in this region";
+  }
+  if (code == "InvalidKeyPair.NotFound") {
+    return "key_name names no key pair of this region: import the key or fix "
+           "the name";
+  }
+  if (code == "RequestLimitExceeded" || code == "Throttling") {
+    return "The cloud throttles occam: apply again later, or lower "
+           "-parallelism";
+  }
+  return "";
+}
+
+Ec2Provider::Ec2Provider(ProviderOptions options)
+    : Ec2Provider(std::move(options), DefaultCredentialSources(), Ec2RetryPolicy()) {}
+
+Ec2Provider::Ec2Provider(ProviderOptions options, CredentialSources credentials,
+                         Ec2RetryPolicy retry, double poll_first_s)
+    : options_(std::move(options)),
+      credentials_(std::move(credentials)),
+      retry_(retry),
+      poll_first_s_(poll_first_s) {}
+
+Status Ec2Provider::ClientFor(const Where& where, const ResourceFields& resource,
+                              std::shared_ptr<const Ec2Client>* out) {
+  if (where.endpoint.empty() || where.region.empty()) {
+    return Status::InvalidArgument("an ec2 resource needs endpoint and regionname");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    known_.insert(where);
+  }
+  AwsCredentials credentials;
+  Status s = FindAwsCredentials(credentials_, resource, &credentials);
+  if (!s.ok()) return s;
+  // Credentials are looked up for every call, so that an edited
+  // auth_data.yaml counts while serve runs; a client is one exchange.
+  *out = std::make_shared<const Ec2Client>(where.endpoint, where.region,
+                                           credentials, retry_);
+  return Status::Ok();
+}
+
+Status Ec2Provider::ClientForId(const std::string& id, std::string* instance,
+                                std::shared_ptr<const Ec2Client>* out) {
+  Where where;
+  if (!ParseEc2Id(id, instance, &where.region, &where.endpoint)) {
+    return Status::InvalidArgument("'" + id + "' is not an ec2 instance id "
+                                   "(INSTANCE@REGION@ENDPOINT)");
+  }
+  return ClientFor(where, {{"type", "ec2"}, {"endpoint", where.endpoint},
+                           {"regionname", where.region}},
+                   out);
+}
+
+ResourceObject Ec2Provider::ToObject(const Where& where, const Ec2Instance& i) const {
+  ResourceObject o;
+  o.id = i.id + "@" + where.region + "@" + where.endpoint;
+  o.outputs = {{"instance_id", i.id},
+               {"state", i.state},
+               {"ip", i.public_ip.empty() ? i.private_ip : i.public_ip},
+               {"private_ip", i.private_ip},
+               {"public_ip", i.public_ip},
+               {"public_dns", i.public_dns},
+               {"private_dns", i.private_dns}};
+  for (const auto& [k, v] : i.tags) {
+    if (k.rfind("occam.", 0) == 0) o.tags[k] = v;
+  }
+  if (i.state == "stopped" || i.state == "stopping") {
+    o.drift = "the instance is " + i.state;
+  }
+  return o;
+}
+
+Status Ec2Provider::WaitRunning(const Ec2Client& client, const std::string& instance,
+                                double timeout_s, Ec2Instance* out) {
+  auto start = std::chrono::steady_clock::now();
+  double delay = poll_first_s_;
+  std::string last = "pending";
+  while (true) {
+    std::vector<Ec2Instance> found;
+    Ec2Error e;
+    Status s = client.DescribeInstances({{"instance-id", {instance}}}, &found, &e);
+    if (!s.ok()) return Refused("DescribeInstances", client, s, e);
+    if (!found.empty()) {
+      *out = found[0];
+      last = out->state;
+      if (last == "running") return Status::Ok();
+      if (last != "pending") {
+        return Status::Unavailable("instance " + instance + " is " + last +
+                                   " instead of running");
+      }
+    }
+    if (Elapsed(start) + delay > timeout_s) {
+      return Status::Unavailable(
+          "instance " + instance + " is still " + last + " after " +
+          std::to_string(static_cast<int>(timeout_s)) +
+          " s; raise the resource's create_timeout if the cloud is slow");
+    }
+    Sleep(delay);
+    delay = std::min(delay * 2, 2.0);
+  }
+}
+
+Status Ec2Provider::WaitGone(const Ec2Client& client, const std::string& instance,
+                             double timeout_s) {
+  auto start = std::chrono::steady_clock::now();
+  double delay = poll_first_s_;
+  while (true) {
+    std::vector<Ec2Instance> found;
+    Ec2Error e;
+    Status s = client.DescribeInstances({{"instance-id", {instance}}}, &found, &e);
+    if (!s.ok()) return Refused("DescribeInstances", client, s, e);
+    if (found.empty() || Gone(found[0].state)) return Status::Ok();
+    if (Elapsed(start) + delay > timeout_s) {
+      return Status::Unavailable("instance " + instance + " is still " +
+                                 found[0].state + " after termination was asked");
+    }
+    Sleep(delay);
+    delay = std::min(delay * 2, 2.0);
+  }
+}
+
+Status Ec2Provider::Create(const ResourceRequest& request, ResourceObject* out) {
+  const json& resource = JsonField(request.config, "resource");
+  Where where{Scalar(JsonField(resource, "endpoint")),
+              Scalar(JsonField(resource, "regionname"))};
+  std::shared_ptr<const Ec2Client> client;
+  Status s = ClientFor(where, Fields(resource), &client);
+  if (!s.ok()) return s;
+  std::string user_data = UserData(request.config);
+  if (user_data.size() > kUserDataLimit) {
+    return Status::InvalidArgument(
+        "the rendered cloud-init context is " + std::to_string(user_data.size()) +
+        " bytes; EC2 takes at most 16384 bytes of user data: move files out "
+        "of the context (write_files of a URL, or a config-management step)");
+  }
+  const json& timeout_attr = JsonField(resource, "create_timeout");
+  double timeout = timeout_attr.is_number() ? timeout_attr.get<double>()
+                                            : kDefaultCreateTimeoutS;
+
+  // An instance an interrupted apply started carries the same tags: adopt
+  // it (one; any others are duplicates and go).
+  std::vector<Ec2Instance> live;
+  Ec2Error e;
+  s = client->DescribeInstances(TagFilters(request.tags, {"pending", "running"}),
+                                &live, &e);
+  if (!s.ok()) return Refused("DescribeInstances", *client, s, e);
+  Ec2Instance instance;
+  if (!live.empty()) {
+    instance = live[0];
+    std::vector<std::string> extra;
+    for (size_t i = 1; i < live.size(); ++i) extra.push_back(live[i].id);
+    if (!extra.empty()) {
+      s = client->TerminateInstances(extra, &e);
+      if (!s.ok()) return Refused("TerminateInstances", *client, s, e);
+    }
+  } else {
+    s = client->RunInstance(RunParams(resource, user_data, NewUuid(), request.tags),
+                            &instance, &e);
+    if (!s.ok()) return Refused("RunInstances", *client, s, e);
+  }
+  s = WaitRunning(*client, instance.id, timeout, &instance);
+  if (!s.ok()) {
+    // Not left running unrecorded; the tags find it if this fails too.
+    client->TerminateInstances({instance.id}, &e);
+    return s;
+  }
+  *out = ToObject(where, instance);
+  return Status::Ok();
+}
+
+Status Ec2Provider::Read(const std::string& id, ResourceObject* out) {
+  std::vector<Status> statuses;
+  std::vector<ResourceObject> objects;
+  ReadMany({id}, &statuses, &objects);
+  *out = objects[0];
+  return statuses[0];
+}
+
+void Ec2Provider::ReadMany(const std::vector<std::string>& ids,
+                           std::vector<Status>* statuses,
+                           std::vector<ResourceObject>* objects) {
+  statuses->assign(ids.size(), Status::Ok());
+  objects->assign(ids.size(), ResourceObject());
+  // One DescribeInstances per endpoint and region (per 200 instances).
+  std::map<Where, std::vector<size_t>> groups;
+  std::vector<std::string> instance(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Where w;
+    if (!ParseEc2Id(ids[i], &instance[i], &w.region, &w.endpoint)) {
+      (*statuses)[i] = Status::InvalidArgument("'" + ids[i] + "' is not an ec2 instance id");
+      continue;
+    }
+    groups[w].push_back(i);
+  }
+  for (const auto& [where, members] : groups) {
+    std::shared_ptr<const Ec2Client> client;
+    Status s = ClientFor(where, {{"type", "ec2"}, {"endpoint", where.endpoint},
+                                 {"regionname", where.region}},
+                         &client);
+    for (size_t from = 0; from < members.size(); from += kFilterValuesPerCall) {
+      std::vector<std::string> wanted;
+      for (size_t k = from; k < std::min(members.size(), from + kFilterValuesPerCall); ++k) {
+        wanted.push_back(instance[members[k]]);
+      }
+      std::vector<Ec2Instance> found;
+      Ec2Error e;
+      if (s.ok()) {
+        Status d = client->DescribeInstances({{"instance-id", wanted}}, &found, &e);
+        if (!d.ok()) d = Refused("DescribeInstances", *client, d, e);
+        for (size_t k = from; k < from + wanted.size(); ++k) (*statuses)[members[k]] = d;
+        if (!d.ok()) continue;
+      }
+      std::map<std::string, const Ec2Instance*> by_id;
+      for (const Ec2Instance& i : found) by_id[i.id] = &i;
+      for (size_t k = from; k < from + wanted.size(); ++k) {
+        size_t m = members[k];
+        if (!s.ok()) {
+          (*statuses)[m] = s;
+          continue;
+        }
+        auto it = by_id.find(instance[m]);
+        if (it == by_id.end() || Gone(it->second->state)) {
+          (*statuses)[m] = Status::NotFound("instance " + instance[m] + " is " +
+                                            (it == by_id.end() ? "gone" : it->second->state));
+          continue;
+        }
+        (*objects)[m] = ToObject(where, *it->second);
+      }
+    }
+  }
+}
+
+Status Ec2Provider::Update(const std::string& id, const ResourceRequest&,
+                           ResourceObject*) {
+  return Status::Internal("ec2 instances are replaced, not updated (" + id + ")");
+}
+
+Status Ec2Provider::Delete(const std::string& id) {
+  std::string instance;
+  std::shared_ptr<const Ec2Client> client;
+  Status s = ClientForId(id, &instance, &client);
+  if (!s.ok()) return s;
+  Ec2Error e;
+  s = client->TerminateInstances({instance}, &e);
+  if (!s.ok() && e.code == "InvalidInstanceID.NotFound") return Status::Ok();
+  if (!s.ok()) return Refused("TerminateInstances", *client, s, e);
+  return WaitGone(*client, instance, kDeleteTimeoutS);
+}
+
+Status Ec2Provider::FindByTags(const OwnershipTags& tags,
+                               std::vector<ResourceObject>* out) {
+  out->clear();
+  std::set<Where> known;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    known = known_;
+  }
+  for (const Where& where : known) {
+    std::shared_ptr<const Ec2Client> client;
+    Status s = ClientFor(where, {{"type", "ec2"}, {"endpoint", where.endpoint},
+                                 {"regionname", where.region}},
+                         &client);
+    if (!s.ok()) return s;
+    std::vector<Ec2Instance> found;
+    Ec2Error e;
+    s = client->DescribeInstances(
+        TagFilters(tags, {"pending", "running", "stopping", "stopped"}), &found, &e);
+    if (!s.ok()) return Refused("DescribeInstances", *client, s, e);
+    for (const Ec2Instance& i : found) out->push_back(ToObject(where, i));
+  }
+  return Status::Ok();
+}
+
+void Ec2Provider::Expect(const json& config) {
+  const json& resource = JsonField(config, "resource");
+  Where where{Scalar(JsonField(resource, "endpoint")),
+              Scalar(JsonField(resource, "regionname"))};
+  if (where.endpoint.empty() || where.region.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  known_.insert(where);
+}
+
+std::string Ec2Provider::DisplayId(const std::string& id) const {
+  size_t at = id.find('@');
+  return at == std::string::npos ? id : id.substr(0, at);
+}
+
+}  // namespace occam
