@@ -239,8 +239,14 @@ TEST_F(ApplyTest, FailedCreateIsTaintedAndItsDependentsSkipped) {
   ApplyResult result = PlanAndApply();
   EXPECT_FALSE(result.ok());
   ASSERT_EQ(1u, result.failed.size());
-  EXPECT_EQ("db[0]: dummy: creating db[0] failed, as configured (fail: true)",
-            result.failed[0]);
+  // The provider's message, and where to fix it.
+  EXPECT_EQ(0u, result.failed[0].rfind(
+                    "db[0]: dummy: creating db[0] failed, as configured (fail: true) "
+                    "(resource defined at ", 0))
+      << result.failed[0];
+  EXPECT_NE(std::string::npos,
+            result.failed[0].find("nodes/node_definitions.yaml:5:32)"))
+      << result.failed[0];
   EXPECT_EQ((std::vector<std::string>{"app[0]"}), result.skipped);
   StateSnapshot s = State();
   EXPECT_EQ(InstanceStatus::kTainted, s.instances.at("db[0]").status);

@@ -20,6 +20,7 @@
 #include "state/sqlite_state_store.h"
 #include "state/state_lock.h"
 #include "tests/ci.h"
+#include "tests/moto_server.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
 
@@ -232,6 +233,73 @@ TEST_F(ServeCliTest, AlertsAndRestScaleTheInfrastructure) {
   EXPECT_NE(std::string::npos, history.find("[rest]"));
 
   EXPECT_EQ(0, Stop());
+}
+
+// examples/ec2 under occam serve, against moto_server: an alert and the
+// Occopus REST API scale the app's EC2 instances up and down; what the
+// cloud holds is read from moto_server itself.
+class ServeEc2Test : public ServeCliTest {
+ protected:
+  void SetUp() override {
+    work_ = dir_.path().string();
+    std::string why;
+    if (!moto_.Start(dir_.path().string(), &why)) {
+      if (testing::InCi()) FAIL() << "CI=true: " << why;
+      GTEST_SKIP() << why << "; CI runs this";
+    }
+    setenv("AWS_ACCESS_KEY_ID", "test", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
+    std::filesystem::copy(testing::SourceDir() + "/examples/ec2",
+                          dir_.path() / "ec2",
+                          std::filesystem::copy_options::recursive);
+    work_ = (dir_.path() / "ec2").string();
+    std::string nodes = work_ + "/nodes/node_definitions.yaml";
+    std::ifstream in(nodes);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    text = std::regex_replace(text, std::regex("http://127\\.0\\.0\\.1:5000"), moto_.url());
+    std::ofstream(nodes) << text;
+    ASSERT_NO_FATAL_FAILURE(Start());
+  }
+
+  // The app's running instances in the cloud.
+  size_t AppsInCloud() {
+    size_t n = 0;
+    for (const Ec2Instance& i : moto_.Instances("occam.lineage", "")) {
+      auto it = i.tags.find("occam.address");
+      if (it != i.tags.end() && it->second.rfind("app[", 0) == 0) ++n;
+    }
+    return n;
+  }
+
+  testing::MotoServer moto_;
+};
+
+TEST_F(ServeEc2Test, AlertsAndRestScaleEc2Instances) {
+  std::string id = InfraId();
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(WaitForApps(1));
+  EXPECT_EQ(1u, AppsInCloud());
+  EXPECT_EQ(3u, moto_.Instances("occam.lineage", "").size());
+
+  EXPECT_EQ(200, Http("POST", "/api/v1/alerts", Alert("overloaded", id, "e1")));
+  ASSERT_TRUE(WaitForApps(2));
+  EXPECT_EQ(2u, AppsInCloud());
+  json app = Infra()["app"];
+  EXPECT_EQ("ready", app["instances"]["app[1]"]["state"]);
+
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + id + "/scaleup/app"));
+  ASSERT_TRUE(WaitForApps(3));
+  EXPECT_EQ(3u, AppsInCloud());
+  EXPECT_EQ(200, Http("POST", "/infrastructures/" + id + "/scaledown/app"));
+  ASSERT_TRUE(WaitForApps(2));
+  EXPECT_EQ(2u, AppsInCloud());
+  EXPECT_EQ(0, Stop());
+
+  CommandResult destroyed = testing::RunCommand(
+      "cd " + work_ + " && " + testing::OccamBinary() +
+      " destroy -f infra.yaml --auto-approve 2>&1");
+  EXPECT_EQ(0, destroyed.exit_code) << destroyed.out;
+  EXPECT_TRUE(moto_.Instances("occam.lineage", "").empty());
 }
 
 // curl sending a chunked body of 64 KiB pieces for up to 20 s, giving up
