@@ -558,7 +558,8 @@ JobEnd Applier::Create(const ResourceChange& c) {
   s = Commit(std::move(intent));
   if (!s.ok()) return {s};
 
-  ResourceRequest request{c.address, config.value, r.tags};
+  ResourceRequest request{c.address, config.value, r.tags, {}};
+  if (!r.deposed.empty()) request.owned_ids.push_back(r.deposed);
   ResourceObject object;
   Status created = provider->Create(request, &object);
   if (!created.ok()) created = AtDefinition(created, c.node);
@@ -606,7 +607,7 @@ JobEnd Applier::Update(const ResourceChange& c) {
   ResourceObject object;
   s = provider->Update(r.provider_id,
                        {c.address, config.value,
-                        MakeOwnershipTags(plan_.lineage, c.address)},
+                        MakeOwnershipTags(plan_.lineage, c.address), {}},
                        &object);
   if (!s.ok()) return {s};
   r.attributes = StoredJson(config.value);

@@ -396,7 +396,7 @@ TEST_F(ApplyTest, ADeposedObjectLeftByACrashIsPlannedAndDeleted) {
   // leaves it: the old object runs, the state names it deposed.
   ResourceObject old_object;
   ASSERT_TRUE(provider_->Create({"db[0]", json{{"resource", {{"type", "dummy"}}}},
-                            MakeOwnershipTags("lineage-1", "db[0]")},
+                            MakeOwnershipTags("lineage-1", "db[0]"), {}},
                            &old_object)
                   .ok());
   ResourceInstance db = State().instances.at("db[0]");

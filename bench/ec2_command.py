@@ -46,6 +46,8 @@ NODES = """'node_def:app':
         write_files:
           - path: /etc/app
             content: "hello from {{{{node_id}}}}"
+    health_check:
+      ping: false
 """
 
 

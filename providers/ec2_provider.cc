@@ -1,5 +1,6 @@
 #include "providers/ec2_provider.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -17,6 +18,9 @@ constexpr double kDefaultCreateTimeoutS = 600;
 constexpr double kDeleteTimeoutS = 300;
 constexpr size_t kUserDataLimit = 16384;  // EC2's, before base64
 constexpr size_t kFilterValuesPerCall = 200;
+// How long one look at an endpoint's live instances answers the adoption
+// question of the creates that follow (candidates are checked again).
+constexpr double kLiveSnapshotSeconds = 5;
 
 // A scalar attribute as text: strings as they are, numbers as written.
 std::string Scalar(const json& v) {
@@ -288,22 +292,12 @@ Status Ec2Provider::Create(const ResourceRequest& request, ResourceObject* out) 
                                             : kDefaultCreateTimeoutS;
 
   // An instance an interrupted apply started carries the same tags: adopt
-  // it (one; any others are duplicates and go).
-  std::vector<Ec2Instance> live;
-  Ec2Error e;
-  s = client->DescribeInstances(TagFilters(request.tags, {"pending", "running"}),
-                                &live, &e);
-  if (!s.ok()) return Refused("DescribeInstances", *client, s, e);
+  // it rather than run a second one.
   Ec2Instance instance;
-  if (!live.empty()) {
-    instance = live[0];
-    std::vector<std::string> extra;
-    for (size_t i = 1; i < live.size(); ++i) extra.push_back(live[i].id);
-    if (!extra.empty()) {
-      s = client->TerminateInstances(extra, &e);
-      if (!s.ok()) return Refused("TerminateInstances", *client, s, e);
-    }
-  } else {
+  s = FindAdoptable(*client, where, request, &instance);
+  if (!s.ok()) return s;
+  Ec2Error e;
+  if (instance.id.empty()) {
     s = client->RunInstance(RunParams(resource, user_data, NewUuid(), request.tags),
                             &instance, &e);
     if (!s.ok()) return Refused("RunInstances", *client, s, e);
@@ -315,6 +309,74 @@ Status Ec2Provider::Create(const ResourceRequest& request, ResourceObject* out) 
     return s;
   }
   *out = ToObject(where, instance);
+  return Status::Ok();
+}
+
+Status Ec2Provider::LiveByAddress(const Ec2Client& client, const Where& where,
+                                  const std::string& lineage,
+                                  std::map<std::string, std::vector<std::string>>* out) {
+  LiveSnapshot* snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& slot = live_[where.endpoint + "\n" + where.region + "\n" + lineage];
+    if (!slot) slot = std::make_unique<LiveSnapshot>();
+    snapshot = slot.get();
+  }
+  std::lock_guard<std::mutex> lock(snapshot->mu);
+  if (!snapshot->valid ||
+      Elapsed(snapshot->taken) > kLiveSnapshotSeconds) {
+    std::vector<Ec2Instance> live;
+    Ec2Error e;
+    Status s = client.DescribeInstances(
+        TagFilters({{kLineageTag, lineage}}, {"pending", "running"}), &live, &e);
+    if (!s.ok()) return Refused("DescribeInstances", client, s, e);
+    snapshot->by_address.clear();
+    for (const Ec2Instance& i : live) {
+      auto it = i.tags.find(kAddressTag);
+      if (it != i.tags.end()) snapshot->by_address[it->second].push_back(i.id);
+    }
+    snapshot->taken = std::chrono::steady_clock::now();
+    snapshot->valid = true;
+  }
+  *out = snapshot->by_address;
+  return Status::Ok();
+}
+
+Status Ec2Provider::FindAdoptable(const Ec2Client& client, const Where& where,
+                                  const ResourceRequest& request, Ec2Instance* out) {
+  *out = Ec2Instance();
+  auto lineage = request.tags.find(kLineageTag);
+  auto address = request.tags.find(kAddressTag);
+  if (lineage == request.tags.end() || address == request.tags.end()) {
+    return Status::Ok();
+  }
+  std::map<std::string, std::vector<std::string>> live;
+  Status s = LiveByAddress(client, where, lineage->second, &live);
+  if (!s.ok()) return s;
+  std::vector<std::string> candidates;
+  for (const std::string& id : live[address->second]) {
+    std::string owned = id + "@" + where.region + "@" + where.endpoint;
+    if (std::find(request.owned_ids.begin(), request.owned_ids.end(), owned) ==
+        request.owned_ids.end()) {
+      candidates.push_back(id);
+    }
+  }
+  if (candidates.empty()) return Status::Ok();
+  // The snapshot may be seconds old: ask again about these few.
+  std::vector<Ec2Instance> now;
+  Ec2Error e;
+  s = client.DescribeInstances({{"instance-id", candidates},
+                                {"instance-state-name", {"pending", "running"}}},
+                               &now, &e);
+  if (!s.ok()) return Refused("DescribeInstances", client, s, e);
+  if (now.empty()) return Status::Ok();
+  *out = now[0];
+  std::vector<std::string> extra;
+  for (size_t i = 1; i < now.size(); ++i) extra.push_back(now[i].id);
+  if (!extra.empty()) {
+    s = client.TerminateInstances(extra, &e);
+    if (!s.ok()) return Refused("TerminateInstances", client, s, e);
+  }
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 // record. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,6 +67,17 @@ class Ec2Provider : public Provider {
   Status WaitGone(const Ec2Client& client, const std::string& instance,
                   double timeout_s);
   ResourceObject ToObject(const Where& where, const Ec2Instance& i) const;
+  // The live (pending or running) instances of `lineage` at `where`, by
+  // address: one DescribeInstances shared by the creates of the next few
+  // seconds, so that parallel creates do not each ask.
+  Status LiveByAddress(const Ec2Client& client, const Where& where,
+                       const std::string& lineage,
+                       std::map<std::string, std::vector<std::string>>* out);
+  // An instance of `request`'s address that an interrupted apply left
+  // running, checked to be live now; empty when there is none. Live
+  // duplicates beyond the first are terminated.
+  Status FindAdoptable(const Ec2Client& client, const Where& where,
+                       const ResourceRequest& request, Ec2Instance* out);
 
   ProviderOptions options_;
   CredentialSources credentials_;
@@ -73,6 +85,13 @@ class Ec2Provider : public Provider {
   double poll_first_s_;
   std::mutex mu_;
   std::set<Where> known_;  // where FindByTags looks
+  struct LiveSnapshot {
+    std::mutex mu;  // one DescribeInstances at a time per key
+    std::chrono::steady_clock::time_point taken;
+    bool valid = false;
+    std::map<std::string, std::vector<std::string>> by_address;
+  };
+  std::map<std::string, std::unique_ptr<LiveSnapshot>> live_;  // under mu_
 };
 
 // "i-1@eu-west-1@https://ec2.eu-west-1.amazonaws.com" into its parts.

@@ -83,8 +83,11 @@ bool Ping(const std::string& ip, std::string* error) {
   echo.checksum = static_cast<uint16_t>(~((sum & 0xffff) + (sum >> 16)));
   bool ok = sendto(fd, &echo, sizeof echo, 0,
                    reinterpret_cast<sockaddr*>(&addr), sizeof addr) > 0;
+  // An ICMP error (host unreachable) wakes poll with POLLERR, not POLLIN:
+  // only a reply counts.
   pollfd p{fd, POLLIN, 0};
-  ok = ok && poll(&p, 1, 1000) == 1;
+  ok = ok && poll(&p, 1, 1000) == 1 && (p.revents & POLLIN) &&
+       !(p.revents & POLLERR);
   close(fd);
   return ok;
 }

@@ -141,7 +141,7 @@ TEST_F(ProcessProviderTest, FilesAreWrittenAndReloadKeepsTheProcess) {
 
   resource["files"]["conf/app.conf"] = "two\n";
   ResourceRequest update{"lb[0]", {{"resource", resource}},
-                         MakeOwnershipTags("lineage-process-test", "lb[0]")};
+                         MakeOwnershipTags("lineage-process-test", "lb[0]"), {}};
   ResourceObject after;
   Status s = provider_.Update(o.id, update, &after);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -156,12 +156,12 @@ TEST_F(ProcessProviderTest, FilesAreWrittenAndReloadKeepsTheProcess) {
   // Without reload there is no update in place; paths stay inside.
   resource.erase("reload");
   ResourceRequest plain{"lb[0]", {{"resource", resource}},
-                        MakeOwnershipTags("lineage-process-test", "lb[0]")};
+                        MakeOwnershipTags("lineage-process-test", "lb[0]"), {}};
   EXPECT_EQ(Status::Code::kInvalidArgument, provider_.Update(o.id, plain, &after).code());
   for (const char* bad : {"../escape", "/tmp/abs", ""}) {
     ResourceRequest r{"bad[0]", {{"resource", {{"command", "exec sleep 30"},
                                                {"files", {{bad, "x"}}}}}},
-                      MakeOwnershipTags("lineage-process-test", "bad[0]")};
+                      MakeOwnershipTags("lineage-process-test", "bad[0]"), {}};
     ResourceObject none;
     Status refused = provider_.Create(r, &none);
     EXPECT_EQ(Status::Code::kInvalidArgument, refused.code()) << bad;

@@ -33,6 +33,11 @@ struct ResourceRequest {
   // "contextualisation": {…}, …}.
   nlohmann::json config = nlohmann::json::object();
   OwnershipTags tags;
+  // Objects that carry the same tags and already belong to the instance
+  // (the old object of a create-before-destroy, which stays until its
+  // successor is ready): a provider that adopts objects by their tags
+  // must leave these alone.
+  std::vector<std::string> owned_ids;
 };
 
 // An object as its provider sees it.

@@ -172,22 +172,28 @@ TEST_F(Ec2CliTest, TheExampleAppliesScalesHealsAndDestroys) {
                     1u);  // app[1]'s first object was terminated before
 }
 
-// kill -9 of applies of 10 instances at different moments, then a full
-// apply: exactly 10 running instances with occam's tags, each the one the
-// state names. Nothing left behind, nothing twice.
+// kill -9 of applies and destroys of 9 instances at random moments, then a
+// full apply: exactly 9 running instances with occam's tags, each the one
+// the state names. Nothing left behind, nothing twice.
 TEST_F(Ec2CliTest, KillNineDuringAppliesLeavesNoDuplicateAndNoOrphan) {
   std::string work = Example();
   Replace(std::filesystem::path(work) / "infra.yaml", "      min: 1\n", "      min: 7\n");
   Replace(std::filesystem::path(work) / "infra.yaml", "      max: 5\n", "      max: 7\n");
   std::mt19937 random(20261207);
-  for (int round = 0; round < 5; ++round) {
-    int delay_ms = std::uniform_int_distribution<int>(50, 900)(random);
+  int interrupted = 0;
+  for (int round = 0; round < 8; ++round) {
+    bool destroy = round % 2 == 1;
+    int delay_ms = destroy ? std::uniform_int_distribution<int>(10, 150)(random)
+                           : std::uniform_int_distribution<int>(50, 2000)(random);
+    std::string log = work + "/round" + std::to_string(round) + ".log";
     testing::RunCommand("cd " + work + " && (" + testing::OccamBinary() +
-                        " apply -f infra.yaml --auto-approve > apply" +
-                        std::to_string(round) + ".log 2>&1 & pid=$!; sleep " +
-                        std::to_string(delay_ms / 1000.0) +
+                        (destroy ? " destroy" : " apply") +
+                        " -f infra.yaml --auto-approve --lock-timeout 10s > " + log +
+                        " 2>&1 & pid=$!; sleep " + std::to_string(delay_ms / 1000.0) +
                         "; kill -9 $pid; wait $pid) >/dev/null 2>&1");
+    if (Read(log).find(" complete!") == std::string::npos) ++interrupted;
   }
+  EXPECT_GE(interrupted, 3) << "the kills came too late to interrupt anything";
   CommandResult r = Occam(work, "apply -f infra.yaml --auto-approve --lock-timeout 10s");
   ASSERT_EQ(0, r.exit_code) << r.out;
   std::vector<Ec2Instance> live = Live();
@@ -225,6 +231,24 @@ TEST_F(Ec2CliTest, AnInstanceWithItsTagsIsAdoptedNotDuplicated) {
   EXPECT_EQ(3u, Live().size());
 }
 
+// A create-before-destroy's successor carries the same tags as the old
+// instance, which stays until the successor runs: it is not adopted.
+TEST_F(Ec2CliTest, CreateBeforeDestroyRunsANewInstanceBesideTheOld) {
+  std::string work = Example();
+  Replace(std::filesystem::path(work) / "infra.yaml", "    type: app\n",
+          "    type: app\n    lifecycle: {create_before_destroy: true}\n");
+  ASSERT_EQ(0, Occam(work, "apply -f infra.yaml --auto-approve").exit_code);
+  std::string old = Live("app[0]")[0].id;
+  ASSERT_EQ(0, Occam(work, "taint 'app[0]'").exit_code);
+  CommandResult r = Occam(work, "apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  std::vector<Ec2Instance> now = Live("app[0]");
+  ASSERT_EQ(1u, now.size());
+  EXPECT_NE(old, now[0].id);
+  EXPECT_EQ(now[0].id, StateIds(work)["app[0]"]);
+  EXPECT_EQ(1u, moto_.Instances("occam.address", "app[0]", {"terminated"}).size());
+}
+
 // The corpus's tutorials, changed only where a cloud's own names go: the
 // endpoint, the region (moto_server knows AWS's only) and the security
 // groups and subnet, which must exist in the cloud (moto_server refuses
@@ -247,8 +271,11 @@ TEST_F(Ec2CliTest, TheCorpusTutorialsApply) {
     std::regex_search(xml, m, std::regex(std::string("<") + field + ">([^<]+)<"));
     return m[1].str();
   };
-  std::string vpc = created("CreateVpc", {{"CidrBlock", "10.1.0.0/16"}}, "vpcId");
-  std::string subnet = created("CreateSubnet", {{"VpcId", vpc}, {"CidrBlock", "10.1.1.0/24"}},
+  // A loopback subnet (moto_server allows it): the instances' addresses
+  // are 127.1.1.x, so the tutorials' default health check (ping) stays on
+  // this machine.
+  std::string vpc = created("CreateVpc", {{"CidrBlock", "127.1.0.0/16"}}, "vpcId");
+  std::string subnet = created("CreateSubnet", {{"VpcId", vpc}, {"CidrBlock", "127.1.1.0/24"}},
                                "subnetId");
   std::string sg1 = created("CreateSecurityGroup", {{"GroupName", "ssh"}, {"GroupDescription", "ssh"},
                             {"VpcId", vpc}}, "groupId");
@@ -274,6 +301,7 @@ TEST_F(Ec2CliTest, TheCorpusTutorialsApply) {
       std::vector<Ec2Instance> live = Live(address);
       ASSERT_EQ(1u, live.size()) << address;
       EXPECT_EQ(id, live[0].id);
+      EXPECT_EQ(0u, live[0].private_ip.rfind("127.1.1.", 0)) << live[0].private_ip;
       EXPECT_EQ(0u, UserData(id).rfind("#cloud-config\n", 0));
     }
     if (name == "ec2-ping") {
@@ -312,8 +340,8 @@ TEST_F(Ec2AuthTest, UnknownKeysAreReportedWithWhatToDo) {
       "us-east-1\\) failed: (AuthFailure|InvalidClientTokenId|UnrecognizedClientException): ")))
       << r.out;
   EXPECT_NE(std::string::npos, r.out.find("Check the credentials occam signs with")) << r.out;
-  EXPECT_NE(std::string::npos,
-            r.out.find("(resource defined at nodes/node_definitions.yaml:5:"))
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("\\(resource defined at nodes/node_definitions.yaml:[0-9]+:15\\)")))
       << r.out;
   EXPECT_NE(std::string::npos, r.out.find("Skipped")) << r.out;  // dependents
   EXPECT_EQ(std::string::npos, r.out.find("s3cr3t")) << r.out;
