@@ -25,6 +25,12 @@ class FakeProvider : public Provider {
                 ResourceObject*) override {
     return Status::Internal("unused");
   }
+  void ReadMany(const std::vector<std::string>& ids, std::vector<Status>* statuses,
+                std::vector<ResourceObject>* objects_read) override {
+    batches.push_back(ids);
+    Provider::ReadMany(ids, statuses, objects_read);
+  }
+  std::vector<std::vector<std::string>> batches;
   Status Delete(const std::string&) override { return Status::Ok(); }
   Status FindByTags(const OwnershipTags&, std::vector<ResourceObject>*) override {
     return Status::Ok();
@@ -53,7 +59,7 @@ TEST(Refresh, GoneObjectsAreMarkedAndReportedOutputsMerged) {
   state.instances["a[1]"] = Instance("a[1]", "2", {{"ip", "10.0.0.2"}, {"log", "x"}});
   state.instances["a[2]"] = Instance("a[2]", "3", {{"ip", "10.0.0.3"}});
   ResourceInstance other = Instance("c[0]", "", json::object());
-  other.provider = "ec2";  // no provider: left alone
+  other.provider = "nova";  // no provider: left alone
   state.instances["c[0]"] = other;
   StateChange change;
   ASSERT_TRUE(RefreshState(&providers, &state, &change).ok());
@@ -65,6 +71,35 @@ TEST(Refresh, GoneObjectsAreMarkedAndReportedOutputsMerged) {
   ASSERT_EQ(2u, change.put.size());
   EXPECT_EQ("a[1]", change.put[0].address);
   EXPECT_EQ("a[2]", change.put[1].address);
+}
+
+// A provider is asked about all of its instances at once (ec2 reads them in
+// one DescribeInstances per endpoint), and the answers are taken in the
+// order of the addresses.
+TEST(Refresh, EachProviderReadsItsInstancesInOneBatch) {
+  auto a = std::make_unique<FakeProvider>(), b = std::make_unique<FakeProvider>();
+  FakeProvider *fa = a.get(), *fb = b.get();
+  ProviderRegistry providers({});
+  providers.Set("fa", std::move(a));
+  providers.Set("fb", std::move(b));
+  StateSnapshot state;
+  for (int i = 0; i < 4; ++i) {
+    std::string address = "n[" + std::to_string(i) + "]";
+    state.instances[address] = Instance(address, "id" + std::to_string(i), json::object());
+    state.instances[address].provider = i % 2 ? "fb" : "fa";
+    (i % 2 ? fb : fa)->objects["id" + std::to_string(i)] = {{"ip", std::to_string(i)}};
+  }
+  std::vector<std::string> seen;
+  StateChange change;
+  ASSERT_TRUE(RefreshState(&providers, &state, &change,
+                           [&](const ResourceInstance& r, bool done) {
+                             if (done) seen.push_back(r.address);
+                           }).ok());
+  EXPECT_EQ((std::vector<std::vector<std::string>>{{"id0", "id2"}}), fa->batches);
+  EXPECT_EQ((std::vector<std::vector<std::string>>{{"id1", "id3"}}), fb->batches);
+  EXPECT_EQ((std::vector<std::string>{"n[0]", "n[1]", "n[2]", "n[3]"}), seen);
+  ASSERT_EQ(4u, change.put.size());
+  EXPECT_EQ("3", state.instances["n[3]"].outputs.value()["ip"]);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "base/base64.h"
@@ -244,9 +245,10 @@ Status Ec2Provider::WaitRunning(const Ec2Client& client, const std::string& inst
       }
     }
     if (Elapsed(start) + delay > timeout_s) {
+      std::ostringstream seconds;
+      seconds << timeout_s;
       return Status::Unavailable(
-          "instance " + instance + " is still " + last + " after " +
-          std::to_string(static_cast<int>(timeout_s)) +
+          "instance " + instance + " is still " + last + " after " + seconds.str() +
           " s; raise the resource's create_timeout if the cloud is slow");
     }
     Sleep(delay);
