@@ -1,4 +1,5 @@
 #include "cloud/ec2_client.h"
+#include "cloud/ec2_describe_batcher.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -133,6 +134,58 @@ TEST(Ec2Client, AnEndpointThatDoesNotAnswerIsUnavailable) {
   EXPECT_EQ(s.code(), Status::Code::kUnavailable);
   EXPECT_NE(s.message().find("cannot reach the EC2 endpoint http://127.0.0.1:1/"),
             std::string::npos) << s.message();
+}
+
+// Eight threads waiting for eight instances while each DescribeInstances
+// takes 100 ms: the first call carries one id, the next the seven that
+// came while it ran. Each thread gets its own instance.
+TEST(Ec2DescribeBatcher, ConcurrentCallersShareCalls) {
+  httplib::Server server;
+  std::atomic<int> calls{0};
+  std::atomic<size_t> most_ids{0};
+  server.Post("/", [&](const httplib::Request& req, httplib::Response& res) {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::string items;
+    size_t ids = 0;
+    for (int i = 0; i < 8; ++i) {
+      std::string id = "i-" + std::to_string(i);
+      if ((req.body + "&").find("=" + id + "&") == std::string::npos) continue;
+      ++ids;
+      items += "<item><instanceId>" + id +
+               "</instanceId><instanceState><name>running</name></instanceState></item>";
+    }
+    most_ids = std::max(most_ids.load(), ids);
+    res.set_content("<DescribeInstancesResponse><reservationSet><item><instancesSet>" +
+                    items + "</instancesSet></item></reservationSet></DescribeInstancesResponse>",
+                    "text/xml");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread listener([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  Ec2Client client("http://127.0.0.1:" + std::to_string(port), "r", {"A", "S", "", "t"});
+  Ec2DescribeBatcher batcher;
+  std::vector<std::thread> waiters;
+  std::vector<std::string> got(8);
+  for (int i = 0; i < 8; ++i) {
+    waiters.emplace_back([&, i] {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      Ec2Instance out;
+      bool found = false;
+      if (batcher.Describe(client, "i-" + std::to_string(i), &out, &found, nullptr).ok() &&
+          found) {
+        got[i] = out.id;
+      }
+    });
+  }
+  for (std::thread& t : waiters) t.join();
+  server.stop();
+  listener.join();
+  for (int i = 0; i < 8; ++i) EXPECT_EQ("i-" + std::to_string(i), got[i]);
+  EXPECT_EQ(2, calls.load());
+  EXPECT_EQ(2, batcher.calls());
+  EXPECT_EQ(7u, most_ids.load());
 }
 
 }  // namespace

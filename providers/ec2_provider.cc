@@ -225,18 +225,28 @@ ResourceObject Ec2Provider::ToObject(const Where& where, const Ec2Instance& i) c
   return o;
 }
 
-Status Ec2Provider::WaitRunning(const Ec2Client& client, const std::string& instance,
-                                double timeout_s, Ec2Instance* out) {
+Ec2DescribeBatcher* Ec2Provider::BatcherFor(const Where& where) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& batcher = batchers_[where];
+  if (!batcher) batcher = std::make_unique<Ec2DescribeBatcher>();
+  return batcher.get();
+}
+
+Status Ec2Provider::WaitRunning(const Ec2Client& client, const Where& where,
+                                const std::string& instance, double timeout_s,
+                                Ec2Instance* out) {
   auto start = std::chrono::steady_clock::now();
   double delay = poll_first_s_;
   std::string last = "pending";
+  Ec2DescribeBatcher* batcher = BatcherFor(where);
   while (true) {
-    std::vector<Ec2Instance> found;
+    Ec2Instance now;
+    bool found = false;
     Ec2Error e;
-    Status s = client.DescribeInstances({{"instance-id", {instance}}}, &found, &e);
+    Status s = batcher->Describe(client, instance, &now, &found, &e);
     if (!s.ok()) return Refused("DescribeInstances", client, s, e);
-    if (!found.empty()) {
-      *out = found[0];
+    if (found) {
+      *out = now;
       last = out->state;
       if (last == "running") return Status::Ok();
       if (last != "pending") {
@@ -256,19 +266,21 @@ Status Ec2Provider::WaitRunning(const Ec2Client& client, const std::string& inst
   }
 }
 
-Status Ec2Provider::WaitGone(const Ec2Client& client, const std::string& instance,
-                             double timeout_s) {
+Status Ec2Provider::WaitGone(const Ec2Client& client, const Where& where,
+                             const std::string& instance, double timeout_s) {
   auto start = std::chrono::steady_clock::now();
   double delay = poll_first_s_;
+  Ec2DescribeBatcher* batcher = BatcherFor(where);
   while (true) {
-    std::vector<Ec2Instance> found;
+    Ec2Instance now;
+    bool found = false;
     Ec2Error e;
-    Status s = client.DescribeInstances({{"instance-id", {instance}}}, &found, &e);
+    Status s = batcher->Describe(client, instance, &now, &found, &e);
     if (!s.ok()) return Refused("DescribeInstances", client, s, e);
-    if (found.empty() || Gone(found[0].state)) return Status::Ok();
+    if (!found || Gone(now.state)) return Status::Ok();
     if (Elapsed(start) + delay > timeout_s) {
       return Status::Unavailable("instance " + instance + " is still " +
-                                 found[0].state + " after termination was asked");
+                                 now.state + " after termination was asked");
     }
     Sleep(delay);
     delay = std::min(delay * 2, 2.0);
@@ -304,7 +316,7 @@ Status Ec2Provider::Create(const ResourceRequest& request, ResourceObject* out) 
                             &instance, &e);
     if (!s.ok()) return Refused("RunInstances", *client, s, e);
   }
-  s = WaitRunning(*client, instance.id, timeout, &instance);
+  s = WaitRunning(*client, where, instance.id, timeout, &instance);
   if (!s.ok()) {
     // Not left running unrecorded; the tags find it if this fails too.
     client->TerminateInstances({instance.id}, &e);
@@ -458,7 +470,8 @@ Status Ec2Provider::Delete(const std::string& id) {
   s = client->TerminateInstances({instance}, &e);
   if (!s.ok() && e.code == "InvalidInstanceID.NotFound") return Status::Ok();
   if (!s.ok()) return Refused("TerminateInstances", *client, s, e);
-  return WaitGone(*client, instance, kDeleteTimeoutS);
+  return WaitGone(*client, {client->endpoint(), client->region()}, instance,
+                  kDeleteTimeoutS);
 }
 
 Status Ec2Provider::FindByTags(const OwnershipTags& tags,

@@ -21,6 +21,7 @@
 
 #include "cloud/aws_credentials.h"
 #include "cloud/ec2_client.h"
+#include "cloud/ec2_describe_batcher.h"
 #include "providers/provider.h"
 
 namespace occam {
@@ -62,10 +63,13 @@ class Ec2Provider : public Provider {
   Status ClientForId(const std::string& id, std::string* instance,
                      std::shared_ptr<const Ec2Client>* out);
   // Polls until the instance is running (or gone, or `timeout_s` passed).
-  Status WaitRunning(const Ec2Client& client, const std::string& instance,
-                     double timeout_s, Ec2Instance* out);
-  Status WaitGone(const Ec2Client& client, const std::string& instance,
-                  double timeout_s);
+  // Both poll through the endpoint's batcher, so that parallel waits share
+  // DescribeInstances calls.
+  Status WaitRunning(const Ec2Client& client, const Where& where,
+                     const std::string& instance, double timeout_s, Ec2Instance* out);
+  Status WaitGone(const Ec2Client& client, const Where& where,
+                  const std::string& instance, double timeout_s);
+  Ec2DescribeBatcher* BatcherFor(const Where& where);
   ResourceObject ToObject(const Where& where, const Ec2Instance& i) const;
   // The live (pending or running) instances of `lineage` at `where`, by
   // address: one DescribeInstances shared by the creates of the next few
@@ -92,6 +96,7 @@ class Ec2Provider : public Provider {
     std::map<std::string, std::vector<std::string>> by_address;
   };
   std::map<std::string, std::unique_ptr<LiveSnapshot>> live_;  // under mu_
+  std::map<Where, std::unique_ptr<Ec2DescribeBatcher>> batchers_;  // under mu_
 };
 
 // "i-1@eu-west-1@https://ec2.eu-west-1.amazonaws.com" into its parts.
