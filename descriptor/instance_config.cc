@@ -149,18 +149,26 @@ class ConfigRenderer {
       limits.max_steps = kMaxConfigSteps - steps_;
       budgeted = true;
     }
+    if (kMaxConfigWork - work_ < limits.max_work_bytes) {
+      limits.max_work_bytes = kMaxConfigWork - work_;
+      budgeted = true;
+    }
     RenderedText text;
     TemplateProblem error;
     std::vector<TemplateProblem> warnings;
     bool ok = RenderTemplate(v.text(), scope_, &text, &error, &warnings, limits);
     bytes_ += text.text.size();
     steps_ += text.steps;
+    work_ += text.work;
     if (!ok && error.over_limit && budgeted) {
       exhausted_ = true;  // one error, and no more rendering
       error.message = "the templates of node '" + node_.name + "' " +
                       (bytes_ >= kMaxConfigBytes
                            ? "render more than " +
                                  std::to_string(kMaxConfigBytes >> 20) + " MiB"
+                       : work_ >= kMaxConfigWork
+                           ? "build, copy and compare more than " +
+                                 std::to_string(kMaxConfigWork >> 20) + " MiB"
                            : "take more than " + std::to_string(kMaxConfigSteps) +
                                  " steps") +
                       " in all; occam refuses larger configurations";
@@ -240,12 +248,14 @@ class ConfigRenderer {
   // 15 MiB each took 4.6 GB to validate and 13 GB to plan.
   static constexpr size_t kMaxConfigBytes = size_t{64} << 20;
   static constexpr long long kMaxConfigSteps = 10'000'000;
+  static constexpr size_t kMaxConfigWork = size_t{256} << 20;
 
   const NodeSpec& node_;
   const TemplateScope& scope_;
   Diagnostics* diags_;
   size_t bytes_ = 0;
   long long steps_ = 0;
+  size_t work_ = 0;
   bool exhausted_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "template/template_budget.h"
 #include "template/template_filters.h"
 #include "template/template_parser.h"
 
@@ -43,6 +44,20 @@ std::string Written(const TemplateExpr& e) {
   }
 }
 
+// Characters [begin, end) of UTF-8 `text`, counted as Python counts them.
+std::string SliceText(const std::string& text, long long begin, long long end) {
+  auto next = [&](size_t at) {
+    unsigned char c = static_cast<unsigned char>(text[at]);
+    return at + (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1);
+  };
+  size_t from = 0;
+  long long i = 0;
+  for (; i < begin && from < text.size(); ++i) from = next(from);
+  size_t to = from;
+  for (; i < end && to < text.size(); ++i) to = next(to);
+  return text.substr(from, std::min(to, text.size()) - from);
+}
+
 // Python's floor division and modulo.
 long long FloorDiv(long long a, long long b) {
   long long q = a / b;
@@ -54,14 +69,24 @@ class Renderer {
  public:
   Renderer(const TemplateScope& scope, const TemplateLimits& limits,
            std::vector<TemplateProblem>* warnings)
-      : scope_(scope), limits_(limits), warnings_(warnings) {
+      : scope_(scope),
+        limits_(limits),
+        budget_(limits.max_value_bytes, limits.max_work_bytes),
+        warnings_(warnings) {
     locals_.emplace_back();
   }
 
   void Render(const std::vector<TemplateNode>& nodes, RenderedText* out) {
     out_ = out;
-    RenderNodes(nodes);
+    try {
+      RenderNodes(nodes);
+    } catch (...) {
+      out->steps = steps_;
+      out->work = budget_.work();
+      throw;
+    }
     out->steps = steps_;
+    out->work = budget_.work();
   }
 
  private:
@@ -80,7 +105,45 @@ class Renderer {
     }
   }
 
+  // Checks, before building it, that a value of `bytes` may be built.
+  void Build(size_t bytes, size_t offset) {
+    std::string error;
+    if (!budget_.Build(bytes, &error)) throw RenderError{offset, error, true};
+  }
+
+  // Counts `bytes` copied or compared.
+  void Work(size_t bytes, size_t offset) {
+    std::string error;
+    if (!budget_.Work(bytes, &error)) throw RenderError{offset, error, true};
+  }
+
+  // A value built by an operation, counted against the budget (its bytes,
+  // and how deeply it nests: deeper values would make copying, comparing
+  // and printing them recurse without bound).
+  TemplateValue Built(TemplateValue v, size_t offset) {
+    if (v.depth() > kMaxValueDepth) {
+      throw RenderError{offset, "the template nests lists and mappings more than " +
+                                    std::to_string(kMaxValueDepth) + " deep",
+                        true};
+    }
+    Build(ValueBytes(v, budget_.max_value_bytes()), offset);
+    return v;
+  }
+
+  // What Jinja prints for `v`, within the budget.
+  std::string Text(const TemplateValue& v, size_t offset) {
+    if (v.kind() == Kind::kList || v.kind() == Kind::kMap) {
+      // Python's repr at most quadruples a character (\x00) and adds a few
+      // per item.
+      Build(ValueBytes(v, budget_.max_value_bytes()) * 4, offset);
+    }
+    std::string text = v.Str();
+    Work(text.size(), offset);
+    return text;
+  }
+
   void Emit(const std::string& text, size_t offset) {
+    Work(text.size(), offset);
     out_->text += text;
     if (out_->text.size() > limits_.max_output_bytes) {
       throw RenderError{offset,
@@ -131,7 +194,7 @@ class Renderer {
                          " | default('') }} to say so");
     }
     out_->sensitive = out_->sensitive || v.sensitive();
-    Emit(v.Str(), n.offset);
+    Emit(Text(v, n.offset), n.offset);
   }
 
   // Renders `nodes` whose output depends on a value known only after apply:
@@ -188,6 +251,8 @@ class Renderer {
     }
     TemplateValue::List items;
     if (!iterable.is_undefined()) {
+      std::optional<long long> length = iterable.Length();
+      if (length) Build(static_cast<size_t>(*length) * kItemBytes, n.expr->offset);
       std::optional<TemplateValue::List> got = iterable.Iterate();
       if (!got) {
         throw RenderError{n.expr->offset,
@@ -244,7 +309,9 @@ class Renderer {
       locals_.back()[n.targets[0]] = item;
       return;
     }
-    std::optional<TemplateValue::List> parts = item.Iterate();
+    std::optional<long long> length = item.Length();
+    std::optional<TemplateValue::List> parts;
+    if (length && *length == static_cast<long long>(n.targets.size())) parts = item.Iterate();
     if (!parts || parts->size() != n.targets.size()) {
       throw RenderError{n.offset, "cannot unpack " + item.TypeName() + " into " +
                                       std::to_string(n.targets.size()) +
@@ -261,27 +328,43 @@ class Renderer {
                                   "from it; define it"};
   }
 
+  // Bounds how deeply evaluation recurses (expressions within macros within
+  // expressions), so that no template can overflow the stack.
+  struct Deeper {
+    Deeper(Renderer* r, size_t offset) : r_(r) {
+      if (++r_->eval_depth_ > kMaxEvalDepth) {
+        --r_->eval_depth_;
+        throw RenderError{offset, "the template nests expressions and macro calls more than " +
+                                      std::to_string(kMaxEvalDepth) + " deep",
+                          true};
+      }
+    }
+    ~Deeper() { --r_->eval_depth_; }
+    Renderer* r_;
+  };
+
   TemplateValue Eval(const TemplateExpr& e) {
+    Deeper guard(this, e.offset);
     switch (e.op) {
       case Op::kLiteral:
         return e.literal;
       case Op::kName:
         return Name(e);
       case Op::kList:
-        return List(e);
+        return Built(List(e), e.offset);
       case Op::kDict:
-        return Dict(e);
+        return Built(Dict(e), e.offset);
       case Op::kAttr:
       case Op::kIndex:
         return Member(e);
       case Op::kSlice:
-        return Slice(e);
+        return Built(Slice(e), e.offset);
       case Op::kCall:
-        return Call(e);
+        return Built(Call(e), e.offset);
       case Op::kMethod:
-        return Method(e);
+        return Built(Method(e), e.offset);
       case Op::kFilter:
-        return Filter(e);
+        return Built(Filter(e), e.offset);
       case Op::kTest:
         return Test(e);
       case Op::kNot: {
@@ -304,7 +387,7 @@ class Renderer {
         return e.args[2] ? Eval(*e.args[2]) : TemplateValue::Undefined("");
       }
       case Op::kBinary:
-        return Binary(e);
+        return Built(Binary(e), e.offset);
     }
     return TemplateValue();
   }
@@ -395,15 +478,16 @@ class Renderer {
       if (v < 0) v = std::max(0LL, v + *length);
       bounds[i] = std::min(v, *length);
     }
+    if (base.kind() == Kind::kString) {
+      return TemplateValue::String(SliceText(base.text(), bounds[0], bounds[1]),
+                                   base.sensitive());
+    }
+    Build(static_cast<size_t>(std::max(0LL, bounds[1] - bounds[0])) * kItemBytes, e.offset);
     TemplateValue::List items = *base.Iterate();
     TemplateValue::List picked;
-    std::string text;
     for (long long i = bounds[0]; i < bounds[1]; ++i) {
-      const TemplateValue& item = items[static_cast<size_t>(i)];
-      if (base.kind() == Kind::kString) text += item.text();
-      else picked.push_back(item);
+      picked.push_back(items[static_cast<size_t>(i)]);
     }
-    if (base.kind() == Kind::kString) return TemplateValue::String(text, base.sensitive());
     return TemplateValue::FromList(std::move(picked)).MarkSensitive(base.sensitive());
   }
 
@@ -447,7 +531,7 @@ class Renderer {
     callers_.pop_back();
     if (v.is_unknown()) out_->known = false;
     out_->sensitive = out_->sensitive || v.sensitive();
-    Emit(v.Str(), n.offset);
+    Emit(Text(v, n.offset), n.offset);
   }
 
   TemplateValue Caller(const TemplateExpr& e) {
@@ -550,6 +634,12 @@ class Renderer {
     long long stop = args.size() > 1 ? args[1].number() : args[0].number();
     long long step = args.size() > 2 ? args[2].number() : 1;
     if (step == 0) throw RenderError{e.offset, "range() arg 3 must not be zero"};
+    __int128 span = step > 0 ? static_cast<__int128>(stop) - start
+                             : static_cast<__int128>(start) - stop;
+    __int128 count = span <= 0 ? 0 : (span + (step > 0 ? step : -static_cast<__int128>(step)) - 1) /
+                                          (step > 0 ? step : -static_cast<__int128>(step));
+    if (count > static_cast<__int128>(kMaxRange)) count = kMaxRange + 1;
+    Build(static_cast<size_t>(count) * kItemBytes, e.offset);
     TemplateValue::List items;
     for (long long i = start; step > 0 ? i < stop : i > stop;) {
       Step(e.offset);
@@ -571,7 +661,7 @@ class Renderer {
     if (!Arguments(e, 1, &args)) return TemplateValue::Unknown();
     TemplateValue out;
     std::string error;
-    if (!CallMethod(e.name, self, args, &out, &error)) {
+    if (!CallMethod(e.name, self, args, budget_.max_value_bytes(), &out, &error)) {
       throw RenderError{e.offset, error};
     }
     return out.MarkSensitive(self.sensitive());
@@ -591,8 +681,8 @@ class Renderer {
     }
     TemplateValue out;
     std::string error;
-    if (!ApplyFilter(e.name, input, args, &out, &error)) {
-      throw RenderError{e.offset, error};
+    if (!ApplyFilter(e.name, input, args, budget_.max_value_bytes(), &out, &error)) {
+      throw RenderError{e.offset, error, error.find("occam's limit") != std::string::npos};
     }
     return out;
   }
@@ -629,7 +719,15 @@ class Renderer {
     if (b.is_unknown()) return b;
     bool secret = a.sensitive() || b.sensitive();
     const std::string& op = e.name;
-    if (op == "~") return TemplateValue::String(a.Str() + b.Str(), secret);
+    if (op == "~") {
+      std::string left = Text(a, e.offset), right = Text(b, e.offset);
+      Build(left.size() + right.size(), e.offset);
+      return TemplateValue::String(left + right, secret);
+    }
+    if (op == "==" || op == "!=" || op == "in") {
+      // Comparing reads both sides.
+      Work(ValueBytes(a, budget_.work_left()) + ValueBytes(b, budget_.work_left()), e.offset);
+    }
     if (op == "==" || op == "!=") {
       return TemplateValue::Bool(a.Equals(b) == (op == "=="));
     }
@@ -657,9 +755,11 @@ class Renderer {
     if (ints) return Arithmetic(a.number(), b.number(), e).MarkSensitive(secret);
     if (a.is_number() && b.is_number()) return FloatArithmetic(a.real(), b.real(), e);
     if (op == "+" && a.kind() == Kind::kString && b.kind() == Kind::kString) {
+      Build(a.text().size() + b.text().size(), e.offset);
       return TemplateValue::String(a.text() + b.text(), secret);
     }
     if (op == "+" && a.kind() == Kind::kList && b.kind() == Kind::kList) {
+      Build(static_cast<size_t>(*a.Length() + *b.Length()) * kItemBytes, e.offset);
       TemplateValue::List items = *a.Iterate();
       TemplateValue::List more = *b.Iterate();
       for (TemplateValue& v : more) items.push_back(std::move(v));
@@ -702,6 +802,7 @@ class Renderer {
     } else if (a.is_number() && b.is_number()) {
       c = a.real() < b.real() ? -1 : a.real() > b.real();
     } else if (a.kind() == Kind::kString && b.kind() == Kind::kString) {
+      Work(std::min(a.text().size(), b.text().size()), e.offset);
       c = a.text().compare(b.text());
     } else {
       throw RenderError{e.offset, "cannot compare " + a.TypeName() + " with " +
@@ -743,6 +844,8 @@ class Renderer {
 
   static constexpr size_t kMaxRange = 1'000'000;
   static constexpr int kMaxMacroDepth = 64;
+  static constexpr int kMaxEvalDepth = 512;
+  static constexpr int kMaxValueDepth = 64;
 
   struct CallSite {
     const TemplateNode* block;  // the {% call %}
@@ -754,6 +857,8 @@ class Renderer {
 
   const TemplateScope& scope_;
   const TemplateLimits& limits_;
+  TemplateBudget budget_;
+  int eval_depth_ = 0;
   std::vector<TemplateProblem>* warnings_;
   std::set<size_t> warned_;
   std::vector<std::map<std::string, TemplateValue>> locals_;

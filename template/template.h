@@ -35,6 +35,7 @@ struct RenderedText {
   bool known = true;       // false when any part is unknown until apply
   bool sensitive = false;  // any part came from a secret
   long long steps = 0;     // what rendering it took (TemplateLimits::max_steps)
+  size_t work = 0;         // and in bytes (TemplateLimits::max_work_bytes)
 };
 
 // A problem found while rendering, at `offset` in the template text.
@@ -47,6 +48,10 @@ struct TemplateProblem {
 struct TemplateLimits {
   size_t max_output_bytes = 16u << 20;  // per rendered string
   long long max_steps = 10'000'000;     // loop iterations and outputs
+  size_t max_value_bytes = 16u << 20;   // any one value built on the way
+  // All bytes built, copied and compared while rendering one string: what
+  // bounds its CPU time and, with max_value_bytes, its memory.
+  size_t max_work_bytes = 256u << 20;
 };
 
 // True when `text` holds template syntax at all; plain strings need no

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 
+#include "template/template_budget.h"
 #include "template/template_json.h"
 
 namespace occam {
@@ -59,12 +60,54 @@ std::string ReplaceAll(const std::string& s, const std::string& from,
   return out + s.substr(pos);
 }
 
-bool Iterable(const std::string& name, const TemplateValue& v,
+// False with occam's limit in `*error` when `bytes` are more than `max`.
+bool Fits(size_t bytes, size_t max, std::string* error) {
+  if (bytes <= max) return true;
+  *error = TooLarge(max);
+  return false;
+}
+
+// An upper bound of the bytes of what Jinja prints for `v`.
+size_t StrBytes(const TemplateValue& v, size_t max) {
+  if (v.kind() == Kind::kList || v.kind() == Kind::kMap) {
+    return ValueBytes(v, max) * 4;  // repr quotes, escapes and separates
+  }
+  if (v.kind() == Kind::kString) return v.text().size();
+  return 32;
+}
+
+// What Jinja prints for `v`, when it fits in `max` bytes.
+bool StrWithin(const TemplateValue& v, size_t max, std::string* out, std::string* error) {
+  if (!Fits(StrBytes(v, max), max, error)) return false;
+  *out = v.Str();
+  return true;
+}
+
+// An upper bound of the bytes of ReplaceAll(s, from, to, count), where
+// `to` has `to_bytes`, found without building it.
+size_t ReplacedBytes(const std::string& s, const std::string& from, size_t to_bytes,
+                     long long count) {
+  size_t found = 0;
+  if (from.empty()) {
+    found = s.size() + 1;
+  } else {
+    for (size_t at = s.find(from); at != std::string::npos && (count < 0 || static_cast<long long>(found) < count);
+         at = s.find(from, at + from.size())) {
+      ++found;
+    }
+  }
+  if (count >= 0) found = std::min(found, static_cast<size_t>(count));
+  return s.size() + found * to_bytes;
+}
+
+bool Iterable(const std::string& name, const TemplateValue& v, size_t max,
               TemplateValue::List* items, std::string* error) {
   if (v.is_undefined()) {
     items->clear();
     return true;
   }
+  std::optional<long long> length = v.Length();
+  if (length && !Fits(static_cast<size_t>(*length) * kItemBytes, max, error)) return false;
   std::optional<TemplateValue::List> got = v.Iterate();
   if (!got) {
     *error = "'" + name + "' needs a list, a mapping or a string, not " +
@@ -137,14 +180,16 @@ TemplateValue DictSort(const TemplateValue::Map& entries, bool case_sensitive, b
   return TemplateValue::FromList(std::move(items));
 }
 
+// A filter: `max` bounds the bytes of any value it builds; it refuses
+// (with an error naming occam's limit) before building more.
 using Filter = std::function<bool(const std::string& name, const TemplateValue&,
-                                  const Args&, TemplateValue*, std::string*)>;
+                                  const Args&, size_t max, TemplateValue*, std::string*)>;
 
 const std::map<std::string, Filter>& Filters() {
   static const std::map<std::string, Filter> kFilters = [] {
     std::map<std::string, Filter> f;
     f["default"] = [](const std::string& n, const TemplateValue& in,
-                      const Args& a, TemplateValue* out, std::string* err) {
+                      const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       if (!WantArgs(n, a, 0, 2, err)) return false;
       bool use_default = in.is_undefined() ||
                          (a.size() == 2 && a[1].Truthy() && !in.Truthy());
@@ -153,19 +198,23 @@ const std::map<std::string, Filter>& Filters() {
     };
     f["d"] = f["default"];
     f["join"] = [](const std::string& n, const TemplateValue& in,
-                   const Args& a, TemplateValue* out, std::string* err) {
+                   const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       TemplateValue::List items;
-      if (!WantArgs(n, a, 0, 1, err) || !Iterable(n, in, &items, err)) return false;
+      if (!WantArgs(n, a, 0, 1, err) || !Iterable(n, in, max, &items, err)) return false;
       std::string sep = a.empty() ? "" : a[0].Str(), text;
+      size_t bytes = items.empty() ? 0 : sep.size() * (items.size() - 1);
+      for (const TemplateValue& item : items) bytes += StrBytes(item, max);
+      if (!Fits(bytes, max, err)) return false;
       for (size_t i = 0; i < items.size(); ++i) text += (i ? sep : "") + items[i].Str();
       *out = TemplateValue::String(text, SensitiveItems(items));
       return true;
     };
     auto text_filter = [](std::string (*fn)(const std::string&)) {
-      return [fn](const std::string& n, const TemplateValue& in, const Args& a,
+      return [fn](const std::string& n, const TemplateValue& in, const Args& a, [[maybe_unused]] size_t max,
                   TemplateValue* out, std::string* err) {
-        if (!WantArgs(n, a, 0, 0, err)) return false;
-        *out = TemplateValue::String(fn(in.Str()), in.sensitive());
+        std::string text;
+        if (!WantArgs(n, a, 0, 0, err) || !StrWithin(in, max, &text, err)) return false;
+        *out = TemplateValue::String(fn(text), in.sensitive());
         return true;
       };
     };
@@ -174,7 +223,7 @@ const std::map<std::string, Filter>& Filters() {
     f["trim"] = text_filter(Strip);
     f["string"] = text_filter([](const std::string& s) { return s; });
     f["length"] = [](const std::string& n, const TemplateValue& in,
-                     const Args& a, TemplateValue* out, std::string* err) {
+                     const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       if (!WantArgs(n, a, 0, 0, err)) return false;
       std::optional<long long> len = in.is_undefined() ? 0 : in.Length();
       if (!len) {
@@ -186,15 +235,21 @@ const std::map<std::string, Filter>& Filters() {
     };
     f["count"] = f["length"];
     f["replace"] = [](const std::string& n, const TemplateValue& in,
-                      const Args& a, TemplateValue* out, std::string* err) {
+                      const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       if (!WantArgs(n, a, 2, 3, err)) return false;
       long long count = a.size() == 3 && a[2].kind() == Kind::kInt ? a[2].number() : -1;
-      *out = TemplateValue::String(ReplaceAll(in.Str(), a[0].Str(), a[1].Str(), count),
+      std::string text, from, to;
+      if (!StrWithin(in, max, &text, err) || !StrWithin(a[0], max, &from, err) ||
+          !StrWithin(a[1], max, &to, err) ||
+          !Fits(ReplacedBytes(text, from, to.size(), count), max, err)) {
+        return false;
+      }
+      *out = TemplateValue::String(ReplaceAll(text, from, to, count),
                                    in.sensitive() || a[1].sensitive());
       return true;
     };
     f["int"] = [](const std::string& n, const TemplateValue& in,
-                  const Args& a, TemplateValue* out, std::string* err) {
+                  const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       if (!WantArgs(n, a, 0, 1, err)) return false;
       std::optional<long long> v;
       if (in.kind() == Kind::kInt || in.kind() == Kind::kBool) v = in.number();
@@ -215,46 +270,79 @@ const std::map<std::string, Filter>& Filters() {
       return true;
     };
     f["first"] = [](const std::string& n, const TemplateValue& in,
-                    const Args& a, TemplateValue* out, std::string* err) {
+                    const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       TemplateValue::List items;
-      if (!WantArgs(n, a, 0, 0, err) || !Iterable(n, in, &items, err)) return false;
+      if (!WantArgs(n, a, 0, 0, err)) return false;
+      if (in.kind() == Kind::kString) {
+        std::optional<TemplateValue> c = in.Item(0);
+        *out = c ? *c : TemplateValue::Undefined("first item");
+        return true;
+      }
+      if (!Iterable(n, in, max, &items, err)) return false;
       *out = items.empty() ? TemplateValue::Undefined("first item") : items.front();
       return true;
     };
     f["last"] = [](const std::string& n, const TemplateValue& in,
-                   const Args& a, TemplateValue* out, std::string* err) {
+                   const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       TemplateValue::List items;
-      if (!WantArgs(n, a, 0, 0, err) || !Iterable(n, in, &items, err)) return false;
+      if (!WantArgs(n, a, 0, 0, err)) return false;
+      if (in.kind() == Kind::kString) {
+        std::optional<TemplateValue> c = in.Item(-1);
+        *out = c ? *c : TemplateValue::Undefined("last item");
+        return true;
+      }
+      if (!Iterable(n, in, max, &items, err)) return false;
       *out = items.empty() ? TemplateValue::Undefined("last item") : items.back();
       return true;
     };
     f["list"] = [](const std::string& n, const TemplateValue& in,
-                   const Args& a, TemplateValue* out, std::string* err) {
+                   const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       TemplateValue::List items;
-      if (!WantArgs(n, a, 0, 0, err) || !Iterable(n, in, &items, err)) return false;
+      if (!WantArgs(n, a, 0, 0, err) || !Iterable(n, in, max, &items, err)) return false;
       *out = TemplateValue::FromList(std::move(items));
       return true;
     };
     f["indent"] = [](const std::string& n, const TemplateValue& in,
-                     const Args& a, TemplateValue* out, std::string* err) {
-      if (!WantArgs(n, a, 0, 3, err)) return false;
-      std::string by = a.empty() ? std::string(4, ' ')
-                       : a[0].kind() == Kind::kString
-                           ? a[0].text()
-                           : std::string(static_cast<size_t>(std::max(0LL, a[0].number())), ' ');
+                     const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
+      std::string text;
+      if (!WantArgs(n, a, 0, 3, err) || !StrWithin(in, max, &text, err)) return false;
+      size_t width = a.empty() ? 4
+                     : a[0].kind() == Kind::kString
+                         ? a[0].text().size()
+                         : static_cast<size_t>(std::max(0LL, a[0].number()));
+      size_t lines = 1 + static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) +
+                     static_cast<size_t>(std::count(text.begin(), text.end(), '\r'));
+      if (width > max || !Fits(text.size() + lines * width, max, err)) {
+        *err = TooLarge(max);
+        return false;
+      }
+      std::string by = !a.empty() && a[0].kind() == Kind::kString ? a[0].text()
+                                                                  : std::string(width, ' ');
       bool first = a.size() > 1 && a[1].Truthy(), blank = a.size() > 2 && a[2].Truthy();
-      *out = TemplateValue::String(Indent(in.Str(), by, first, blank), in.sensitive());
+      *out = TemplateValue::String(Indent(text, by, first, blank), in.sensitive());
       return true;
     };
     f["tojson"] = [](const std::string& n, const TemplateValue& in,
-                     const Args& a, TemplateValue* out, std::string* err) {
+                     const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       if (!WantArgs(n, a, 0, 1, err)) return false;
-      int indent = a.empty() || a[0].kind() == Kind::kNone ? -1 : static_cast<int>(a[0].number());
-      *out = TemplateValue::String(TemplateJson(in, indent), in.sensitive());
+      // Python's json.dumps: no indent is one line; a negative one breaks
+      // lines without indenting them.
+      long long indent = a.empty() || a[0].kind() == Kind::kNone ? -1
+                         : std::max(0LL, a[0].number());
+      if (indent > static_cast<long long>(max)) {
+        *err = TooLarge(max);
+        return false;
+      }
+      std::optional<std::string> json = TemplateJson(in, indent, max);
+      if (!json) {
+        *err = TooLarge(max);
+        return false;
+      }
+      *out = TemplateValue::String(std::move(*json), in.sensitive());
       return true;
     };
     f["dictsort"] = [](const std::string& n, const TemplateValue& in,
-                       const Args& a, TemplateValue* out, std::string* err) {
+                       const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       if (!WantArgs(n, a, 0, 3, err)) return false;
       std::optional<TemplateValue::Map> entries = in.Entries();
       if (!entries) {
@@ -271,7 +359,7 @@ const std::map<std::string, Filter>& Filters() {
       return err->empty();
     };
     f["float"] = [](const std::string& n, const TemplateValue& in,
-                    const Args& a, TemplateValue* out, std::string* err) {
+                    const Args& a, [[maybe_unused]] size_t max, TemplateValue* out, std::string* err) {
       if (!WantArgs(n, a, 0, 1, err)) return false;
       std::optional<double> v;
       if (in.is_number()) v = in.real();
@@ -367,7 +455,7 @@ bool PlaceKeywordArguments(const std::string& filter, const std::vector<std::str
 }
 
 bool ApplyFilter(const std::string& name, const TemplateValue& input,
-                 const Args& args, TemplateValue* out, std::string* error) {
+                 const Args& args, size_t max_bytes, TemplateValue* out, std::string* error) {
   auto it = Filters().find(name);
   if (it == Filters().end()) {
     std::string all;
@@ -375,7 +463,7 @@ bool ApplyFilter(const std::string& name, const TemplateValue& input,
     *error = "unknown filter '" + name + "'; occam supports " + all;
     return false;
   }
-  return it->second(name, input, args, out, error);
+  return it->second(name, input, args, max_bytes, out, error);
 }
 
 bool ApplyTest(const std::string& name, const TemplateValue& input,
@@ -414,7 +502,7 @@ bool ApplyTest(const std::string& name, const TemplateValue& input,
 }
 
 bool CallMethod(const std::string& name, const TemplateValue& self,
-                const Args& args, TemplateValue* out, std::string* error) {
+                const Args& args, size_t max_bytes, TemplateValue* out, std::string* error) {
   bool is_map = self.kind() == Kind::kMap;
   bool is_string = self.kind() == Kind::kString;
   if (is_map && (name == "items" || name == "keys" || name == "values")) {
@@ -437,7 +525,7 @@ bool CallMethod(const std::string& name, const TemplateValue& self,
     return true;
   }
   if (is_string && (name == "lower" || name == "upper" || name == "strip")) {
-    return ApplyFilter(name == "strip" ? "trim" : name, self, args, out, error);
+    return ApplyFilter(name == "strip" ? "trim" : name, self, args, max_bytes, out, error);
   }
   if (is_string && (name == "startswith" || name == "endswith")) {
     if (!WantArgs(name, args, 1, 1, error)) return false;
@@ -452,13 +540,21 @@ bool CallMethod(const std::string& name, const TemplateValue& self,
     if (!WantArgs(name, args, 0, 1, error)) return false;
     TemplateValue::List parts;
     const std::string& s = self.text();
+    // Counted as they are made, so that no more than max_bytes is built.
+    size_t bytes = 0;
+    auto add = [&](std::string part) {
+      bytes += kItemBytes + part.size();
+      if (!Fits(bytes, max_bytes, error)) return false;
+      parts.push_back(TemplateValue::String(std::move(part)));
+      return true;
+    };
     if (args.empty()) {
       size_t i = 0;
       while (i < s.size()) {
         while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
         size_t b = i;
         while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-        if (i > b) parts.push_back(TemplateValue::String(s.substr(b, i - b)));
+        if (i > b && !add(s.substr(b, i - b))) return false;
       }
     } else {
       std::string sep = args[0].Str();
@@ -468,9 +564,9 @@ bool CallMethod(const std::string& name, const TemplateValue& self,
       }
       size_t pos = 0;
       for (size_t at; (at = s.find(sep, pos)) != std::string::npos; pos = at + sep.size()) {
-        parts.push_back(TemplateValue::String(s.substr(pos, at - pos)));
+        if (!add(s.substr(pos, at - pos))) return false;
       }
-      parts.push_back(TemplateValue::String(s.substr(pos)));
+      if (!add(s.substr(pos))) return false;
     }
     *out = TemplateValue::FromList(std::move(parts));
     return true;

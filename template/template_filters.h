@@ -11,9 +11,11 @@
 
 namespace occam {
 
+// `max_bytes` bounds any value the filter builds: past it, the filter
+// refuses before building (an error that names occam's limit).
 bool ApplyFilter(const std::string& name, const TemplateValue& input,
-                 const std::vector<TemplateValue>& args, TemplateValue* out,
-                 std::string* error);
+                 const std::vector<TemplateValue>& args, size_t max_bytes,
+                 TemplateValue* out, std::string* error);
 
 // Puts keyword arguments (`indent(width=8)`) where the filter's parameter
 // list has them, filling the skipped ones with Jinja's defaults.
@@ -26,8 +28,8 @@ bool ApplyTest(const std::string& name, const TemplateValue& input,
                std::string* error);
 
 bool CallMethod(const std::string& name, const TemplateValue& self,
-                const std::vector<TemplateValue>& args, TemplateValue* out,
-                std::string* error);
+                const std::vector<TemplateValue>& args, size_t max_bytes,
+                TemplateValue* out, std::string* error);
 
 // Python's int() of a string ("12", " -3 "); nullopt when it is not one.
 std::optional<long long> ParseInt(const std::string& text);

@@ -61,31 +61,47 @@ void AppendString(const std::string& s, std::string* out) {
   *out += '"';
 }
 
-void Append(const TemplateValue& v, int indent, int level, std::string* out);
+struct Json {
+  long long indent;
+  size_t max_bytes;
+  std::string out;
+  bool over = false;
+};
 
-void Newline(int indent, int level, std::string* out) {
-  *out += '\n';
-  out->append(static_cast<size_t>(indent * level), ' ');
+void Append(const TemplateValue& v, int level, Json* json);
+
+void Newline(int level, Json* json) {
+  size_t width = static_cast<size_t>(json->indent) * static_cast<size_t>(level);
+  if (width > json->max_bytes || json->out.size() + width > json->max_bytes) {
+    json->over = true;
+    return;
+  }
+  json->out += '\n';
+  json->out.append(width, ' ');
 }
 
 void AppendItems(const std::vector<std::pair<std::string, const TemplateValue*>>& items,
-                 bool keyed, int indent, int level, std::string* out) {
+                 bool keyed, int level, Json* json) {
+  std::string* out = &json->out;
   *out += keyed ? '{' : '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) *out += indent < 0 ? ", " : ",";
-    if (indent >= 0) Newline(indent, level + 1, out);
+  for (size_t i = 0; i < items.size() && !json->over; ++i) {
+    if (i) *out += json->indent < 0 ? ", " : ",";
+    if (json->indent >= 0) Newline(level + 1, json);
     if (keyed) {
       AppendString(items[i].first, out);
       *out += ": ";
     }
-    Append(*items[i].second, indent, level + 1, out);
+    Append(*items[i].second, level + 1, json);
+    json->over = json->over || out->size() > json->max_bytes;
   }
-  if (indent >= 0 && !items.empty()) Newline(indent, level, out);
+  if (json->indent >= 0 && !items.empty()) Newline(level, json);
   *out += keyed ? '}' : ']';
 }
 
-void Append(const TemplateValue& v, int indent, int level, std::string* out) {
+void Append(const TemplateValue& v, int level, Json* json) {
   using Kind = TemplateValue::Kind;
+  std::string* out = &json->out;
+  if (json->over) return;
   switch (v.kind()) {
     case Kind::kNone:
     case Kind::kUndefined:
@@ -110,7 +126,7 @@ void Append(const TemplateValue& v, int indent, int level, std::string* out) {
       TemplateValue::List list = *v.Iterate();
       std::vector<std::pair<std::string, const TemplateValue*>> items;
       for (const TemplateValue& item : list) items.emplace_back("", &item);
-      AppendItems(items, false, indent, level, out);
+      AppendItems(items, false, level, json);
       return;
     }
     case Kind::kMap: {
@@ -119,7 +135,7 @@ void Append(const TemplateValue& v, int indent, int level, std::string* out) {
       for (const auto& [key, value] : map) items.emplace_back(key, &value);
       std::stable_sort(items.begin(), items.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
-      AppendItems(items, true, indent, level, out);
+      AppendItems(items, true, level, json);
       return;
     }
   }
@@ -127,10 +143,12 @@ void Append(const TemplateValue& v, int indent, int level, std::string* out) {
 
 }  // namespace
 
-std::string TemplateJson(const TemplateValue& value, int indent) {
-  std::string out;
-  Append(value, indent, 0, &out);
-  return out;
+std::optional<std::string> TemplateJson(const TemplateValue& value, long long indent,
+                                        size_t max_bytes) {
+  Json json{indent, max_bytes, "", false};
+  Append(value, 0, &json);
+  if (json.over || json.out.size() > max_bytes) return std::nullopt;
+  return std::move(json.out);
 }
 
 }  // namespace occam

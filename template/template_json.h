@@ -2,6 +2,9 @@
 // <, >, & and ' escaped for HTML, byte for byte as Jinja 3 writes it.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "template/template_value.h"
@@ -9,7 +12,9 @@
 namespace occam {
 
 // `indent` < 0: one line (", " and ": " between items); else one item a
-// line, indented that many spaces per level ("," at line ends).
-std::string TemplateJson(const TemplateValue& value, int indent = -1);
+// line, indented that many spaces per level ("," at line ends). nullopt
+// once the text would pass `max_bytes`.
+std::optional<std::string> TemplateJson(const TemplateValue& value, long long indent = -1,
+                                        size_t max_bytes = SIZE_MAX);
 
 }  // namespace occam

@@ -1,5 +1,6 @@
 #include "template/template_parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <optional>
@@ -10,6 +11,10 @@ namespace {
 // Nesting deeper than this (parentheses, blocks) is refused rather than
 // risking the stack on hostile input.
 constexpr int kMaxDepth = 64;
+// An expression's tree may be no taller than this, chains included
+// (`a ~ b ~ c …`, `x | f | g …`, `a.b.c…`, which parse without recursion but
+// evaluate with it).
+constexpr int kMaxHeight = 256;
 
 struct ParseError {
   std::string message;
@@ -294,6 +299,19 @@ ExprPtr MakeExpr(TemplateExpr::Op op, size_t offset) {
   return e;
 }
 
+// Adds `child` (may be null) to `parent`'s arguments, refusing a tree
+// taller than kMaxHeight.
+void Attach(TemplateExpr* parent, ExprPtr child) {
+  if (child) parent->height = std::max(parent->height, child->height + 1);
+  parent->args.push_back(std::move(child));
+  if (parent->height > kMaxHeight) {
+    throw ParseError{"the expression nests more than " + std::to_string(kMaxHeight) +
+                         " levels deep (counting each operator, filter, attribute "
+                         "and index of a chain); split it with {% set %}",
+                     parent->offset};
+  }
+}
+
 class ExprParser {
  public:
   explicit ExprParser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
@@ -304,13 +322,13 @@ class ExprParser {
     if (IsName("if")) {
       size_t at = Next().offset;
       ExprPtr out = MakeExpr(TemplateExpr::Op::kIfElse, at);
-      out->args.push_back(std::move(e));
-      out->args.push_back(Or());
+      Attach(out.get(), std::move(e));
+      Attach(out.get(), Or());
       if (IsName("else")) {
         Next();
-        out->args.push_back(Expression());
+        Attach(out.get(), Expression());
       } else {
-        out->args.push_back(nullptr);
+        Attach(out.get(), nullptr);
       }
       return out;
     }
@@ -362,8 +380,8 @@ class ExprParser {
                  std::string name = "") {
     ExprPtr e = MakeExpr(op, at);
     e->name = std::move(name);
-    e->args.push_back(std::move(l));
-    e->args.push_back(std::move(r));
+    Attach(e.get(), std::move(l));
+    Attach(e.get(), std::move(r));
     return e;
   }
 
@@ -390,7 +408,7 @@ class ExprParser {
       Deeper guard(this);
       size_t at = Next().offset;
       ExprPtr e = MakeExpr(TemplateExpr::Op::kNot, at);
-      e->args.push_back(Not());
+      Attach(e.get(), Not());
       return e;
     }
     return Compare();
@@ -456,7 +474,7 @@ class ExprParser {
       Deeper guard(this);
       size_t at = Next().offset;
       ExprPtr e = MakeExpr(TemplateExpr::Op::kNegate, at);
-      e->args.push_back(Unary());
+      Attach(e.get(), Unary());
       return e;
     }
     if (IsOp("+")) Next();
@@ -470,7 +488,7 @@ class ExprParser {
         size_t at = Next().offset;
         ExprPtr f = MakeExpr(TemplateExpr::Op::kFilter, at);
         f->name = ExpectName("a filter name after '|'");
-        f->args.push_back(std::move(e));
+        Attach(f.get(), std::move(e));
         if (IsOp("(")) Arguments(f.get());
         e = std::move(f);
       } else if (IsName("is")) {
@@ -481,12 +499,12 @@ class ExprParser {
           t->negated = true;
         }
         t->name = ExpectName("a test name after 'is'");
-        t->args.push_back(std::move(e));
+        Attach(t.get(), std::move(e));
         if (IsOp("(")) {
           Arguments(t.get());
         } else if (Peek().kind == Token::Kind::kString ||
                    Peek().kind == Token::Kind::kInt) {
-          t->args.push_back(Primary());
+          Attach(t.get(), Primary());
         }
         e = std::move(t);
       } else {
@@ -510,7 +528,7 @@ class ExprParser {
       }
       if (!keyword.empty() || !e->keywords.empty()) e->keywords.resize(e->args.size());
       if (!keyword.empty() || !e->keywords.empty()) e->keywords.push_back(keyword);
-      e->args.push_back(Expression());
+      Attach(e, Expression());
       if (!IsOp(",")) break;
       Next();
     }
@@ -524,10 +542,10 @@ class ExprParser {
         std::string name;
         if (Peek().kind == Token::Kind::kInt) {
           ExprPtr index = MakeExpr(TemplateExpr::Op::kIndex, at);
-          index->args.push_back(std::move(e));
+          Attach(index.get(), std::move(e));
           ExprPtr lit = MakeExpr(TemplateExpr::Op::kLiteral, at);
           lit->literal = TemplateValue::Int(Next().number);
-          index->args.push_back(std::move(lit));
+          Attach(index.get(), std::move(lit));
           e = std::move(index);
           continue;
         }
@@ -536,7 +554,7 @@ class ExprParser {
                                        : TemplateExpr::Op::kAttr,
                              at);
         a->name = name;
-        a->args.push_back(std::move(e));
+        Attach(a.get(), std::move(e));
         if (a->op == TemplateExpr::Op::kMethod) Arguments(a.get());
         e = std::move(a);
       } else if (IsOp("[")) {
@@ -556,8 +574,8 @@ class ExprParser {
     if (!IsOp(":")) {
       Expect("]");
       ExprPtr index = MakeExpr(TemplateExpr::Op::kIndex, at);
-      index->args.push_back(std::move(e));
-      index->args.push_back(std::move(lower));
+      Attach(index.get(), std::move(e));
+      Attach(index.get(), std::move(lower));
       return index;
     }
     Next();
@@ -565,9 +583,9 @@ class ExprParser {
     if (IsOp(":")) Fail("slices with a step are not supported");
     Expect("]");
     ExprPtr slice = MakeExpr(TemplateExpr::Op::kSlice, at);
-    slice->args.push_back(std::move(e));
-    slice->args.push_back(std::move(lower));
-    slice->args.push_back(std::move(upper));
+    Attach(slice.get(), std::move(e));
+    Attach(slice.get(), std::move(lower));
+    Attach(slice.get(), std::move(upper));
     return slice;
   }
 
@@ -636,7 +654,7 @@ class ExprParser {
   ExprPtr ListLiteral() {
     ExprPtr e = MakeExpr(TemplateExpr::Op::kList, Next().offset);
     while (!IsOp("]")) {
-      e->args.push_back(Expression());
+      Attach(e.get(), Expression());
       if (!IsOp(",")) break;
       Next();
     }
@@ -648,9 +666,9 @@ class ExprParser {
   ExprPtr DictLiteral() {
     ExprPtr e = MakeExpr(TemplateExpr::Op::kDict, Next().offset);
     while (!IsOp("}")) {
-      e->args.push_back(Expression());
+      Attach(e.get(), Expression());
       Expect(":");
-      e->args.push_back(Expression());
+      Attach(e.get(), Expression());
       if (!IsOp(",")) break;
       Next();
     }

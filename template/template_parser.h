@@ -44,6 +44,7 @@ struct TemplateExpr {
   // passed by position), as many as `args` once any has a keyword.
   std::vector<std::string> keywords;
   size_t offset = 0;  // in the template text, for messages
+  int height = 1;     // of the tree under it: 1 for a leaf
 };
 
 struct TemplateNode {

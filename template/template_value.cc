@@ -1,5 +1,6 @@
 #include "template/template_value.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -41,11 +42,21 @@ std::string PythonRepr(const std::string& s) {
   return out + quote;
 }
 
+// Bytes of the UTF-8 sequence that starts with `c`.
+size_t SequenceLength(unsigned char c) {
+  return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
 }  // namespace
+
+const std::string& TemplateValue::text() const {
+  static const std::string* const kEmpty = new std::string();
+  return text_ ? *text_ : *kEmpty;
+}
 
 TemplateValue TemplateValue::Undefined(std::string name) {
   TemplateValue v;
-  v.text_ = std::move(name);
+  v.text_ = std::make_shared<const std::string>(std::move(name));
   return v;
 }
 
@@ -85,7 +96,7 @@ TemplateValue TemplateValue::Float(double d) {
 TemplateValue TemplateValue::String(std::string s, bool sensitive) {
   TemplateValue v;
   v.kind_ = Kind::kString;
-  v.text_ = std::move(s);
+  v.text_ = std::make_shared<const std::string>(std::move(s));
   v.sensitive_ = sensitive;
   return v;
 }
@@ -93,6 +104,8 @@ TemplateValue TemplateValue::String(std::string s, bool sensitive) {
 TemplateValue TemplateValue::FromList(List items) {
   TemplateValue v;
   v.kind_ = Kind::kList;
+  for (const TemplateValue& item : items) v.depth_ = std::max(v.depth_, item.depth_ + 1);
+  if (items.empty()) v.depth_ = 1;
   v.list_ = std::make_shared<const List>(std::move(items));
   return v;
 }
@@ -100,6 +113,8 @@ TemplateValue TemplateValue::FromList(List items) {
 TemplateValue TemplateValue::FromMap(Map entries) {
   TemplateValue v;
   v.kind_ = Kind::kMap;
+  v.depth_ = 1;
+  for (const auto& entry : entries) v.depth_ = std::max(v.depth_, entry.second.depth_ + 1);
   v.map_ = std::make_shared<const Map>(std::move(entries));
   return v;
 }
@@ -112,6 +127,7 @@ TemplateValue TemplateValue::FromYaml(const Value& yaml) {
     case Value::Kind::kMapping: {
       TemplateValue v;
       v.kind_ = yaml.is_sequence() ? Kind::kList : Kind::kMap;
+      v.depth_ = 1;
       v.yaml_ = &yaml;
       return v;
     }
@@ -172,11 +188,10 @@ std::optional<TemplateValue::List> TemplateValue::Iterate() const {
     case Kind::kString: {
       // Python iterates code points; occam's strings are UTF-8.
       List chars;
-      for (size_t i = 0; i < v.text_.size();) {
-        size_t n = 1;
-        unsigned char c = static_cast<unsigned char>(v.text_[i]);
-        if (c >= 0xf0) n = 4; else if (c >= 0xe0) n = 3; else if (c >= 0xc0) n = 2;
-        chars.push_back(String(v.text_.substr(i, n), sensitive_));
+      const std::string& text = v.text();
+      for (size_t i = 0; i < text.size();) {
+        size_t n = SequenceLength(static_cast<unsigned char>(text[i]));
+        chars.push_back(String(text.substr(i, n), sensitive_));
         i += n;
       }
       return chars;
@@ -213,7 +228,13 @@ std::optional<TemplateValue> TemplateValue::Item(long long index) const {
         .MarkSensitive(sensitive_);
   }
   if (kind_ == Kind::kString) {
-    return (*Iterate())[static_cast<size_t>(index)];
+    const std::string& text = this->text();
+    size_t at = 0;
+    for (long long i = 0; i < index; ++i) {
+      at += SequenceLength(static_cast<unsigned char>(text[at]));
+    }
+    size_t n = SequenceLength(static_cast<unsigned char>(text[at]));
+    return String(text.substr(at, n), sensitive_);
   }
   TemplateValue out = (*list_)[static_cast<size_t>(index)];
   return out.MarkSensitive(sensitive_);
@@ -235,8 +256,14 @@ std::optional<long long> TemplateValue::Length() const {
       return static_cast<long long>(list_->size());
     case Kind::kMap:
       return static_cast<long long>(map_->size());
-    case Kind::kString:
-      return static_cast<long long>(Iterate()->size());
+    case Kind::kString: {
+      const std::string& text = this->text();
+      long long n = 0;
+      for (size_t i = 0; i < text.size(); ++n) {
+        i += SequenceLength(static_cast<unsigned char>(text[i]));
+      }
+      return n;
+    }
     default:
       return std::nullopt;
   }
@@ -255,7 +282,7 @@ bool TemplateValue::Truthy() const {
     case Kind::kFloat:
       return real_ != 0;
     case Kind::kString:
-      return !text_.empty();
+      return !text().empty();
     case Kind::kList:
     case Kind::kMap:
       return *Length() > 0;
@@ -269,7 +296,7 @@ std::string TemplateValue::Str() const {
     case Kind::kUnknown:
       return "";
     case Kind::kString:
-      return text_;
+      return text();
     default:
       return Repr();
   }
@@ -293,7 +320,7 @@ std::string TemplateValue::Repr() const {
       return r == ".inf" ? "inf" : r == "-.inf" ? "-inf" : r == ".nan" ? "nan" : r;
     }
     case Kind::kString:
-      return PythonRepr(v.text_);
+      return PythonRepr(v.text());
     case Kind::kList: {
       std::string out = "[";
       for (size_t i = 0; i < v.list_->size(); ++i) {
@@ -341,7 +368,7 @@ bool TemplateValue::Equals(const TemplateValue& other) const {
     case Kind::kNone:
       return true;
     case Kind::kString:
-      return a.text_ == b.text_;
+      return a.text_ == b.text_ || a.text() == b.text();
     case Kind::kList: {
       if (a.list_->size() != b.list_->size()) return false;
       for (size_t i = 0; i < a.list_->size(); ++i) {

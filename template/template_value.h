@@ -45,7 +45,7 @@ class TemplateValue {
   bool is_undefined() const { return kind() == Kind::kUndefined; }
   bool is_unknown() const { return kind() == Kind::kUnknown; }
   // Undefined: the name that was not found ("variables.x").
-  const std::string& text() const { return text_; }
+  const std::string& text() const;
   long long number() const { return number_; }
   // Of a float, or an int or bool as a float.
   double real() const { return kind_ == Kind::kFloat ? real_ : static_cast<double>(number_); }
@@ -69,6 +69,9 @@ class TemplateValue {
   std::optional<Map> Entries() const;
   // Number of items, entries or characters; nullopt for other kinds.
   std::optional<long long> Length() const;
+  // How deeply lists and mappings nest in it: 0 for a scalar, 1 for a list
+  // of scalars (a YAML list or mapping counts 1 until it is read).
+  int depth() const { return depth_; }
 
   // Python's truth value; undefined is false.
   bool Truthy() const;
@@ -88,7 +91,10 @@ class TemplateValue {
   const TemplateValue& Resolved() const;
 
   Kind kind_ = Kind::kUndefined;
-  std::string text_;
+  // Shared, so that copying a value (a lookup, a loop variable) never
+  // copies its text.
+  std::shared_ptr<const std::string> text_;
+  int depth_ = 0;
   long long number_ = 0;
   double real_ = 0;
   std::shared_ptr<const List> list_;

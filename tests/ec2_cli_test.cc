@@ -173,16 +173,16 @@ TEST_F(Ec2CliTest, TheExampleAppliesScalesHealsAndDestroys) {
                     1u);  // app[1]'s first object was terminated before
 }
 
-// kill -9 of applies and destroys of 9 instances at random moments, then a
-// full apply: exactly 9 running instances with occam's tags, each the one
+// kill -9 of applies and destroys of 10 instances at random moments, then a
+// full apply: exactly 10 running instances with occam's tags, each the one
 // the state names. Nothing left behind, nothing twice. (Applies run one
 // create at a time and are killed 20 to 600 ms in, destroys 5 to 120 ms
 // in: most rounds stop half way. The narrow moment between RunInstances
 // and the commit that records the instance is forced by the next test.)
 TEST_F(Ec2CliTest, KillNineDuringAppliesLeavesNoDuplicateAndNoOrphan) {
   std::string work = Example();
-  Replace(std::filesystem::path(work) / "infra.yaml", "      min: 1\n", "      min: 7\n");
-  Replace(std::filesystem::path(work) / "infra.yaml", "      max: 5\n", "      max: 7\n");
+  Replace(std::filesystem::path(work) / "infra.yaml", "      min: 1\n", "      min: 8\n");
+  Replace(std::filesystem::path(work) / "infra.yaml", "      max: 5\n", "      max: 8\n");
   std::mt19937 random(20261207);
   int interrupted = 0;
   for (int round = 0; round < 10; ++round) {
@@ -203,9 +203,9 @@ TEST_F(Ec2CliTest, KillNineDuringAppliesLeavesNoDuplicateAndNoOrphan) {
   CommandResult r = Occam(work, "apply -f infra.yaml --auto-approve --lock-timeout 10s");
   ASSERT_EQ(0, r.exit_code) << r.out;
   std::vector<Ec2Instance> live = Live();
-  ASSERT_EQ(9u, live.size());  // db, manager and 7 apps
+  ASSERT_EQ(10u, live.size());  // db, manager and 8 apps
   std::map<std::string, std::string> ids = StateIds(work);
-  ASSERT_EQ(9u, ids.size());
+  ASSERT_EQ(10u, ids.size());
   std::set<std::string> addresses;
   for (const Ec2Instance& i : live) {
     std::string address = i.tags.at("occam.address");
