@@ -100,7 +100,34 @@ def cases(work, make):
                 f.write(",{}" * (((1 << 20) - 2) // 3))
             f.write("]}}")
     out.append(("a 64 MiB plan file of '{},' (refused)", d, ["show bomb.plan"]))
+    # The template bombs of the third hardening round (issue: validate
+    # under 300 MB and 5 s on the memory bomb).
+    d = os.path.join(work, "template-bomb")
+    put(d, head("  - {name: a, type: a}\n"), dummy(template_bomb(8)))
+    out.append(("a {% set %} bomb of 8 levels joining the last 8 times "
+                "(refused)", d, ["validate -f infra.yaml"]))
+    d = os.path.join(work, "template-chain")
+    put(d, head("  - {name: a, type: a}\n"), dummy("{{ 1" + "~1" * 6000 + " }}"))
+    out.append(("a chain of 6,000 '~' (refused)", d, ["validate -f infra.yaml"]))
+    d = os.path.join(work, "template-copies")
+    put(d, head("  - {name: a, type: a}\n") + "variables:\n  v: '" +
+        "z" * (1 << 20) + "'\n",
+        dummy("{% for i in range(1000000) %}{% set y = variables.v ~ i %}"
+              "{% endfor %}"))
+    out.append(("1,000,000 loop steps each building 1 MiB (refused)", d,
+                ["validate -f infra.yaml"]))
     return out
+
+
+def template_bomb(levels):
+    """{% set %} levels each joining the last one 8 times: 8**levels bytes."""
+    text = "{% set a = 'xxxxxxxx' %}"
+    last = "a"
+    for level in range(levels):
+        name = "l%d" % level
+        text += "{% set " + name + " = " + "~".join([last] * 8) + " %}"
+        last = name
+    return text + "{{ " + last + " }}"
 
 
 def main():

@@ -91,10 +91,10 @@ class TemplateValue {
   const TemplateValue& Resolved() const;
 
   Kind kind_ = Kind::kUndefined;
+  int depth_ = 0;
   // Shared, so that copying a value (a lookup, a loop variable) never
   // copies its text.
   std::shared_ptr<const std::string> text_;
-  int depth_ = 0;
   long long number_ = 0;
   double real_ = 0;
   std::shared_ptr<const List> list_;
