@@ -58,6 +58,17 @@ std::string Latin1WhereInvalidUtf8(std::string_view text) {
   return out;
 }
 
+std::string Excerpt(std::string_view text, size_t max_bytes) {
+  std::string out;
+  std::string shown = Printable(text, max_bytes);
+  for (char c : shown) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out;
+}
+
 std::string Printable(std::string_view text, size_t max_bytes) {
   static const char kHex[] = "0123456789abcdef";
   auto escape = [](std::string* out, unsigned char b) {

@@ -27,4 +27,9 @@ std::string Latin1WhereInvalidUtf8(std::string_view text);
 std::string Printable(std::string_view text,
                       size_t max_bytes = std::string_view::npos);
 
+// A short, one-line excerpt of a value a user wrote, for a message that
+// quotes it: Printable with newlines and tabs escaped too, at most
+// `max_bytes` of it. Never a whole imported file.
+std::string Excerpt(std::string_view text, size_t max_bytes = 64);
+
 }  // namespace occam

@@ -46,5 +46,17 @@ TEST(Utf8, PrintableShortensLongTexts) {
   EXPECT_EQ("a\xC3\xBF\xE2\x80\xA6 (5 bytes)", Printable("a\xC3\xBF\xC3\xBF", 2));
 }
 
+// What a message quotes of a value: one line, short, even when the value
+// is a whole imported file.
+TEST(Utf8, ExcerptIsOneShortLine) {
+  EXPECT_EQ("a\\nb\\tc", Excerpt("a\nb\tc"));
+  std::string file = "line one\nline two password=x\n" + std::string(10 << 20, 'y');
+  std::string shown = Excerpt(file);
+  EXPECT_EQ(std::string::npos, shown.find('\n'));
+  EXPECT_LT(shown.size(), 100u);
+  EXPECT_EQ(0u, shown.find("line one\\nline two"));
+  EXPECT_NE(std::string::npos, shown.find("(10485789 bytes)")) << shown;
+}
+
 }  // namespace
 }  // namespace occam

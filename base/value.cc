@@ -1,3 +1,4 @@
+#include "base/utf8.h"
 #include "base/value.h"
 
 #include <charconv>
@@ -186,7 +187,7 @@ std::string Value::KindName() const {
     case Kind::kNull:
       return "null";
     case Kind::kScalar:
-      return "a scalar '" + text_.substr(0, 40) + "'";
+      return "a scalar '" + Excerpt(text_, 40) + "'";
     case Kind::kSequence:
       return "a list";
     case Kind::kMapping:

@@ -40,6 +40,9 @@ struct ServeOptions {
   int health_failures = 3;
   bool watch = false;
   std::string log_format = "logfmt";
+  // Folders a descriptor POSTed to /infrastructures/ may import from,
+  // besides the node definitions' folder.
+  std::vector<std::string> posted_imports;
 };
 
 std::atomic<bool> g_stop{false};
@@ -142,10 +145,20 @@ bool LoadConfig(const ServeOptions& o,
 // How serve reads a descriptor posted to it: with its node definitions,
 // named as validate names them (the posted file lives beside the state,
 // so they cannot be found beside it).
-CompileOptions PostedCompileOptions(const CompileOptions& serve) {
-  CompileOptions options = serve;
-  options.nodes_path = NodeDefinitionsPath(serve);
+// How serve compiles a POSTed descriptor: with the node definitions it was
+// started with, and imports only from their folder and --posted-imports
+// (a client must not read the files beside the state: its log, its token).
+CompileOptions PostedCompileOptions(const ServeOptions& o) {
+  CompileOptions options = o.compile;
+  options.nodes_path = NodeDefinitionsPath(o.compile);
   options.infra_path.clear();
+  options.allow_outside_imports = false;
+  std::filesystem::path nodes_dir = std::filesystem::path(options.nodes_path).parent_path();
+  options.import_roots = {nodes_dir.empty() ? "." : nodes_dir.string()};
+  for (const std::string& dir : o.posted_imports) options.import_roots.push_back(dir);
+  options.outside_imports =
+      "the folders a posted descriptor may import from (the node definitions' "
+      "folder, and serve's --posted-imports); import only from there";
   return options;
 }
 
@@ -190,7 +203,7 @@ int RunServe(const ServeOptions& o) {
   options.health_failures = std::max(0, o.health_failures);
   options.watch = o.watch;
   options.log = &log;
-  options.compile = PostedCompileOptions(o.compile);
+  options.compile = PostedCompileOptions(o);
   options.posted_path = BesideState(o.state, "occam-posted-infra.yaml");
   ServeDaemon daemon(config, std::move(decisions),
                      std::move(applies), &providers, &health, &metrics,
@@ -259,6 +272,9 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
   cmd->add_option("--token-file", o->token_file,
                   "bearer token for mutating requests; made when missing "
                   "(default: occam-serve.token beside the state)");
+  cmd->add_option("--posted-imports", o->posted_imports,
+                  "a folder descriptors POSTed to /infrastructures/ may import "
+                  "from, besides the node definitions' folder (repeatable)");
   cmd->add_flag("--no-auth", o->no_auth,
                 "accept mutating requests without a token");
   cmd->add_option("--interval", o->interval,

@@ -1,3 +1,4 @@
+#include "base/utf8.h"
 #include "descriptor/compiler.h"
 
 #include <filesystem>
@@ -39,9 +40,9 @@ void LinkNode(const Descriptor& d, const NodeDefinitions& defs,
   if (def == defs.end()) {
     std::string hint = DidYouMean(node->type, DefinitionNames(defs));
     if (hint.empty()) hint = "; add it, or correct the type";
-    diags->Error(node->mark, "node '" + node->name + "' has type '" +
-                                 node->type + "', but " + d.nodes_file +
-                                 " has no 'node_def:" + node->type + "'" +
+    diags->Error(node->mark, "node '" + Excerpt(node->name) + "' has type '" +
+                                 Excerpt(node->type) + "', but " + d.nodes_file +
+                                 " has no 'node_def:" + Excerpt(node->type) + "'" +
                                  hint);
     return;
   }
@@ -55,8 +56,8 @@ void LinkNode(const Descriptor& d, const NodeDefinitions& defs,
     }
   }
   diags->Error(node->filter.mark(),
-               "no implementation of 'node_def:" + node->type +
-                   "' matches the filter of node '" + node->name + "' (" +
+               "no implementation of 'node_def:" + Excerpt(node->type) +
+                   "' matches the filter of node '" + Excerpt(node->name) + "' (" +
                    std::to_string(impls.size()) +
                    " tried); change the filter or add an implementation");
 }
@@ -137,7 +138,7 @@ void CheckDependencies(const Descriptor& d, Diagnostics* diags) {
       if (d.FindNode(*name) >= 0) continue;
       std::string hint = DidYouMean(*name, names);
       if (hint.empty()) hint = "; name a node listed under 'nodes'";
-      diags->Error(*mark, "dependency on unknown node '" + *name + "'" + hint);
+      diags->Error(*mark, "dependency on unknown node '" + Excerpt(*name) + "'" + hint);
     }
   }
 }
@@ -160,9 +161,13 @@ bool Compile(const CompileOptions& options, Descriptor* out, NodeGraph* graph,
                            : nodes_path.parent_path();
   // The two files are parsed on two threads: YAML parsing is most of the
   // compile time for large descriptors. Each has its own loader.
+  std::vector<fs::path> roots = {infra_dir, nodes_dir};
+  if (!options.import_roots.empty()) {
+    roots.assign(options.import_roots.begin(), options.import_roots.end());
+  }
   auto load = [&](const fs::path& path, Value* root, Diagnostics* found) {
-    SourceLoader loader({infra_dir, nodes_dir}, options.allow_outside_imports,
-                        options.limits);
+    SourceLoader loader(roots, options.allow_outside_imports, options.limits,
+                        options.outside_imports);
     return loader.Load(path, root, found,
                        path == infra_path ? options.infra_display_name : "");
   };
@@ -177,8 +182,8 @@ bool Compile(const CompileOptions& options, Descriptor* out, NodeGraph* graph,
   NodeDefinitions defs;
   if (infra_read) ReadInfrastructure(infra_root, out, diags);
   if (infra_read && !options.variables.empty()) {
-    SourceLoader loader({infra_dir, nodes_dir}, options.allow_outside_imports,
-                        options.limits);
+    SourceLoader loader(roots, options.allow_outside_imports, options.limits,
+                        options.outside_imports);
     ApplyVariableOverrides(options.variables, &loader, &out->variables, diags);
   }
   if (nodes_read) ReadNodeDefinitions(nodes_root, &defs, diags);

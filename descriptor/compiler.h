@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/diagnostic.h"
 #include "descriptor/descriptor.h"
@@ -21,6 +22,11 @@ struct CompileOptions {
   std::string nodes_path;
   // Imports may leave the descriptor's (and node file's) folder.
   bool allow_outside_imports = false;
+  // When not empty, the only folders imports may come from (instead of the
+  // two files' folders), and the end of the error for an import outside
+  // them: serve's posted descriptors.
+  std::vector<std::string> import_roots;
+  std::string outside_imports;
   // -var and -var-file: override the infrastructure's variables.
   VariableOverrides variables;
   // Warnings (what Occopus accepts but occam would not write) are errors.

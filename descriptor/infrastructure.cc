@@ -52,7 +52,7 @@ void InfrastructureReader::Read(const Value& root) {
     if (check_.Scalar(*name, "infra_name")) {
       out_->infra_name = name->text();
       if (!IsOccopusName(name->text())) {
-        check_.Error(name->mark(), "infra_name '" + Printable(name->text(), 64) +
+        check_.Error(name->mark(), "infra_name '" + Excerpt(name->text()) +
                                        "' is not a valid name; " + kNameRule);
       }
     }
@@ -104,7 +104,7 @@ void InfrastructureReader::ReadNode(const Value& v) {
   if (name && IsTypedScalar(*name)) {
     check_.Error(name->mark(), "the name of a node is " +
                                    (name->is_null() ? std::string("null")
-                                                    : "'" + name->text() + "'") +
+                                                    : "'" + Excerpt(name->text()) + "'") +
                                    ", not a string (Occopus refuses it too); "
                                    "write a name such as 'app', in quotes if "
                                    "it is all digits");
@@ -112,11 +112,11 @@ void InfrastructureReader::ReadNode(const Value& v) {
   } else if (name && check_.Scalar(*name, "the name of a node")) {
     node.name = name->text();
   }
-  std::string what = node.name.empty() ? "a node" : "node '" + node.name + "'";
+  std::string what = node.name.empty() ? "a node" : "node '" + Excerpt(node.name) + "'";
   check_.Keys(v, {"name", "type", "scaling", "filter", "variables", "lifecycle"},
               {"name", "type"}, what);
   if (name && !node.name.empty() && !IsOccopusName(node.name)) {
-    check_.Error(name->mark(), "node name '" + Printable(node.name, 64) +
+    check_.Error(name->mark(), "node name '" + Excerpt(node.name) +
                                    "' is not a valid name; " + kNameRule);
   }
   if (const Value* type = v.Find("type")) {
@@ -142,12 +142,12 @@ void InfrastructureReader::ReadNode(const Value& v) {
       node.name, static_cast<int>(out_->nodes.size()));
   if (!added) {
     check_.Error(name->mark(),
-                 "duplicate node name '" + node.name + "' (first at " +
+                 "duplicate node name '" + Excerpt(node.name) + "' (first at " +
                      out_->nodes[it->second].mark.ToString() +
                      "); node names must be unique: Occopus 1.10 builds both, "
-                     "but getip('" + node.name + "') then answers for the first "
+                     "but getip('" + Excerpt(node.name) + "') then answers for the first "
                      "alone and nothing tells their instances apart (occam's "
-                     "state names an instance by its node: " + node.name +
+                     "state names an instance by its node: " + Excerpt(node.name) +
                      "[0]); rename one");
     return;
   }

@@ -126,7 +126,7 @@ void DefinitionReader::CheckResource(const Value& v, const std::string& what,
   const ResourceSchema* schema = FindResourceSchema(t->text());
   if (!schema) {
     std::string hint = DidYouMean(t->text(), ResourceTypeNames());
-    check_.Error(t->mark(), "unknown resource type '" + t->text() + "' in " +
+    check_.Error(t->mark(), "unknown resource type '" + Excerpt(t->text()) + "' in " +
                                 what + (hint.empty()
                                             ? "; see docs/descriptor.md for "
                                               "the resource types"
@@ -134,7 +134,7 @@ void DefinitionReader::CheckResource(const Value& v, const std::string& what,
     return;
   }
   if (!schema->removed.empty()) {
-    check_.Error(t->mark(), "resource type '" + t->text() + "' in " + what +
+    check_.Error(t->mark(), "resource type '" + Excerpt(t->text()) + "' in " + what +
                                 ": " + schema->removed);
     return;
   }
@@ -194,7 +194,7 @@ std::string DefinitionReader::SectionType(const Value& v,
     hint = "; use one of: ";
     for (size_t i = 0; i < types.size(); ++i) hint += (i ? ", " : "") + types[i];
   }
-  check_.Error(t->mark(), "unknown type '" + t->text() + "' in " + what + hint);
+  check_.Error(t->mark(), "unknown type '" + Excerpt(t->text()) + "' in " + what + hint);
   return "";
 }
 

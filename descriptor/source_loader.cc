@@ -86,8 +86,12 @@ bool CheckText(const std::string& name, const std::string& text, bool yaml,
 }  // namespace
 
 SourceLoader::SourceLoader(std::vector<fs::path> allowed_roots,
-                           bool allow_outside, SourceLimits limits)
-    : allow_outside_(allow_outside), limits_(limits) {
+                           bool allow_outside, SourceLimits limits,
+                           std::string outside)
+    : allow_outside_(allow_outside), limits_(limits), outside_(std::move(outside)) {
+  if (outside_.empty()) {
+    outside_ = "the descriptor's folder; move it inside, or pass --allow-outside-imports";
+  }
   for (const fs::path& root : allowed_roots) {
     std::error_code ec;
     fs::path canonical = fs::weakly_canonical(root, ec);
@@ -233,9 +237,8 @@ fs::path SourceLoader::ImportPath(const Value& url, const fs::path& dir,
   }
   if (ec) canonical = path;
   if (!allow_outside_ && !Inside(canonical)) {
-    diags->Error(url.mark(), "import '" + path.string() +
-                                 "' is outside the descriptor's folder; move "
-                                 "it inside, or pass --allow-outside-imports");
+    diags->Error(url.mark(), "import '" + Excerpt(path.string(), 256) + "' is outside " +
+                                 outside_);
     return {};
   }
   return path;

@@ -31,9 +31,11 @@ struct SourceLimits {
 class SourceLoader {
  public:
   // Imports may only name files under one of `allowed_roots` unless
-  // `allow_outside` is set.
+  // `allow_outside` is set. `outside` ends the error for an import outside
+  // them ("" : the descriptor's folder, and --allow-outside-imports).
   SourceLoader(std::vector<std::filesystem::path> allowed_roots,
-               bool allow_outside, SourceLimits limits = {});
+               bool allow_outside, SourceLimits limits = {},
+               std::string outside = "");
 
   // Reads the YAML file at `path` (as the user wrote it) with its imports
   // resolved. Returns false and adds diagnostics on any error; every import
@@ -61,6 +63,7 @@ class SourceLoader {
   std::vector<std::filesystem::path> roots_;  // canonical
   bool allow_outside_;
   SourceLimits limits_;
+  std::string outside_;
   size_t nodes_ = 0;  // nodes loaded for the current top-level file
   size_t bytes_ = 0;  // and their bytes of text
   bool over_limit_ = false;  // nodes_ or bytes_ past its limit

@@ -217,6 +217,16 @@ TEST_F(HostileInputTest, TemplateBombsAreRefusedWhereTheyAre) {
   EXPECT_LT(big.peak_rss_kib, 1024 * 1024);
 }
 
+// A 10 MB node type was echoed in full three times (30 MB of stderr);
+// a message quotes at most a short excerpt of any value.
+TEST_F(HostileInputTest, LongValuesAreQuotedAsShortExcerpts) {
+  CommandResult r = Validate("user_id: u\ninfra_name: t\nnodes: [{name: a, type: '" +
+                             std::string(10 << 20, 't') + "'}]\n");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_LT(r.out.size(), 2000u) << r.out.substr(0, 2000);
+  EXPECT_NE(std::string::npos, r.out.find("(10485760 bytes)")) << r.out.substr(0, 2000);
+}
+
 TEST_F(HostileInputTest, EmptyFile) {
   CommandResult r = Validate("");
   EXPECT_EQ(1, r.exit_code);

@@ -798,6 +798,19 @@ TEST_F(ServeFollowsCliTest, RestCreatesBuildsAndDestroysAnInfrastructure) {
   EXPECT_EQ("request", answer["diagnostics"][0]["range"]["filename"]) << body;
   EXPECT_EQ(400, Http("POST", "/infrastructures/", "", true, &body));
   EXPECT_NE(std::string::npos, body.find("no body")) << body;
+  // A posted descriptor cannot read the files beside the state (serve's
+  // log, its token): imports come only from the node definitions' folder.
+  std::ofstream(work_ + "/private.txt") << "SECRET-LINE-1\nSECRET-LINE-2\n";
+  std::string snoop = infra;
+  snoop.replace(snoop.find("type: app\n"), 10,
+                "type: !text_import {url: 'file://private.txt'}\n");
+  EXPECT_EQ(400, Http("POST", "/infrastructures/", snoop, true, &body));
+  EXPECT_NE(std::string::npos,
+            body.find("private.txt' is outside the folders a posted descriptor may import "
+                      "from (the node definitions' folder, and serve's --posted-imports)"))
+      << body;
+  EXPECT_EQ(std::string::npos, body.find("SECRET")) << body;
+
   EXPECT_EQ(serial, Serial());
   EXPECT_EQ("", InfraId());
   EXPECT_EQ(401, Http("POST", "/infrastructures/", infra, false));
