@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "autoscale/alert_rules.h"
+#include "base/atomic_file.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
 #include "cli/serve_token.h"
@@ -35,10 +36,7 @@ Status WriteText(const std::string& path, const std::string& text) {
     std::cout << text;
     return Status::Ok();
   }
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  return out ? Status::Ok() : Status::IOError("cannot write " + path);
+  return WriteFileAtomically(path, text, 0644);
 }
 
 // Prometheus and Alertmanager may run from another folder.

@@ -1,5 +1,7 @@
 #include "planner/plan_file.h"
 
+#include "base/atomic_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/atomic_file.h"
 #include "base/json_fields.h"
 #include "base/sha256.h"
 #include "graph/dag.h"
@@ -86,17 +89,6 @@ std::string FileProblem(const nlohmann::json& file, Plan* plan) {
   return Inconsistency(*plan);
 }
 
-Status WriteAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError(std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status WritePlanFile(const std::string& path, const Plan& plan) {
@@ -115,24 +107,10 @@ Status WritePlanFile(const std::string& path, const Plan& plan) {
         " MiB occam reads back (its instances' configurations differ one "
         "from another); apply without a saved plan, or plan fewer instances");
   }
-  // Write beside the target and rename over it: a reader sees the old file
-  // or the whole new one.
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-  }
-  Status s = WriteAll(fd, data);
-  if (s.ok() && fsync(fd) != 0) s = Status::IOError(std::strerror(errno));
-  close(fd);
-  if (s.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
-    s = Status::IOError(std::strerror(errno));
-  }
-  if (!s.ok()) {
-    unlink(tmp.c_str());
-    return Status::IOError("cannot write plan file " + path + ": " +
-                           s.message());
-  }
+  // A reader sees the old file or the whole new one; a planted link at the
+  // path is replaced, never followed.
+  Status s = WriteFileAtomically(path, data, 0600);
+  if (!s.ok()) return Status::IOError("cannot write plan file " + path + ": " + s.message());
   return s;
 }
 

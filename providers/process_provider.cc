@@ -240,7 +240,7 @@ Status ProcessProvider::Create(const ResourceRequest& request,
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+                                   O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   // Nothing else of occam's: an inherited pipe would keep whoever reads
   // occam's output waiting for as long as the instance runs.
