@@ -104,6 +104,15 @@ void RequestDeadline::ResponseDone(const std::string& ip, int port) {
   answered_[ip + ":" + std::to_string(port)] = Clock::now();
 }
 
+bool RequestDeadline::ShutDown(const std::string& ip, int port) {
+  const std::string peer = ip + ":" + std::to_string(port);
+  for (int fd : OpenDescriptors()) {
+    Connection c;
+    if (AcceptedOn(fd, port_, &c) && c.peer == peer) return shutdown(fd, SHUT_RDWR) == 0;
+  }
+  return false;
+}
+
 int RequestDeadline::Sweep(Clock::time_point now) {
   int cut = 0;
   std::set<ino_t> seen_sockets;

@@ -35,6 +35,9 @@ class RequestDeadline {
   void StartWatching();
   // The answer to the request from `ip`:`port` has been written.
   void ResponseDone(const std::string& ip, int port);
+  // Shuts down the connection from `ip`:`port` now (its answer written);
+  // false when there is none.
+  bool ShutDown(const std::string& ip, int port);
   // One look at the connections at time `now`; how many it shut down.
   int Sweep(Clock::time_point now);
 

@@ -144,7 +144,8 @@ class Routes : public std::enable_shared_from_this<Routes> {
         body_read = true;
         inner(with_body, res);
       }
-      // What was not read of the body must not be read as a request.
+      // What was not read of the body must not be read as a request: the
+      // connection is shut down once this answer is written (the logger).
       if (!body_read) res.set_header("Connection", "close");
       self->metrics_->Request(route, res.status);
     };
@@ -309,9 +310,17 @@ ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
   // Headers and body go out in separate writes: without TCP_NODELAY the
   // body waits for the client's delayed ACK (40 ms per answer).
   server->set_tcp_nodelay(true);
-  // An answer written: the connection's next request starts its clock.
-  server->set_logger([this](const httplib::Request& req, const httplib::Response&) {
-    if (deadline_) deadline_->ResponseDone(req.remote_addr, req.remote_port);
+  // An answer written: the connection's next request starts its clock —
+  // unless the answer closes it. httplib 0.11 keeps a connection open
+  // whatever the answer says, and would read an unread body as the next
+  // request (a request smuggled in the body of a refused one was answered).
+  server->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (!deadline_) return;
+    if (res.get_header_value("Connection") == "close") {
+      deadline_->ShutDown(req.remote_addr, req.remote_port);
+    } else {
+      deadline_->ResponseDone(req.remote_addr, req.remote_port);
+    }
   });
 }
 

@@ -465,6 +465,53 @@ TEST_F(ServeCliTest, SlowClientsDoNotStopHealthzAnswering) {
   for (int fd : slow) close(fd);
 }
 
+// After a 401, serve read the unread body as the connection's next
+// request: a GET smuggled in the body of a refused POST was answered 200.
+TEST_F(ServeCliTest, ARequestInTheBodyOfARefusedOneIsNeverAnswered) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port_)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(0, connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+  timeval tv{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string smuggled = "GET /infrastructures/ HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string request = "POST /api/v1/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                              std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled;
+  ASSERT_EQ(static_cast<ssize_t>(request.size()),
+            send(fd, request.data(), request.size(), MSG_NOSIGNAL));
+  std::string answers;
+  char buf[4096];
+  // The whole 401 first (its headers, then Content-Length bytes) …
+  for (;;) {
+    size_t end = answers.find("\r\n\r\n");
+    std::smatch m;
+    if (end != std::string::npos &&
+        std::regex_search(answers, m, std::regex("Content-Length: (\\d+)")) &&
+        answers.size() >= end + 4 + std::stoul(m[1])) {
+      break;
+    }
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0) << answers;
+    answers.append(buf, n);
+  }
+  // … which says the connection closes, and closes it: what is left of the
+  // body is never read as a request.
+  EXPECT_NE(std::string::npos, answers.find("Connection: close")) << answers;
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) answers.append(buf, n);
+  int error = errno;
+  close(fd);
+  EXPECT_TRUE(n == 0 || (n < 0 && error == ECONNRESET))
+      << "the connection stayed open (errno " << error << ")";
+  EXPECT_EQ(0u, answers.find("HTTP/1.1 401")) << answers;
+  EXPECT_EQ(std::string::npos, answers.find("HTTP/1.1 200")) << answers;
+  EXPECT_EQ(std::string::npos, answers.find("infrastructures\":")) << answers;
+  std::string body;
+  EXPECT_EQ(200, Http("GET", "/healthz", "", false, &body));
+}
+
 // A client that sent one header byte every few seconds kept its
 // connection (httplib bounds each read, not the request) for as long as it
 // liked. With --request-timeout 1s it is closed after about a second, while
