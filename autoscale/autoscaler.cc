@@ -40,6 +40,12 @@ Status ParseAlertmanagerPayload(const std::string& body,
   if (!payload.contains("alerts") || !payload["alerts"].is_array()) {
     return Status::InvalidArgument("the payload has no 'alerts' list");
   }
+  if (payload["alerts"].size() > kMaxAlertsPerRequest) {
+    return Status::TooLarge(
+        "the payload holds " + std::to_string(payload["alerts"].size()) +
+        " alerts; occam serve takes at most " + std::to_string(kMaxAlertsPerRequest) +
+        " in one request (set max_alerts in Alertmanager's webhook_config)");
+  }
   out->clear();
   for (const json& a : payload["alerts"]) {
     if (!a.is_object()) {
@@ -64,6 +70,11 @@ Status ParseAlertmanagerPayload(const std::string& body,
     out->push_back(std::move(alert));
   }
   return Status::Ok();
+}
+
+bool IsForeignOutcome(const std::string& outcome) {
+  return outcome == "not_occams" || outcome == "other_infrastructure" ||
+         outcome == "unknown_node";
 }
 
 namespace {

@@ -39,9 +39,19 @@ struct Alert {
 int Step(const NodeSpec& node, const StateSnapshot& state, const Alert& alert,
          bool up, nlohmann::json* detail);
 
-// The alerts of an Alertmanager webhook body (payload version 4).
+// Alerts one webhook request may carry: Alertmanager sends a group's
+// alerts together, a few hundred at most (its webhook_config's max_alerts
+// bounds them).
+constexpr size_t kMaxAlertsPerRequest = 1000;
+
+// The alerts of an Alertmanager webhook body (payload version 4); TooLarge
+// past kMaxAlertsPerRequest.
 Status ParseAlertmanagerPayload(const std::string& body,
                                 std::vector<Alert>* out);
+
+// Outcomes of alerts that are not about this infrastructure's nodes: they
+// are counted, not recorded one by one.
+bool IsForeignOutcome(const std::string& outcome);
 
 struct AlertDecision {
   std::string node;     // as labelled ("" when not)

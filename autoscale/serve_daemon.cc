@@ -1,5 +1,6 @@
 #include "autoscale/serve_daemon.h"
 
+#include <map>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -59,21 +60,34 @@ Status ServeDaemon::OnAlerts(const std::string& body, json* answer) {
   if (!s.ok()) return s;
   *answer = {{"decisions", json::array()}};
   bool scaled = false;
+  std::map<std::string, int> ignored;  // foreign alerts by outcome
   {
     std::lock_guard<std::mutex> lock(decisions_mu_);
+    StateSnapshot state;
+    bool loaded = false;  // the state, read again after each commit
     for (const Alert& alert : alerts) {
-      StateSnapshot state;
-      s = decisions_->Load(&state);
-      if (!s.ok()) break;
+      if (!loaded) {
+        s = decisions_->Load(&state);
+        if (!s.ok()) break;
+        loaded = true;
+      }
+      AlertDecision d = autoscaler_.Decide(alert, Config()->descriptor, state,
+                                           Autoscaler::Clock::now());
+      // Not about this infrastructure's nodes: counted, never a row each
+      // (a webhook of 262,000 empty alerts wrote as many events).
+      if (IsForeignOutcome(d.outcome)) {
+        ++ignored[d.outcome];
+        metrics_->Decision("alert", d.outcome);
+        continue;
+      }
       options_.log->Log("info", "alert", "alert received",
                         {{"alertname", JsonString(alert.labels, "alertname")},
                          {"node", JsonString(alert.labels, "node")},
                          {"status", alert.status},
                          {"fingerprint", alert.fingerprint}});
-      AlertDecision d = autoscaler_.Decide(alert, Config()->descriptor, state,
-                                           Autoscaler::Clock::now());
       // Committed before it is acted on: a crash loses no decision.
       s = Commit(d.change);
+      loaded = false;
       if (!s.ok()) break;
       metrics_->Decision("alert", d.outcome);
       options_.log->Log("info", "decision", d.change.events.back().message,
@@ -84,6 +98,18 @@ Status ServeDaemon::OnAlerts(const std::string& body, json* answer) {
            {"outcome", d.outcome},
            {"message", d.change.events.back().message}});
     }
+  }
+  if (!ignored.empty()) {
+    json counts = json::object();
+    int total = 0;
+    for (const auto& [outcome, n] : ignored) {
+      counts[outcome] = n;
+      total += n;
+    }
+    (*answer)["ignored"] = counts;
+    options_.log->Log("info", "alerts ignored",
+                      std::to_string(total) + " alerts not about this infrastructure's nodes",
+                      {{"counts", counts}});
   }
   if (scaled) Wake();
   if (!s.ok()) metrics_->Error("state");

@@ -34,6 +34,8 @@ int HttpCode(const Status& s) {
       return 404;
     case Status::Code::kInvalidArgument:
       return 400;
+    case Status::Code::kTooLarge:
+      return 413;
     case Status::Code::kBusy:
       return 409;
     default:

@@ -10,6 +10,8 @@ std::string Status::ToString() const {
       return "not found: " + message_;
     case Code::kInvalidArgument:
       return "invalid argument: " + message_;
+    case Code::kTooLarge:
+      return "too large: " + message_;
     case Code::kCorruption:
       return "corruption: " + message_;
     case Code::kIOError:

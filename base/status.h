@@ -16,6 +16,7 @@ class Status {
     kOk,
     kNotFound,         // the thing asked for does not exist
     kInvalidArgument,  // the caller's input is wrong
+    kTooLarge,         // the caller's input is more than occam takes
     kCorruption,       // stored data is damaged or not ours
     kIOError,          // the operating system refused
     kBusy,             // someone else holds what we need (a lock)
@@ -29,6 +30,7 @@ class Status {
   static Status InvalidArgument(std::string m) {
     return {Code::kInvalidArgument, m};
   }
+  static Status TooLarge(std::string m) { return {Code::kTooLarge, m}; }
   static Status Corruption(std::string m) { return {Code::kCorruption, m}; }
   static Status IOError(std::string m) { return {Code::kIOError, m}; }
   static Status Busy(std::string m) { return {Code::kBusy, m}; }
