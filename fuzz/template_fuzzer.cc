@@ -47,6 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   occam::TemplateLimits limits;
   limits.max_output_bytes = 1 << 20;
   limits.max_steps = 100'000;
+  limits.max_value_bytes = 1 << 20;
+  limits.max_work_bytes = 16 << 20;
   occam::HasTemplate(text);
   occam::RenderTemplate(text, Scope(), &out, &error, &warnings, limits);
   return 0;

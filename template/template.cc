@@ -53,6 +53,7 @@ std::string SliceText(const std::string& text, long long begin, long long end) {
   size_t from = 0;
   long long i = 0;
   for (; i < begin && from < text.size(); ++i) from = next(from);
+  from = std::min(from, text.size());  // a sequence cut short at the end
   size_t to = from;
   for (; i < end && to < text.size(); ++i) to = next(to);
   return text.substr(from, std::min(to, text.size()) - from);

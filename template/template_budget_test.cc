@@ -164,6 +164,14 @@ TEST(TemplateBudget, LimitsCanBeLowered) {
   EXPECT_EQ("xx", Render("{{ x[:2] }}", small).out.text);
 }
 
+// Found by the fuzzer: a slice starting past a UTF-8 sequence cut short at
+// the end of the string threw std::out_of_range.
+TEST(TemplateBudget, SlicesOfTruncatedUtf8) {
+  Result r = Render("{{ 'a\xcb'[10:3] }}|{{ 'a\xcb'[1:] }}|{{ 'a\xcb'[1] }}");
+  ASSERT_TRUE(r.ok) << r.error.message;
+  EXPECT_EQ("|\xcb|\xcb", r.out.text);
+}
+
 TEST(TemplateBudget, ValueBytesStopsCounting) {
   TemplateValue::List items(1000, TemplateValue::String(std::string(100, 'a')));
   TemplateValue list = TemplateValue::FromList(items);
