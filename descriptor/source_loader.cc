@@ -105,7 +105,7 @@ bool SourceLoader::Load(const fs::path& path, Value* out, Diagnostics* diags,
   auto name = std::make_shared<const std::string>(
       display_name.empty() ? path.lexically_normal().string() : display_name);
   std::string text;
-  if (!ReadFile(path, SourceMark{name, 0, 0}, /*yaml=*/true, &text, diags)) {
+  if (!ReadFile(path, SourceMark{name, 0, 0}, /*yaml=*/true, &text, diags, *name)) {
     return false;
   }
   if (!ReadYaml(text, name, yaml_limits(), out, diags)) {
@@ -245,8 +245,9 @@ fs::path SourceLoader::ImportPath(const Value& url, const fs::path& dir,
 }
 
 bool SourceLoader::ReadFile(const fs::path& path, const SourceMark& from,
-                            bool yaml, std::string* text, Diagnostics* diags) {
-  std::string name = path.lexically_normal().string();
+                            bool yaml, std::string* text, Diagnostics* diags,
+                            const std::string& shown) {
+  std::string name = shown.empty() ? path.lexically_normal().string() : shown;
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {

@@ -56,8 +56,10 @@ class SourceLoader {
                                    Diagnostics* diags);
   // Reads a file that must be UTF-8 text (`yaml`: with only the
   // characters YAML allows); errors at the offending character.
+  // `shown` names the file in messages ("": its path).
   bool ReadFile(const std::filesystem::path& path, const SourceMark& from,
-                bool yaml, std::string* text, Diagnostics* diags);
+                bool yaml, std::string* text, Diagnostics* diags,
+                const std::string& shown = "");
   bool Inside(const std::filesystem::path& canonical) const;
 
   std::vector<std::filesystem::path> roots_;  // canonical

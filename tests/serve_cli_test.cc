@@ -889,6 +889,11 @@ TEST_F(ServeFollowsCliTest, RestCreatesBuildsAndDestroysAnInfrastructure) {
                       "from (the node definitions' folder, and serve's --posted-imports)"))
       << body;
   EXPECT_EQ(std::string::npos, body.find("SECRET")) << body;
+  // Text that is not UTF-8 is named "request" too, not serve's own file.
+  EXPECT_EQ(400, Http("POST", "/infrastructures/", "user_id: u\xff\n", true, &body));
+  EXPECT_NE(std::string::npos, body.find("request:1:11: error: 'request' is not UTF-8 text"))
+      << body;
+  EXPECT_EQ(std::string::npos, body.find("occam-posted")) << body;
 
   EXPECT_EQ(serial, Serial());
   EXPECT_EQ("", InfraId());
