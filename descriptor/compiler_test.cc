@@ -174,8 +174,8 @@ nodes: [{name: app, type: app, scaling: {min: 0, max: 0}}]
 )"));
   EXPECT_EQ(
       "infra.yaml:3:55: warning: 'min' 0 (which means 1, as in Occopus) is "
-      "greater than 'max' (0) in the scaling of node 'app'; max is raised to "
-      "1, as Occopus does; raise max or lower min to say so\n",
+      "greater than 'max' (0) in the scaling of node 'app'; Occopus raises max "
+      "to 1 (and so does occam, unless --strict); raise max or lower min to say so\n",
       warnings_);
 }
 

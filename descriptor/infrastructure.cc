@@ -209,8 +209,9 @@ void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
     check_.Warning(max_v->mark(),
                    min_text + " is greater than 'max' (" +
                        std::to_string(s->max) + ") in " + what +
-                       "; max is raised to " + std::to_string(s->min) +
-                       ", as Occopus does; raise max or lower min to say so");
+                       "; Occopus raises max to " + std::to_string(s->min) +
+                       " (and so does occam, unless --strict); raise max or "
+                       "lower min to say so");
     s->max = s->min;
   }
 }

@@ -88,8 +88,8 @@ TEST_F(OccopusFidelityTest, WhatOccopusAcceptsValidatesWithWarnings) {
   EXPECT_EQ(0, r.exit_code) << r.out;
   EXPECT_EQ(
       "infra.yaml:14:28: warning: 'min' (2) is greater than 'max' (1) in the "
-      "scaling of node 'MICADO-worker'; max is raised to 2, as Occopus does; "
-      "raise max or lower min to say so\n"
+      "scaling of node 'MICADO-worker'; Occopus raises max to 2 (and so does "
+      "occam, unless --strict); raise max or lower min to say so\n"
       "nodes/node_definitions.yaml:14:25: warning: in "
       "contextualisation.context_template of node 'MICADO-master' (line 4, "
       "column 8 of the template): getip(DB): 'DB' is not a defined name; "
