@@ -61,11 +61,20 @@ class RecordingProvider : public Provider {
     return calls_;
   }
   int max_concurrent() const { return max_concurrent_; }
+  // When the first call starting with `prefix` was made.
+  std::chrono::steady_clock::time_point When(const std::string& prefix) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      if (calls_[i].rfind(prefix, 0) == 0) return times_[i];
+    }
+    return {};
+  }
 
  private:
   void Record(const std::string& call) {
     std::lock_guard<std::mutex> lock(mu_);
     calls_.push_back(call);
+    times_.push_back(std::chrono::steady_clock::now());
   }
   void Enter() {
     int now = ++in_flight_;
@@ -79,6 +88,7 @@ class RecordingProvider : public Provider {
   DummyProvider inner_;
   std::mutex mu_;
   std::vector<std::string> calls_;
+  std::vector<std::chrono::steady_clock::time_point> times_;
   std::atomic<int> in_flight_{0}, max_concurrent_{0}, next_ip_{0};
 };
 
@@ -318,6 +328,12 @@ TEST_F(ApplyTest, AnInstanceScaledAwayGoesAfterItsDependentsForgetIt) {
   ASSERT_EQ(0u, after.instances.count(gone));
   EXPECT_LT(CallIndex("update lb[0]"),
             CallIndex("delete " + s.instances.at(gone).provider_id));
+  // And the drain (2 s by default for a node others depend on) lies
+  // between them: requests the load balancer sent before it forgot the
+  // instance finish before it goes.
+  auto drained = provider_->When("delete " + s.instances.at(gone).provider_id) -
+                 provider_->When("update lb[0]");
+  EXPECT_GE(drained, std::chrono::milliseconds(1900));
   EXPECT_EQ(kept, after.instances.at("lb[0]").attributes.value()["resource"]
                       ["attributes"]["backends"]);
 }
