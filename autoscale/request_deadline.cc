@@ -83,6 +83,22 @@ bool AcceptedOn(int fd, int port, Connection* out) {
 
 }  // namespace
 
+void WidenListenBacklog(int port, int backlog) {
+  for (int fd : OpenDescriptors()) {
+    struct stat st;
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    sockaddr_storage local{};
+    socklen_t local_len = sizeof local;
+    if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0 &&
+        PortOf(local) == port) {
+      listen(fd, backlog);
+    }
+  }
+}
+
 RequestDeadline::RequestDeadline(int port, std::chrono::milliseconds limit)
     : port_(port), limit_(limit) {}
 

@@ -25,6 +25,12 @@
 
 namespace occam {
 
+// httplib 0.11 listens with a backlog of 5: a burst of clients (a
+// thousand at once) had their SYNs dropped and waited seconds to connect.
+// Finds the socket listening on `port` in /proc/self/fd (as the watchdog
+// finds connections) and listens again with `backlog`, which Linux allows.
+void WidenListenBacklog(int port, int backlog);
+
 class RequestDeadline {
  public:
   using Clock = std::chrono::steady_clock;

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -279,6 +282,18 @@ class Routes : public std::enable_shared_from_this<Routes> {
   std::string token_;
 };
 
+// Raises the soft limit of open files towards kWantedOpenFiles (never
+// above the hard limit), so that many clients at once do not stop the
+// accept loop.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t wanted = std::min<rlim_t>(limit.rlim_max, kWantedOpenFiles);
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = wanted;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
@@ -286,6 +301,7 @@ ServeHttp::ServeHttp(ServeDaemon* daemon, ServeMetrics* metrics,
                      std::chrono::milliseconds request_timeout)
     : server_(std::make_unique<httplib::Server>()),
       request_timeout_(request_timeout) {
+  RaiseOpenFileLimit();
   httplib::Server* server = server_.get();
   std::make_shared<Routes>(daemon, metrics, token)->Add(server);
   server->set_payload_max_length(kMaxBodyBytes);
@@ -336,6 +352,7 @@ Status ServeHttp::Bind(const std::string& host, int port, int* bound_port) {
   }
   if (port < 0) return Status::Unavailable("cannot listen");
   *bound_port = port;
+  WidenListenBacklog(port, SOMAXCONN);
   deadline_ = std::make_unique<RequestDeadline>(port, request_timeout_);
   return Status::Ok();
 }

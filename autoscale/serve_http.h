@@ -22,9 +22,14 @@ class ServeMetrics;
 constexpr size_t kMaxBodyBytes = 1 << 20;
 // Threads waiting for connections (each connection holds one while it is
 // open: keep-alive clients, slow senders), and how many the pool may grow
-// to while all are busy.
+// to while all are busy: 512 slow connections made /healthz wait for the
+// request timeout; a thread that waits on a socket costs little (its stack
+// is reserved, not used), so thousands may.
 constexpr size_t kWorkers = 32;
-constexpr size_t kMaxConnectionThreads = 512;
+constexpr size_t kMaxConnectionThreads = 8192;
+// Open files serve asks for (each connection takes one; Debian's default
+// soft limit of 1,024 made the accept loop wait at about 1,000 clients).
+constexpr size_t kWantedOpenFiles = 16384;
 // How long a client may take to send one request, headers and body
 // (request_deadline.h), unless serve --request-timeout says otherwise.
 constexpr std::chrono::milliseconds kRequestTimeout{30'000};
