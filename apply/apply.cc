@@ -426,7 +426,9 @@ void Applier::Complete(int id, Clock::time_point start, const Status& s) {
         address, OperationName(job.kind), object_id, seconds,
         s.ok() ? "" : s.message()});
   std::lock_guard<std::mutex> lock(mu_);
-  Finish(id, s.ok(), address + ": " + s.message());
+  // Named once: a provider's message may start with the address already.
+  const std::string& m = s.message();
+  Finish(id, s.ok(), m.rfind(address + ": ", 0) == 0 ? m : address + ": " + m);
 }
 
 void Applier::Finish(int id, bool ok, const std::string& error) {

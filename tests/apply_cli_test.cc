@@ -422,7 +422,7 @@ TEST_F(ApplyCliTest, FailedCreateExitsOneAndKeepsWhatSucceeded) {
   CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
   EXPECT_EQ(1, apply.exit_code);
   EXPECT_NE(std::string::npos,
-            apply.out.find("Error: manager[0]: manager[0]: the process exited "
+            apply.out.find("Error: manager[0]: the process exited "
                            "at once with status 7"))
       << apply.out;
   EXPECT_NE(std::string::npos, apply.out.find("app[0]: Skipped: not started: "
