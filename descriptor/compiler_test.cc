@@ -190,6 +190,26 @@ nodes: [{name: app, type: app, scaling: {min: 5, max: 2}}]
       << warnings_;
 }
 
+// Paths of `files` were checked only when applying (a docker container's
+// relative path failed at apply); validate checks them as the providers do.
+TEST_F(CompilerTest, FilePathsAreCheckedAtValidate) {
+  const std::string infra = "infra_name: s\nnodes: [{name: app, type: app}]\n";
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:4:15: error: 'files' in the resource of implementation 1 of "
+      "'node_def:app': 'etc/app.conf' must be an absolute path in the container, without '..'\n"
+      "nodes/node_definitions.yaml:4:32: error: 'files' in the resource of implementation 1 of "
+      "'node_def:app': '/srv/../etc/passwd' must be an absolute path in the container, without '..'\n",
+      Compile(infra, "'node_def:app':\n  - resource:\n      type: docker\n"
+                     "      files: {etc/app.conf: x, /srv/../etc/passwd: y, /ok: z, "
+                     "'{{node_id}}': w}\n      endpoint: unix:///d\n      origin: o\n"
+                     "      image: i\n      tag: t\n"));
+  EXPECT_EQ(
+      "nodes/node_definitions.yaml:4:15: error: 'files' in the resource of implementation 1 of "
+      "'node_def:app': '/etc/app.conf' must be a relative path inside the working directory, without '..'\n",
+      Compile(infra, "'node_def:app':\n  - resource:\n      type: process\n"
+                     "      files: {/etc/app.conf: x, conf/ok.yaml: y}\n      command: [x]\n"));
+}
+
 TEST_F(CompilerTest, StrictTurnsWarningsIntoErrors) {
   CompileOptions options;
   options.infra_path = dir_.Write(

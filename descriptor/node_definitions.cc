@@ -156,6 +156,15 @@ void DefinitionReader::CheckAttributes(const Value& resource,
     if (!spec) continue;
     std::string attr = "'" + e.key + "' in " + what;
     if (!check_.Kind(e.value, spec->kind, attr)) continue;
+    if (spec->paths != AttributeSpec::Paths::kAny && e.value.is_mapping()) {
+      for (const Value::Entry& file : e.value.entries()) {
+        if (file.key.find("{{") != std::string::npos) continue;  // rendered later
+        std::string problem = FilePathProblem(file.key, spec->paths);
+        if (!problem.empty()) {
+          check_.Error(file.key_mark, attr + ": '" + Excerpt(file.key) + "' " + problem);
+        }
+      }
+    }
     if (!spec->required_keys.empty()) {
       for (const std::string& key : spec->required_keys) {
         if (!e.value.FindEntry(key)) {

@@ -89,6 +89,11 @@ std::vector<ResourceSchema> MakeSchemas() {
   // `reload` a change to them only rewrites them and reloads it.
   AttributeSpec files = Opt("files", K::kMapping);
   files.updatable_with = "reload";
+  files.paths = AttributeSpec::Paths::kAbsolute;
+  AttributeSpec process_files = files;
+  process_files.paths = AttributeSpec::Paths::kRelative;
+  AttributeSpec service_files = Updatable(Opt("files", K::kMapping));
+  service_files.paths = AttributeSpec::Paths::kAbsolute;
   // Occopus's docker resource; ports, grace_period, files and reload are
   // occam's.
   s.push_back(Schema("docker",
@@ -111,7 +116,7 @@ std::vector<ResourceSchema> MakeSchemas() {
                {Req("command", K::kScalarOrList), Opt("name"),
                 Opt("env", K::kMapping), Opt("working_dir"),
                 Opt("port_range", K::kScalar),
-                Opt("grace_period", K::kNumber), files,
+                Opt("grace_period", K::kNumber), process_files,
                 Opt("reload", K::kMapping)}));
   // `replicas` is the node type's count, set by the planner.
   s.push_back(Schema("docker_service",
@@ -121,7 +126,7 @@ std::vector<ResourceSchema> MakeSchemas() {
                 Updatable(Opt("env", K::kAny)),
                 Updatable(Opt("command", K::kScalarOrList)),
                 Updatable(Opt("replicas", K::kNonNegativeInt)),
-                Updatable(Opt("files", K::kMapping)),
+                service_files,
                 Updatable(Opt("converge_timeout", K::kNumber))}));
   s.push_back(Schema("exec",
                {Req("program", K::kScalarOrList), Opt("name"),
@@ -162,6 +167,32 @@ std::vector<std::string> ResourceTypeNames() {
     if (s.removed.empty()) names.push_back(s.type);
   }
   return names;
+}
+
+}  // namespace occam
+
+namespace occam {
+
+std::string FilePathProblem(const std::string& path, AttributeSpec::Paths rule) {
+  if (rule == AttributeSpec::Paths::kAny) return "";
+  bool dots = false;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    dots = dots || path.compare(start, end - start, "..") == 0;
+    start = end + 1;
+  }
+  if (rule == AttributeSpec::Paths::kAbsolute) {
+    if (path.empty() || path[0] != '/' || dots) {
+      return "must be an absolute path in the container, without '..'";
+    }
+    return "";
+  }
+  if (path.empty() || path[0] == '/' || dots) {
+    return "must be a relative path inside the working directory, without '..'";
+  }
+  return "";
 }
 
 }  // namespace occam

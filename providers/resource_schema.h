@@ -32,7 +32,16 @@ struct AttributeSpec {
   // For mappings with known keys (cloudbroker's `description`): keys that
   // must be present. Other keys are allowed, as Occopus passes them on.
   std::vector<std::string> required_keys;
+  // For a mapping of files (`files`): what its keys must be, checked at
+  // validate as the provider checks them at apply.
+  enum class Paths { kAny, kAbsolute, kRelative };
+  Paths paths = Paths::kAny;
 };
+
+// Why `path` cannot be a key of a files mapping under `rule` ("" when it
+// can): absolute in the container, or relative inside the working
+// directory; never through '..'.
+std::string FilePathProblem(const std::string& path, AttributeSpec::Paths rule);
 
 struct ResourceSchema {
   std::string type;
