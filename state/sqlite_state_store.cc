@@ -130,6 +130,24 @@ std::string UriPath(const std::string& path) {
   return out;
 }
 
+// A state is written with its folder (SQLite keeps its -wal and -shm files
+// beside it). On a read-only mount SQLite itself said "unable to open
+// database file (No such file or directory)"; this says what is wrong.
+Status CheckWritable(const std::string& path, bool exists) {
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  if (dir.empty()) dir = "/";
+  const std::string& target = exists ? path : dir;
+  if (access(target.c_str(), W_OK) == 0 && access(dir.c_str(), W_OK) == 0) {
+    return Status::Ok();
+  }
+  int error = errno;
+  return Status::IOError(
+      "cannot write the state " + path + ": " + std::strerror(error) +
+      "; this command records in the state (it takes the lock). Commands "
+      "that only read work: occam plan -lock=false, state list, state show, "
+      "history");
+}
+
 }  // namespace
 
 Status SqliteStateStore::Open(const std::string& path,
@@ -171,6 +189,8 @@ Status SqliteStateStore::Open(const std::string& path,
     *out = std::move(store);
     return Status::Ok();
   }
+  Status writable = CheckWritable(path, exists);
+  if (!writable.ok()) return writable;
   if (!exists) {
     Status made = CreatePrivateFile(path);
     if (!made.ok()) return made;

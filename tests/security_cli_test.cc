@@ -119,6 +119,38 @@ TEST_F(SecurityCliTest, AReadOnlyStateCanBeRead) {
   EXPECT_FALSE(std::filesystem::exists(dir / "occam.db-journal"));
 }
 
+// On a read-only mount plan blamed a missing file ("unable to open
+// database file (No such file or directory)"). It says the state cannot be
+// written, and how to plan anyway. Needs root (a bind mount).
+TEST_F(SecurityCliTest, AStateOnAReadOnlyMountSaysSo) {
+  ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
+  std::filesystem::path ro = dir_.path().string() + "-ro";
+  std::filesystem::create_directory(ro);
+  if (geteuid() != 0 ||
+      RunCommand("mount --bind " + dir_.path().string() + " " + ro.string() +
+                 " && mount -o remount,bind,ro " + ro.string())
+              .exit_code != 0) {
+    RunCommand("umount " + ro.string() + " 2>/dev/null");
+    std::filesystem::remove(ro);
+    GTEST_SKIP() << "cannot make a read-only bind mount here (needs root)";
+  }
+  auto in_ro = [&](const std::string& args) {
+    return RunCommand("cd " + ro.string() + " && " + testing::OccamBinary() + " " + args);
+  };
+  CommandResult plan = in_ro("plan -f infra.yaml");
+  CommandResult unlocked = in_ro("plan -f infra.yaml -lock=false -detailed-exitcode");
+  RunCommand("umount " + ro.string());
+  std::filesystem::remove(ro);
+  EXPECT_EQ(1, plan.exit_code) << plan.out;
+  EXPECT_NE(std::string::npos,
+            plan.out.find("Error: cannot write the state occam.db: Read-only file system; "
+                          "this command records in the state (it takes the lock). Commands "
+                          "that only read work: occam plan -lock=false"))
+      << plan.out;
+  EXPECT_EQ(std::string::npos, plan.out.find("No such file")) << plan.out;
+  EXPECT_EQ(0, unlocked.exit_code) << unlocked.out;
+}
+
 TEST_F(SecurityCliTest, StateShowMasksSecrets) {
   ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
   ExpectMasked("state show db[0]");
