@@ -223,9 +223,10 @@ Status Applier::Run(ApplyResult* result) {
       result->skipped.push_back(job.change->address);
       Emit({ApplyEvent::Kind::kSkip, job.change->address,
             OperationName(job.kind), "", 0,
-            job.blocked_by.empty() ? "not started: occam was interrupted"
-                                   : "not started: it depends on " +
-                                         job.blocked_by + ", which failed"});
+            !job.blocked_by.empty()
+                ? "not started: it depends on " + job.blocked_by + ", which failed"
+            : !state_error_.ok() ? "not started: the state could not be written"
+                                 : "not started: occam was interrupted"});
     }
   }
   result->interrupted = options_.interrupted && options_.interrupted->load();

@@ -321,6 +321,13 @@ int RunApply(ApplyCommandOptions o) {
                 ApplyOptionsFromEnvironment(o), &result);
   json_observer.reset();  // its progress thread stops before the summary
   if (s.ok()) s = WriteTargets(o, &session, plan);
+  if (!s.ok() && !output.json()) {
+    // What was recorded before the state failed (a full disk) still counts.
+    std::cerr << "\nRecorded in the state before it could not be written: " << result.added
+              << " added, " << result.changed << " changed, " << result.destroyed
+              << " destroyed. Objects being made when it failed carry occam's tags: the "
+                 "next apply finds them. Fix the cause and run occam apply again.\n";
+  }
   if (!s.ok()) return output.Error(s);
   // A saved destroy plan reports as occam destroy does.
   return Report(result, plan.destroy, &output);

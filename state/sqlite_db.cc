@@ -28,7 +28,9 @@ Status SqliteDb::Error(int rc, const std::string& what) const {
                              (rc & 0xff) == SQLITE_CANTOPEN)) {
     detail += std::string(" (") + std::strerror(system) + ")";
   }
-  std::string message = what + " " + path_ + ": " + detail;
+  // A full disk stops a write, whatever the statement was for.
+  bool full = (rc & 0xff) == SQLITE_FULL || system == ENOSPC || system == EDQUOT;
+  std::string message = (full ? std::string("cannot write") : what) + " " + path_ + ": " + detail;
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:

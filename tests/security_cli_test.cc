@@ -151,6 +151,46 @@ TEST_F(SecurityCliTest, AStateOnAReadOnlyMountSaysSo) {
   EXPECT_EQ(0, unlocked.exit_code) << unlocked.out;
 }
 
+// A full disk: the apply said "cannot read occam.db", marked everything
+// left "interrupted" and printed no summary. Now it says the state could
+// not be written, what was recorded, and the next apply, with room again,
+// finishes with nothing lost. Needs root (a 400 KiB tmpfs).
+TEST(FullDiskTest, AnApplyOnAFullDiskSaysSoAndTheNextFinishes) {
+  testing::TempDir dir;
+  std::filesystem::path small = dir.path() / "small";
+  std::filesystem::create_directory(small);
+  if (geteuid() != 0 ||
+      RunCommand("mount -t tmpfs -o size=400k tmpfs " + small.string()).exit_code != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root)";
+  }
+  std::filesystem::create_directory(small / "nodes");
+  RunCommand("printf \"'node_def:a': [{resource: {type: dummy}}]\\n\" > " +
+             (small / "nodes/node_definitions.yaml").string());
+  RunCommand("printf 'user_id: u\\ninfra_name: full\\nnodes: [{name: a, type: a, "
+             "scaling: {min: 3000, max: 3000}}]\\n' > " + (small / "infra.yaml").string());
+  auto apply = [&] {
+    return RunCommand("cd " + small.string() + " && " + testing::OccamBinary() +
+                      " apply -f infra.yaml --auto-approve 2>&1 | tail -4");
+  };
+  CommandResult full = apply();
+  RunCommand("mount -o remount,size=64m " + small.string());
+  CommandResult again = apply();
+  CommandResult list = RunCommand("cd " + small.string() + " && " + testing::OccamBinary() +
+                                  " state list | wc -l");
+  RunCommand("umount " + small.string());
+  EXPECT_NE(std::string::npos,
+            full.out.find("Error: cannot write occam.db: database or disk is full"))
+      << full.out;
+  EXPECT_NE(std::string::npos, full.out.find("Recorded in the state before it could not be "
+                                             "written: "))
+      << full.out;
+  EXPECT_NE(std::string::npos, full.out.find("not started: the state could not be written"))
+      << full.out;
+  EXPECT_EQ(std::string::npos, full.out.find("interrupted")) << full.out;
+  EXPECT_NE(std::string::npos, again.out.find("Apply complete!")) << again.out;
+  EXPECT_EQ("3000\n", list.out);
+}
+
 TEST_F(SecurityCliTest, StateShowMasksSecrets) {
   ASSERT_EQ(0, Occam("apply -f infra.yaml --auto-approve").exit_code);
   ExpectMasked("state show db[0]");
