@@ -7,7 +7,12 @@
 namespace occam {
 
 int ReportError(const Status& status, std::ostream& err) {
-  err << "Error: " << Printable(status.message()) << "\n";
+  const std::string& m = status.message();
+  // Diagnostics ("infra.yaml:4:5: error: …") say "error" already.
+  std::string first = m.substr(0, m.find('\n'));
+  bool diagnostics = first.find(": error: ") != std::string::npos;
+  err << (diagnostics ? "" : "Error: ") << Printable(m);
+  if (m.empty() || m.back() != '\n') err << "\n";
   return kExitError;
 }
 

@@ -315,6 +315,9 @@ TEST_F(PlanMemoryTest, PerInstanceRenderingsAreBounded) {
                                       "each instance (its templates name the "
                                       "instance)"))
       << dir_.Read("out.txt").substr(0, 400);
+  // Said once: "Error: infra.yaml:4:5: error: …" doubled the word.
+  EXPECT_EQ(0u, dir_.Read("out.txt").find("infra.yaml:4:5: error: the plan's"))
+      << dir_.Read("out.txt").substr(0, 400);
 }
 
 TEST_F(PlanMemoryTest, ALargeSharedPlanIsSavedReadAndShown) {
