@@ -142,6 +142,11 @@ class Applier {
                           InstanceStatus status);
   // The instance at `address` as committed so far; false when none.
   bool Committed(const std::string& address, ResourceInstance* out) const;
+  // The instance other than `address` whose object (or deposed object) of
+  // `provider` is `id`; "" when none.
+  // Records `id` as `address`'s.
+  std::string HolderOf(const std::string& provider, const std::string& id,
+                       const std::string& address);
 
   // Commits `change` and waits for it. A job's last commit does not wait:
   // RunJob queues it, and the job completes once it is committed.
@@ -170,6 +175,10 @@ class Applier {
   std::set<std::string> leaving_;
   int unfinished_ = 0;
   Status state_error_;
+  // Objects by "provider\nid": who holds each (HolderOf).
+  std::mutex ids_mu_;
+  std::map<std::string, std::string> ids_;
+  bool ids_loaded_ = false;
   ApplyResult* result_ = nullptr;
 
   // Commits, batched across workers, and the state they made.
@@ -543,6 +552,26 @@ bool Applier::Committed(const std::string& address,
   });
 }
 
+std::string Applier::HolderOf(const std::string& provider, const std::string& id,
+                              const std::string& address) {
+  if (id.empty()) return "";
+  std::lock_guard<std::mutex> lock(ids_mu_);
+  if (!ids_loaded_) {
+    // Once per apply (a lookup per create must not scan the state).
+    queue_->Inspect([&](const StateSnapshot& state) {
+      for (const auto& [other, r] : state.instances) {
+        for (const std::string& held : {r.provider_id, r.deposed}) {
+          if (!held.empty()) ids_[r.provider + "\n" + held] = other;
+        }
+      }
+      return true;
+    });
+    ids_loaded_ = true;
+  }
+  auto [it, added] = ids_.emplace(provider + "\n" + id, address);
+  return added || it->second == address ? "" : it->second;
+}
+
 JobEnd Applier::Create(const ResourceChange& c) {
   Status s;
   Provider* provider = ProviderFor(c, &s);
@@ -566,7 +595,15 @@ JobEnd Applier::Create(const ResourceChange& c) {
   ResourceObject object;
   Status created = provider->Create(request, &object);
   if (!created.ok()) created = AtDefinition(created, c.node);
-  if (created.ok()) {
+  std::string holder = created.ok() ? HolderOf(c.provider, object.id, c.address) : "";
+  if (!holder.empty()) {
+    // Not recorded as this instance's: replacing it would delete the
+    // other instance's object.
+    created = Status::Internal(
+        c.address + ": the provider answered id " + object.id + ", which " + holder +
+        " already has; two instances cannot share one object (a provider must "
+        "give each object its own id)");
+  } else if (created.ok()) {
     r.provider_id = object.id;
     r.outputs = StoredJson(object.outputs);
     // Gone is gone: other errors of Read (an engine's hiccup) do not fail
@@ -650,6 +687,12 @@ JobEnd Applier::Delete(const ResourceChange& c) {
     if (s.ok()) s = provider->Delete(o.id);
   }
   if (!s.ok()) return {s};
+  {
+    // Its ids are free again (a provider may reuse one).
+    std::lock_guard<std::mutex> lock(ids_mu_);
+    ids_.erase(r.provider + "\n" + r.provider_id);
+    ids_.erase(r.provider + "\n" + r.deposed);
+  }
   JobEnd end;
   end.record.remove.push_back(c.address);
   return end;

@@ -301,6 +301,33 @@ TEST_F(ApplyTest, TaintedInstanceIsReplacedAndDependentsFollow) {
 // A scale-down: the instance leaves what its dependents see, and is
 // deleted only once they are rebuilt without it (a load balancer stops
 // sending to it first).
+// A provider (an exec program, say) that answers the same id for two
+// objects: both were recorded, and replacing one would delete the other's
+// object. The second create fails instead, and is not recorded with it.
+class SameIdProvider : public DummyProvider {
+ public:
+  Status Create(const ResourceRequest& r, ResourceObject* out) override {
+    Status s = DummyProvider::Create(r, out);
+    out->id = "the-same-id";
+    return s;
+  }
+};
+
+TEST_F(ApplyTest, TwoInstancesNeverShareAnObject) {
+  providers_.Set("dummy", std::make_unique<SameIdProvider>());
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: db, type: db, scaling: {min: 2, max: 2}}]\n");
+  ApplyResult result = PlanAndApply(/*parallelism=*/1);
+  ASSERT_EQ(1u, result.failed.size());
+  EXPECT_NE(std::string::npos,
+            result.failed[0].find("the provider answered id the-same-id, which db[0] already "
+                                  "has; two instances cannot share one object"))
+      << result.failed[0];
+  StateSnapshot s = State();
+  EXPECT_EQ("the-same-id", s.instances.at("db[0]").provider_id);
+  EXPECT_EQ("", s.instances.at("db[1]").provider_id);
+  EXPECT_EQ(InstanceStatus::kTainted, s.instances.at("db[1]").status);
+}
+
 TEST_F(ApplyTest, AnInstanceScaledAwayGoesAfterItsDependentsForgetIt) {
   Compile("user_id: u\ninfra_name: s\nnodes: [{name: lb, type: lb}, "
           "{name: db, type: db, scaling: {min: 1, max: 3}}]\n");

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "base/uuid.h"
+
 namespace occam {
 namespace {
 
@@ -26,7 +28,8 @@ Status DummyProvider::Create(const ResourceRequest& request,
                                " failed, as configured (fail: true)");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  out->id = "dummy-" + std::to_string(next_id_++);
+  // Unique across runs: an id is one object's for good.
+  out->id = "dummy-" + NewUuid();
   out->outputs = {{"ip", "127.0.0.1"}};
   out->tags = request.tags;
   objects_[out->id] = *out;

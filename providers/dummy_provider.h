@@ -22,7 +22,6 @@ class DummyProvider : public Provider {
  private:
   std::mutex mu_;
   std::map<std::string, ResourceObject> objects_;  // by id
-  int64_t next_id_ = 1;
   // Ids this process deleted; any other id is taken to exist, since dummy
   // objects of an earlier run left no trace to check.
   std::map<std::string, bool> deleted_;
