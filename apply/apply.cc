@@ -124,6 +124,9 @@ class Applier {
   void RunJob(int job);
   // Reports how `job` ended and releases or skips its dependents.
   void Complete(int job, Clock::time_point start, const Status& status);
+  // The provider's id of what `job` works on, as people see it; "" before
+  // it exists.
+  std::string DisplayedId(const Job& job);
   bool Stopping() const;
   void Finish(int job, bool ok, const std::string& error);
   void SkipDependents(int job);
@@ -401,8 +404,14 @@ int Applier::NextJob() {
 void Applier::RunJob(int id) {
   const Job& job = jobs_[id];
   const ResourceChange& c = *job.change;
+  // What is deleted is known before it starts, as Terraform's apply_start
+  // of a delete shows.
+  std::string object_id;
+  if (job.kind == Job::Kind::kDelete || job.kind == Job::Kind::kDeleteDeposed) {
+    object_id = DisplayedId(job);
+  }
   Emit({ApplyEvent::Kind::kStart, JobAddress(job), OperationName(job.kind),
-        "", 0, ""});
+        object_id, 0, ""});
   auto start = Clock::now();
   JobEnd end = job.kind == Job::Kind::kCreate   ? Create(c)
                : job.kind == Job::Kind::kUpdate ? Update(c)
@@ -420,18 +429,27 @@ void Applier::RunJob(int id) {
                      });
 }
 
-void Applier::Complete(int id, Clock::time_point start, const Status& s) {
-  const Job& job = jobs_[id];
-  std::string address = JobAddress(job);
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::string object_id = queue_->Inspect([&](const StateSnapshot& state) {
-    auto it = state.instances.find(job.change->address);
-    return it == state.instances.end() ? std::string() : it->second.provider_id;
-  });
+std::string Applier::DisplayedId(const Job& job) {
+  std::string object_id = job.kind == Job::Kind::kDeleteDeposed
+                              ? job.change->deposed
+                              : queue_->Inspect([&](const StateSnapshot& state) {
+                                  auto it = state.instances.find(job.change->address);
+                                  return it == state.instances.end()
+                                             ? std::string()
+                                             : it->second.provider_id;
+                                });
   std::string unused;
   if (Provider* p = providers_->Find(job.change->provider, &unused)) {
     if (!object_id.empty()) object_id = p->DisplayId(object_id);
   }
+  return object_id;
+}
+
+void Applier::Complete(int id, Clock::time_point start, const Status& s) {
+  const Job& job = jobs_[id];
+  std::string address = JobAddress(job);
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::string object_id = DisplayedId(job);
   Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail,
         address, OperationName(job.kind), object_id, seconds,
         s.ok() ? "" : s.message()});

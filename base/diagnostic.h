@@ -2,6 +2,7 @@
 // Every error of a run is collected, so the user sees all of them at once.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ struct SourceMark {
   std::shared_ptr<const std::string> file;  // path as the user sees it
   int line = 0;
   int column = 0;
+  int64_t byte = -1;  // offset from the file's start, when known
 
   const std::string& file_name() const;
   // "infra.yaml:3:5", "infra.yaml" when the line is unknown, "" when no file.

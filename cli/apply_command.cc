@@ -19,7 +19,9 @@
 #include "autoscale/file_sd.h"
 #include "planner/plan_file.h"
 #include "planner/planner.h"
+#include "cli/refresh_report.h"
 #include "planner/refresh.h"
+#include "planner/replace_request.h"
 #include "planner/targeting.h"
 #include "state/state_lock.h"
 
@@ -49,7 +51,10 @@ struct ApplyCommandOptions {
   bool json = false;
   bool refresh = true;
   int parallelism = 10;
+  bool compact_warnings = false;
   bool destroy = false;
+  bool refresh_only = false;
+  std::vector<std::string> replace;
   std::vector<std::string> targets;
   std::string targets_dir;  // file_sd; "" : occam-targets beside the state
 };
@@ -156,10 +161,16 @@ Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan,
                              output->RefreshEvents());
     if (!st.ok()) return st;
   }
+  // -replace plans from a copy in which those instances are tainted; the
+  // state itself is not changed until they are replaced.
+  StateSnapshot planned_from = s->state;
+  Status replace = MarkForReplacement(o.replace, &planned_from);
+  if (!replace.ok()) return replace;
   Diagnostics diags;
-  if (!MakePlan(s->descriptor, s->graph, s->state, plan, &diags)) {
+  if (!MakePlan(s->descriptor, s->graph, planned_from, plan, &diags)) {
     return Status::InvalidArgument(diags.ToString());
   }
+  LabelRequestedReplacements(o.replace, plan);
   plan->var_assignments = o.compile.variables.assignments;
   plan->var_files = o.compile.variables.files;
   if (o.targets.empty()) return Status::Ok();
@@ -173,7 +184,7 @@ int ReportJson(const ApplyResult& result, bool destroy, JsonUi* ui) {
                       destroy ? "destroy" : "apply");
     return kExitOk;
   }
-  for (const std::string& error : result.failed) ui->Diagnostic("error", error);
+  for (const std::string& error : result.failed) ui->FailedChange(error);
   if (!result.skipped.empty()) {
     std::string all;
     for (const std::string& a : result.skipped) all += (all.empty() ? "" : " ") + a;
@@ -270,13 +281,68 @@ Status WriteTargets(const ApplyCommandOptions& o, Session* session,
                                 TargetsDir(o.state, o.targets_dir));
 }
 
+// apply -refresh-only: records what a refresh finds (objects gone or
+// drifted) once approved, and changes no object.
+int RunRefreshOnly(const ApplyCommandOptions& o, CommandOutput* output) {
+  Session session;
+  Status s = OpenSession(o, &session);
+  StateChange found;
+  if (s.ok()) {
+    s = RefreshState(session.providers.get(), &session.state, &found,
+                     output->RefreshEvents());
+  }
+  if (!s.ok()) return output->Error(s);
+  if (!output->json()) std::cout << ForStdout(RefreshOnlyText(found, true));
+  if (DriftCount(found) > 0) {
+    if (!o.auto_approve && output->json()) {
+      return output->Error(Status::InvalidArgument(
+          "-json never asks for approval: pass -auto-approve"));
+    }
+    if (!o.auto_approve && !o.input) {
+      return output->Error(Status::InvalidArgument(
+          "apply -refresh-only needs approval, and -input=false forbids asking "
+          "for it; pass -auto-approve"));
+    }
+    if (!o.auto_approve && !Confirm(false)) {
+      std::cerr << "Apply cancelled.\n";
+      return kExitError;
+    }
+    Event event;
+    event.kind = "refresh";
+    event.message = "apply -refresh-only: " + std::to_string(DriftCount(found)) +
+                    " gone or drifted of " +
+                    std::to_string(session.state.instances.size());
+    event.detail = {{"cause", "cli"}};
+    found.events.push_back(event);
+    int64_t serial;
+    s = session.store->Commit(found, &serial);
+    if (!s.ok()) return output->Error(s);
+  }
+  if (output->json()) {
+    output->ui()->ChangeSummary(0, 0, 0, "apply");
+  } else {
+    std::cout << "\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.\n";
+  }
+  return kExitOk;
+}
+
 int RunApply(ApplyCommandOptions o) {
   CommandOutput output(o.json);
+  if (o.refresh_only) return RunRefreshOnly(o, &output);
   Plan plan;
   if (!o.plan_file.empty()) {
     Status s = ReadPlanFile(o.plan_file, &plan);
     if (!s.ok()) return output.Error(s);
     o.compile.infra_path = plan.infra_file;
+    for (const std::string& file : {plan.infra_file, plan.nodes_file}) {
+      if (file.empty() || access(file.c_str(), R_OK) == 0) continue;
+      return output.Error(Status::NotFound(
+          "cannot read '" + file + "', which the saved plan " + o.plan_file +
+          " was made from: apply reads the descriptor again to check that "
+          "the plan is not stale and to render what the plan left unknown. "
+          "Run apply in the folder where plan ran, with the same files (in a "
+          "pipeline, carry the descriptor and its nodes/ with the plan)"));
+    }
     o.compile.nodes_path = plan.nodes_file;
     o.compile.variables.assignments = plan.var_assignments;
     o.compile.variables.files = plan.var_files;
@@ -336,6 +402,8 @@ int RunApply(ApplyCommandOptions o) {
 void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {
   AddStateOptions(cmd, &o->state, /*can_create=*/true);
   AddTargetsDirOption(cmd, &o->targets_dir);
+  cmd->add_flag("--compact-warnings", o->compact_warnings,
+                "print warnings as one line each");
   cmd->add_flag("--auto-approve", o->auto_approve,
                 "do not ask for confirmation");
   cmd->add_option("--input", o->input,
@@ -369,15 +437,40 @@ void RegisterApplyCommands(CLI::App* app, CommandList* commands) {
   cmd->add_option("--refresh", apply->refresh,
                   "ask providers which objects still exist first (default "
                   "true)");
+  auto* refresh_only = cmd->add_flag(
+      "--refresh-only", apply->refresh_only,
+      "only record what changed outside occam (objects gone or drifted); "
+      "no object is changed");
+  cmd->add_option("--replace", apply->replace,
+                  "replace this instance (app[0]) although its configuration "
+                  "is unchanged (repeatable)")
+      ->excludes(refresh_only);
   AddApplyOptions(cmd, apply.get());
   commands->push_back({cmd, [apply]() -> int {
-                         if (apply->plan_file.empty() ==
-                             apply->compile.infra_path.empty()) {
+                         if (!apply->plan_file.empty() &&
+                             !apply->compile.infra_path.empty()) {
                            std::cerr << "Error: give a descriptor (-f "
                                         "infra.yaml) or a saved plan, not "
                                         "both\n";
                            return kExitUsage;
                          }
+                         if (apply->plan_file.empty() &&
+                             apply->compile.infra_path.empty()) {
+                           apply->compile.infra_path = DefaultDescriptorPath();
+                         }
+                         if (apply->plan_file.empty() &&
+                             apply->compile.infra_path.empty()) {
+                           std::cerr << "Error: " << NoDescriptorMessage()
+                                     << ", or apply a plan saved by plan "
+                                        "-out\n";
+                           return kExitUsage;
+                         }
+                         if (apply->refresh_only && !apply->plan_file.empty()) {
+                           std::cerr << "Error: -refresh-only makes its own "
+                                        "plan; it cannot apply a saved one\n";
+                           return kExitUsage;
+                         }
+                         SetCompactWarnings(apply->compact_warnings);
                          return RunApply(*apply);
                        }});
 
@@ -388,7 +481,10 @@ void RegisterApplyCommands(CLI::App* app, CommandList* commands) {
   dcmd->add_option("-f,--file", destroy->compile.infra_path,
                    "the descriptor (optional)");
   AddApplyOptions(dcmd, destroy.get());
-  commands->push_back({dcmd, [destroy] { return RunApply(*destroy); }});
+  commands->push_back({dcmd, [destroy] {
+                         SetCompactWarnings(destroy->compact_warnings);
+                         return RunApply(*destroy);
+                       }});
 }
 
 }  // namespace occam

@@ -30,6 +30,13 @@ constexpr int kExitUsage = 1;
 constexpr int kExitChanges = 2;  // plan --detailed-exitcode only
 
 constexpr char kVersion[] = "0.1.0";
+// What occam reports where Terraform's JSON formats put a Terraform
+// version (terraform_version, the UI's version message): the Terraform
+// release whose formats occam writes — plan format 1.2, state format 1.0,
+// machine-readable UI 1.0 — so that tools choosing a parser by version
+// choose the right one. occam's own version is beside it, as
+// occam_version (docs/json-output.md).
+constexpr char kTerraformFormatsVersion[] = "1.5.0";
 // "occam v0.1.0\non linux_amd64\n", as `terraform version` prints it.
 std::string VersionText();
 
@@ -40,8 +47,11 @@ void RegisterValidateCommand(CLI::App* app, CommandList* commands);
 void RegisterGraphCommand(CLI::App* app, CommandList* commands);
 void RegisterPlanCommand(CLI::App* app, CommandList* commands);
 void RegisterShowCommand(CLI::App* app, CommandList* commands);
+void RegisterOutputCommand(CLI::App* app, CommandList* commands);
 void RegisterScaleCommand(CLI::App* app, CommandList* commands);
 void RegisterStateCommands(CLI::App* app, CommandList* commands);
+// state rm and state mv, under `state` (RegisterStateCommands calls it).
+void RegisterStateSurgery(CLI::App* state, CommandList* commands);
 void RegisterHistoryCommand(CLI::App* app, CommandList* commands);
 void RegisterForceUnlockCommand(CLI::App* app, CommandList* commands);
 void RegisterApplyCommands(CLI::App* app, CommandList* commands);

@@ -16,6 +16,10 @@ CommandOutput::CommandOutput(bool json) {
 bool CommandOutput::Compile(const CompileOptions& options,
                             Descriptor* descriptor, NodeGraph* graph) {
   if (!ui_) return CompileOrReport(options, descriptor, graph, std::cerr);
+  if (options.infra_path.empty()) {
+    ui_->Diagnostic("error", NoDescriptorMessage());
+    return false;
+  }
   Diagnostics diags;
   bool ok = CompileDescriptor(options, descriptor, graph, &diags);
   ui_->Report(diags);
@@ -28,10 +32,19 @@ int CommandOutput::Error(const Status& status) {
   return kExitError;
 }
 
+namespace {
+bool g_compact_warnings = false;
+}  // namespace
+
+void SetCompactWarnings(bool compact) { g_compact_warnings = compact; }
+bool CompactWarnings() { return g_compact_warnings; }
+
 void CommandOutput::Warning(const std::string& summary,
                             const std::string& detail) {
   if (ui_) {
     ui_->Diagnostic("warning", summary, detail);
+  } else if (g_compact_warnings) {
+    std::cerr << "\nWarnings:\n\n- " << summary << "\n";
   } else {
     std::cerr << "\nWarning: " << summary << "\n\n" << detail << "\n\n";
   }

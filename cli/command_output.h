@@ -39,6 +39,10 @@ class CommandOutput {
   std::unique_ptr<JsonUi> ui_;
 };
 
+// -compact-warnings: warnings as one line each, under "Warnings:".
+void SetCompactWarnings(bool compact);
+bool CompactWarnings();
+
 // Terraform's counts: a replace adds one and removes one.
 int PlanAdds(const Plan& plan);
 int PlanRemoves(const Plan& plan);

@@ -10,7 +10,16 @@
 
 namespace occam {
 
+// -f defaults to DefaultDescriptorPath(): as Terraform reads the folder it
+// runs in, `occam plan` with no -f reads infra.yaml there.
 void AddDescriptorOptions(CLI::App* command, CompileOptions* options);
+
+// The descriptor of the current folder: infra.yaml (or .yml), else the one
+// file named infra*.yaml or infra*.yml (Occopus's tutorials name theirs
+// infra-NAME.yaml); "" when there is none, or more than one.
+std::string DefaultDescriptorPath();
+// The error for a command that has no descriptor to read.
+std::string NoDescriptorMessage();
 // -var NAME=VALUE and -var-file FILE (part of AddDescriptorOptions).
 void AddVariableOptions(CLI::App* command, CompileOptions* options);
 

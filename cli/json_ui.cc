@@ -1,5 +1,7 @@
 #include "cli/json_ui.h"
 
+#include "planner/address.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -65,8 +67,10 @@ json JsonUi::Resource(const std::string& address) const {
   ParseInstanceAddress(address, &node, &index);
   auto it = providers_.find(address);
   std::string provider = it == providers_.end() ? "" : it->second;
-  return {{"addr", address},          {"module", ""},
-          {"resource", address},      {"implied_provider", provider},
+  // Terraform's TYPE.NAME[KEY]: tools draw the type as a level.
+  std::string addr = TerraformAddress(provider, address);
+  return {{"addr", addr},             {"module", ""},
+          {"resource", addr},         {"implied_provider", provider},
           {"resource_type", provider}, {"resource_name", node},
           {"resource_key", index}};
 }
@@ -85,7 +89,7 @@ void JsonUi::Emit(const std::string& level, const std::string& message,
 
 void JsonUi::Version() {
   Emit("info", std::string("occam ") + kVersion, "version",
-       {{"occam", kVersion}, {"terraform", kVersion}, {"ui", "1.0"}});
+       {{"occam", kVersion}, {"terraform", kTerraformFormatsVersion}, {"ui", "1.0"}});
 }
 
 void JsonUi::PlannedChanges(const Plan& plan) {
@@ -111,14 +115,16 @@ void JsonUi::PlannedChanges(const Plan& plan) {
 
 void JsonUi::ChangeSummary(int add, int change, int remove,
                            const std::string& operation) {
+  // The same words as the text output.
   std::string message =
       operation == "plan"
           ? "Plan: " + std::to_string(add) + " to add, " + std::to_string(change) +
                 " to change, " + std::to_string(remove) + " to destroy."
-          : (operation == "destroy" ? "Destroy" : "Apply") +
-                std::string(" complete! Resources: ") + std::to_string(add) +
-                " added, " + std::to_string(change) + " changed, " +
-                std::to_string(remove) + " destroyed.";
+      : operation == "destroy"
+          ? "Destroy complete! Resources: " + std::to_string(remove) + " destroyed."
+          : "Apply complete! Resources: " + std::to_string(add) + " added, " +
+                std::to_string(change) + " changed, " + std::to_string(remove) +
+                " destroyed.";
   Emit("info", message, "change_summary",
        {{"changes",
          {{"add", add}, {"change", change}, {"remove", remove}, {"operation", operation}}}});
@@ -181,11 +187,50 @@ void JsonUi::Progress(const std::string& address, const std::string& action,
 }
 
 void JsonUi::Diagnostic(const std::string& severity, const std::string& summary,
-                        const std::string& detail) {
+                        const std::string& detail, const std::string& address) {
   std::string prefix = severity == "error" ? "Error: " : "Warning: ";
+  json diagnostic = {{"severity", severity}, {"summary", summary}, {"detail", detail}};
+  if (!address.empty()) {
+    std::string provider;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = providers_.find(address);
+      if (it != providers_.end()) provider = it->second;
+    }
+    diagnostic["address"] = TerraformAddress(provider, address);
+  }
   Emit(severity == "error" ? "error" : "warn", prefix + summary, "diagnostic",
-       {{"diagnostic",
-         {{"severity", severity}, {"summary", summary}, {"detail", detail}}}});
+       {{"diagnostic", diagnostic}});
+}
+
+void JsonUi::FailedChange(const std::string& failure) {
+  // "app[1]: what went wrong": Terraform's diagnostic names the resource in
+  // its own field, sums the error up in one line and gives it whole.
+  size_t colon = failure.find(": ");
+  std::string address = colon == std::string::npos ? "" : failure.substr(0, colon);
+  std::string node;
+  int index;
+  if (!ParseInstanceAddress(address, &node, &index)) address.clear();
+  std::string what = address.empty() ? failure : failure.substr(colon + 2);
+  std::string summary = what.substr(0, what.find('\n'));
+  if (summary.size() > 200) summary = summary.substr(0, 197) + "...";
+  Diagnostic("error", summary, what, address);
+}
+
+void JsonUi::Drift(const std::string& address, const std::string& provider,
+                   bool gone) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    providers_[address] = provider;
+  }
+  json change = {{"resource", Resource(address)}, {"action", gone ? "delete" : "update"}};
+  Emit("info", address + (gone ? ": Drift detected (delete)" : ": Drift detected (update)"),
+       "resource_drift", {{"change", change}});
+}
+
+void JsonUi::Outputs(const nlohmann::json& outputs) {
+  Emit("info", "Outputs: " + std::to_string(outputs.size()), "outputs",
+       {{"outputs", outputs}});
 }
 
 void JsonUi::Report(const Diagnostics& diags) {

@@ -1,8 +1,8 @@
 // Terraform's machine-readable UI (ui version "1.0"), for plan -json and
 // apply -json: one JSON object per line on stdout, each with "@level",
 // "@message", "@module" ("occam.ui"), "@timestamp" and "type" — version,
-// planned_change, change_summary, apply_start, apply_progress,
-// apply_complete, apply_errored and diagnostic — so that tools that follow
+// planned_change, resource_drift, change_summary, apply_start,
+// apply_progress, apply_complete, apply_errored, outputs and diagnostic — so that tools that follow
 // a Terraform run follow an occam run. Thread-safe: apply's workers report
 // at once.
 #pragma once
@@ -38,8 +38,16 @@ class JsonUi {
   // Every "still running" message at 10-second marks since its start.
   void Progress(const std::string& address, const std::string& action,
                 double elapsed_seconds);
+  // `address`, when given, is the instance the diagnostic is about.
   void Diagnostic(const std::string& severity, const std::string& summary,
-                  const std::string& detail = "");
+                  const std::string& detail = "", const std::string& address = "");
+  // An error diagnostic for one of ApplyResult::failed ("app[1]: …").
+  void FailedChange(const std::string& failure);
+  // resource_drift: an object found gone (or changed) outside occam.
+  void Drift(const std::string& address, const std::string& provider, bool gone);
+  // outputs: Terraform's {"NAME": {"sensitive", "type", "value"}} after an
+  // apply.
+  void Outputs(const nlohmann::json& outputs);
   // Every error and warning of a compile.
   void Report(const Diagnostics& diags);
 

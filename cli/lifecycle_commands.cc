@@ -1,9 +1,11 @@
-// `occam refresh` and `occam taint ADDRESS`: record what providers say
-// exists, and mark an instance for replacement.
+// `occam refresh`, `occam taint ADDRESS` and `occam untaint ADDRESS`:
+// record what providers say exists, and mark an instance for replacement
+// (or clear the mark).
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/state_options.h"
+#include "planner/address.h"
 #include "planner/refresh.h"
 #include "state/state_lock.h"
 
@@ -15,22 +17,8 @@ struct LifecycleOptions {
   std::string address;
 };
 
-// Opens and locks the state for `operation`, loads it, and runs `body`.
-template <typename Body>
-Status WithState(const LifecycleOptions& o, const std::string& operation,
-                 Body&& body) {
-  std::unique_ptr<SqliteStateStore> store;
-  Status s = OpenState(o.state, /*create=*/false, &store);
-  std::unique_ptr<StateLock> lock;
-  if (s.ok()) s = LockState(store.get(), o.state, operation, &lock);
-  StateSnapshot state;
-  if (s.ok()) s = store->Load(&state);
-  if (s.ok()) NoteDaemon(state, "it will follow this change");
-  return s.ok() ? body(store.get(), &state) : s;
-}
-
 int RunRefresh(const LifecycleOptions& o) {
-  Status s = WithState(o, "refresh", [&](StateStore* store, StateSnapshot* state) {
+  Status s = WithLockedState(o.state, "refresh", [&](StateStore* store, StateSnapshot* state) {
     ProviderRegistry providers(ProviderOptionsFor(o.state));
     StateChange change;
     Status st = RefreshState(&providers, state, &change);
@@ -55,29 +43,38 @@ int RunRefresh(const LifecycleOptions& o) {
   return s.ok() ? kExitOk : ReportError(s, std::cerr);
 }
 
-int RunTaint(const LifecycleOptions& o) {
-  Status s = WithState(o, "taint", [&](StateStore* store, StateSnapshot* state) {
-    auto it = state->instances.find(o.address);
+// taint (replace on the next apply) and untaint (keep it after all).
+int RunTaint(const LifecycleOptions& o, bool taint) {
+  const std::string address = WithoutResourceType(o.address);
+  const char* operation = taint ? "taint" : "untaint";
+  Status s = WithLockedState(o.state, operation, [&](StateStore* store, StateSnapshot* state) {
+    auto it = state->instances.find(address);
     if (it == state->instances.end()) {
-      return Status::NotFound("no instance " + o.address +
+      return Status::NotFound("no instance " + address +
                               " in the state; occam state list shows them");
     }
-    StateChange change;
     ResourceInstance r = it->second;
-    r.status = InstanceStatus::kTainted;
+    if (!taint && r.status != InstanceStatus::kTainted) {
+      return Status::InvalidArgument(
+          address + " is not tainted (it is " + InstanceStatusName(r.status) +
+          "); nothing was changed");
+    }
+    r.status = taint ? InstanceStatus::kTainted : InstanceStatus::kReady;
+    StateChange change;
     change.put.push_back(r);
     Event event;
-    event.kind = "taint";
+    event.kind = operation;
     event.node = r.node;
-    event.message = o.address + " marked as tainted";
-    event.detail = {{"cause", "cli"}};
+    event.message = address + (taint ? " marked as tainted" : " untainted");
+    event.detail = {{"cause", "cli"}, {"address", address}};
     change.events.push_back(event);
     int64_t serial;
     return store->Commit(change, &serial);
   });
   if (!s.ok()) return ReportError(s, std::cerr);
-  std::cout << "Resource instance " << o.address
-            << " has been marked as tainted.\n";
+  std::cout << "Resource instance " << address
+            << (taint ? " has been marked as tainted.\n"
+                      : " has been successfully untainted.\n");
   return kExitOk;
 }
 
@@ -95,7 +92,14 @@ void RegisterLifecycleCommands(CLI::App* app, CommandList* commands) {
       "taint", "Mark an instance so that the next apply replaces it");
   tcmd->add_option("ADDRESS", taint->address, "e.g. app[0]")->required();
   AddStateOptions(tcmd, &taint->state, false);
-  commands->push_back({tcmd, [taint] { return RunTaint(*taint); }});
+  commands->push_back({tcmd, [taint] { return RunTaint(*taint, true); }});
+
+  auto untaint = std::make_shared<LifecycleOptions>();
+  CLI::App* ucmd = app->add_subcommand(
+      "untaint", "Clear an instance's taint: the next apply keeps it");
+  ucmd->add_option("ADDRESS", untaint->address, "e.g. app[0]")->required();
+  AddStateOptions(ucmd, &untaint->state, false);
+  commands->push_back({ucmd, [untaint] { return RunTaint(*untaint, false); }});
 }
 
 }  // namespace occam

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli/color.h"
 #include "cli/command.h"
@@ -12,7 +13,9 @@
 #include "cli/state_options.h"
 #include "planner/plan_file.h"
 #include "planner/planner.h"
+#include "cli/refresh_report.h"
 #include "planner/refresh.h"
+#include "planner/replace_request.h"
 #include "planner/targeting.h"
 #include "state/state_lock.h"
 
@@ -30,16 +33,28 @@ struct PlanOptions {
   bool refresh = true;
   bool destroy = false;
   std::vector<std::string> targets;
+  // Terraform's: plan never asks for input; plan's refresh reads one
+  // instance at a time, within any -parallelism.
+  bool input = true;
+  int parallelism = 10;
+  bool compact_warnings = false;
+  bool refresh_only = false;
+  std::vector<std::string> replace;
 };
 
 // Reads the state under its lock; the lock is released before rendering.
 // -lock=false reads without it, and without writing anything: the state
 // may be read-only, or missing (then the plan starts from nothing).
-Status ReadState(const StateOptions& options, StateSnapshot* snapshot) {
+// `*running` says who holds the lock when -lock=false read a state that a
+// running occam is changing.
+Status ReadState(const StateOptions& options, StateSnapshot* snapshot,
+                 std::optional<LockInfo>* running) {
   std::unique_ptr<SqliteStateStore> store;
   if (!options.lock) {
     if (access(options.path.c_str(), F_OK) != 0) return Status::Ok();
     Status s = OpenStateReadOnly(options, &store);
+    if (s.ok()) s = store->CurrentLock(running);
+    if (s.ok() && *running && !LockHolderIsRunning(**running)) running->reset();
     return s.ok() ? store->Load(snapshot) : s;
   }
   Status s = OpenState(options, /*create=*/true, &store);
@@ -71,8 +86,59 @@ Status MakeCommandPlan(const PlanOptions& options, const Descriptor& descriptor,
   }
   plan->var_assignments = options.compile.variables.assignments;
   plan->var_files = options.compile.variables.files;
+  LabelRequestedReplacements(options.replace, plan);
   if (options.targets.empty()) return Status::Ok();
   return TargetPlan(options.targets, descriptor, graph, state, plan);
+}
+
+// -lock=false while an apply runs: the instances it is changing are not
+// left over from a crash, whatever their status says.
+void NoteRunningApply(const LockInfo& holder, Plan* plan) {
+  for (ResourceChange& c : plan->changes) {
+    if (c.reason != ChangeReason::kInterrupted) continue;
+    c.reason_detail = "occam " + holder.operation + " (process " +
+                      std::to_string(holder.pid) + " on " + holder.host +
+                      ") is changing " + c.address +
+                      " now; this plan read the state without the lock and "
+                      "may be out of date";
+  }
+  plan->notes.push_back("the state is locked by a running occam " +
+                        holder.operation + " (process " +
+                        std::to_string(holder.pid) + " on " + holder.host +
+                        "): this plan, made with -lock=false, shows its "
+                        "changes in flight; plan again when it has finished");
+}
+
+// plan -refresh-only: what changed outside occam, and nothing to do about
+// it.
+int RunRefreshOnlyPlan(const PlanOptions& options, const StateSnapshot& read,
+                       CommandOutput* output) {
+  StateSnapshot state = read;
+  ProviderRegistry registry(ProviderOptionsFor(options.state));
+  StateChange found;
+  Status s = RefreshState(&registry, &state, &found, output->RefreshEvents());
+  if (!s.ok()) return output->Error(s);
+  if (!output->json()) std::cout << ForStdout(RefreshOnlyText(found, false));
+  if (output->json()) {
+    for (const ResourceInstance& r : found.put) {
+      bool gone = r.status == InstanceStatus::kGone;
+      if (gone || r.status == InstanceStatus::kDrifted) {
+        output->ui()->Drift(r.address, r.provider, gone);
+      }
+    }
+    output->ui()->ChangeSummary(0, 0, 0, "plan");
+  }
+  if (options.detailed_exitcode && DriftCount(found) > 0) return kExitChanges;
+  return kExitOk;
+}
+
+// The command that applies a plan saved with these options.
+std::string ApplyHint(const PlanOptions& options) {
+  std::string line = "occam apply";
+  if (options.state.path != StateOptions().path) {
+    line += " --state " + options.state.path;
+  }
+  return line + " " + options.out;
 }
 
 // Prints the plan as the options ask: text (coloured on a terminal),
@@ -95,7 +161,11 @@ int RunPlan(const PlanOptions& options) {
   NodeGraph graph;
   if (!output.Compile(options.compile, &descriptor, &graph)) return kExitError;
   StateSnapshot state;
-  Status s = ReadState(options.state, &state);
+  std::optional<LockInfo> running;
+  Status s = ReadState(options.state, &state, &running);
+  if (!s.ok()) return output.Error(s);
+  if (options.refresh_only) return RunRefreshOnlyPlan(options, state, &output);
+  s = MarkForReplacement(options.replace, &state);
   if (s.ok() && options.refresh) {
     // Objects that died are planned for re-creation (drift); the refresh
     // is not recorded.
@@ -105,6 +175,7 @@ int RunPlan(const PlanOptions& options) {
   Plan plan;
   if (s.ok()) s = MakeCommandPlan(options, descriptor, graph, state, &plan);
   if (!s.ok()) return output.Error(s);
+  if (running) NoteRunningApply(*running, &plan);
   if (!options.targets.empty()) output.Warning(kTargetingSummary, kTargetingDetail);
   PrintPlan(options, plan, &output);
   if (!options.out.empty()) {
@@ -113,7 +184,7 @@ int RunPlan(const PlanOptions& options) {
     if (!options.json) {
       std::cout << "\nSaved the plan to: " << options.out
                 << "\n\nTo perform exactly these actions, run:\n"
-                << "  occam apply " << options.out << "\n";
+                << "  " << ApplyHint(options) << "\n";
     }
   }
   if (options.detailed_exitcode && plan.HasChanges()) return kExitChanges;
@@ -150,7 +221,34 @@ void RegisterPlanCommand(CLI::App* app, CommandList* commands) {
   cmd->add_option("--target", options->targets,
                   "plan only this node type or instance (app, app[1]) and "
                   "what it depends on (repeatable)");
-  commands->push_back({cmd, [options] { return RunPlan(*options); }});
+  cmd->add_option("--input", options->input,
+                  "accepted for Terraform's command lines: plan never asks "
+                  "for input");
+  cmd->add_option("--parallelism", options->parallelism,
+                  "at most this many provider calls at once (plan's refresh "
+                  "makes one at a time)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--compact-warnings", options->compact_warnings,
+                "print warnings as one line each");
+  auto* refresh_only = cmd->add_flag(
+      "--refresh-only", options->refresh_only,
+      "only show what changed outside occam (objects gone or drifted); "
+      "occam apply -refresh-only records it");
+  cmd->add_option("--replace", options->replace,
+                  "plan to replace this instance (app[0]) although its "
+                  "configuration is unchanged (repeatable)")
+      ->excludes(refresh_only);
+  refresh_only->excludes("--destroy");
+  commands->push_back({cmd, [options]() -> int {
+                         SetCompactWarnings(options->compact_warnings);
+                         if (options->refresh_only && !options->out.empty()) {
+                           std::cerr << "Error: a refresh-only plan cannot be "
+                                        "saved; run occam apply -refresh-only "
+                                        "to record what it finds\n";
+                           return kExitUsage;
+                         }
+                         return RunPlan(*options);
+                       }});
 }
 
 }  // namespace occam

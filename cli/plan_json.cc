@@ -2,12 +2,12 @@
 
 #include <map>
 
+#include "cli/command.h"
+
 namespace occam {
 namespace {
 
 using nlohmann::json;
-
-const char kVersion[] = "0.1.0";
 
 json Actions(const ResourceChange& c) {
   switch (c.action) {
@@ -32,6 +32,8 @@ std::string TerraformReason(const ResourceChange& c) {
     switch (c.reason) {
       case ChangeReason::kTainted:
         return "replace_because_tainted";
+      case ChangeReason::kReplaceRequested:
+        return "replace_by_request";
       case ChangeReason::kConfigChanged:
         return "replace_because_cannot_update";
       case ChangeReason::kDependencyReplaced:
@@ -235,10 +237,11 @@ void WritePlanJson(const Plan& plan, const PlanSink& sink) {
     *out = ResourceChangeJson(c);
     return true;
   };
-  const std::string version = json(kVersion).dump();
+  const std::string version = json(kTerraformFormatsVersion).dump();
+  const std::string occam_version = json(kVersion).dump();
   sink("{\"configuration\":" + Configuration(plan).dump() +
        ",\"errored\":false,\"format_version\":\"1.2\",\"occam\":" +
-       OccamSection(plan).dump() + ",\"occam_version\":" + version +
+       OccamSection(plan).dump() + ",\"occam_version\":" + occam_version +
        ",\"planned_values\":{\"root_module\":{\"resources\":");
   WriteArray(plan, sink, planned);
   sink("}},\"prior_state\":{\"format_version\":\"1.0\",\"terraform_version\":" +
@@ -262,7 +265,7 @@ json RenderPlanJson(const Plan& plan) {
     }
   }
   return {{"format_version", "1.2"},
-          {"terraform_version", kVersion},
+          {"terraform_version", kTerraformFormatsVersion},
           {"occam_version", kVersion},
           {"planned_values", {{"root_module", {{"resources", planned}}}}},
           {"resource_changes", changes},
@@ -270,7 +273,7 @@ json RenderPlanJson(const Plan& plan) {
           {"relevant_attributes", RelevantAttributes(plan)},
           {"prior_state",
            {{"format_version", "1.0"},
-            {"terraform_version", kVersion},
+            {"terraform_version", kTerraformFormatsVersion},
             {"values", {{"root_module", {{"resources", prior}}}}}}},
           {"occam", OccamSection(plan)},
           {"errored", false}};

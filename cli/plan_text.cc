@@ -29,9 +29,11 @@ std::string Headline(const ResourceChange& c) {
     case ChangeAction::kDelete:
       return "will be destroyed";
     case ChangeAction::kReplace:
-      return c.reason == ChangeReason::kTainted
-                 ? "is tainted, so must be replaced"
-                 : "must be replaced";
+      if (c.reason == ChangeReason::kTainted) return "is tainted, so must be replaced";
+      if (c.reason == ChangeReason::kReplaceRequested) {
+        return "will be replaced, as requested";
+      }
+      return "must be replaced";
     case ChangeAction::kNoOp:
       return "is unchanged";
   }

@@ -12,6 +12,8 @@
 #include "cli/command.h"
 #include "cli/plan_render.h"
 #include "cli/state_options.h"
+#include "cli/state_outputs.h"
+#include "planner/address.h"
 
 namespace occam {
 namespace {
@@ -50,35 +52,19 @@ int RunList(const StateReadOptions& options) {
   return kExitOk;
 }
 
-std::string Field(const std::string& name, const std::string& value) {
-  return "    " + name + std::string(15 - name.size(), ' ') + "= " + value +
-         "\n";
-}
-
 int RunShowInstance(const StateReadOptions& options) {
   StateSnapshot snapshot;
   Status s = LoadState(options.state, &snapshot);
   if (!s.ok()) return ReportError(s, std::cerr);
-  auto it = snapshot.instances.find(options.address);
+  std::string address = WithoutResourceType(options.address);
+  auto it = snapshot.instances.find(address);
   if (it == snapshot.instances.end()) {
-    return ReportError(Status::NotFound("no instance " + options.address +
+    return ReportError(Status::NotFound("no instance " + address +
                                         " in the state; occam state list "
                                         "shows them"),
                        std::cerr);
   }
-  const ResourceInstance& r = it->second;
-  nlohmann::json tags(r.tags);
-  std::cout << "# " << r.address << ":\nresource \"" << r.provider << "\" \""
-            << r.node << "\" {\n"
-            << Field("index", std::to_string(r.index))
-            << Field("status", "\"" + InstanceStatusName(r.status) + "\"")
-            << Field("provider_id", nlohmann::json(r.provider_id).dump())
-            << Field("created_serial", std::to_string(r.created_serial))
-            << Field("attributes",
-                     MaskSensitive(r.attributes.value(), r.sensitive.value())
-                         .dump(4))
-            << Field("outputs", r.outputs.value().dump(4))
-            << Field("tags", tags.dump(4)) << "}\n";
+  std::cout << InstanceText(it->second);
   return kExitOk;
 }
 
@@ -161,7 +147,8 @@ int RunForceUnlock(const StateReadOptions& options) {
 }  // namespace
 
 void RegisterStateCommands(CLI::App* app, CommandList* commands) {
-  CLI::App* state = app->add_subcommand("state", "Read the state");
+  CLI::App* state = app->add_subcommand(
+      "state", "Read the state, and change it by hand (rm, mv)");
   state->require_subcommand(1);
   auto list = std::make_shared<StateReadOptions>();
   CLI::App* list_cmd = state->add_subcommand("list", "List instances");
@@ -173,6 +160,7 @@ void RegisterStateCommands(CLI::App* app, CommandList* commands) {
   show_cmd->add_option("ADDRESS", show->address, "e.g. app[0]")->required();
   AddStateOptions(show_cmd, &show->state, false);
   commands->push_back({show_cmd, [show] { return RunShowInstance(*show); }});
+  RegisterStateSurgery(state, commands);
 }
 
 void RegisterHistoryCommand(CLI::App* app, CommandList* commands) {

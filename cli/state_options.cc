@@ -45,6 +45,19 @@ Status OpenState(const StateOptions& options, bool create,
   return s;
 }
 
+Status WithLockedState(
+    const StateOptions& options, const std::string& operation,
+    const std::function<Status(StateStore*, StateSnapshot*)>& body) {
+  std::unique_ptr<SqliteStateStore> store;
+  Status s = OpenState(options, /*create=*/false, &store);
+  std::unique_ptr<StateLock> lock;
+  if (s.ok()) s = LockState(store.get(), options, operation, &lock);
+  StateSnapshot state;
+  if (s.ok()) s = store->Load(&state);
+  if (s.ok()) NoteDaemon(state, "it will follow this change");
+  return s.ok() ? body(store.get(), &state) : s;
+}
+
 void NoteDaemon(const StateSnapshot& state, const std::string& what) {
   std::optional<DaemonLease> daemon = LiveDaemon(state);
   if (daemon && daemon->process.pid != getpid()) {

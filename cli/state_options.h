@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,13 @@ Status OpenStateReadOnly(const StateOptions& options,
 Status LockState(StateStore* store, const StateOptions& options,
                  const std::string& operation,
                  std::unique_ptr<StateLock>* lock);
+
+// Opens the existing state, takes its lock for `operation`, loads it, says
+// so when an occam serve manages it, and runs body(store, state): the
+// frame of every command that changes the state by hand.
+Status WithLockedState(
+    const StateOptions& options, const std::string& operation,
+    const std::function<Status(StateStore*, StateSnapshot*)>& body);
 
 // One line on stderr when an occam serve manages `state`: the change being
 // made (`what`: "it will follow this change") reaches the daemon.

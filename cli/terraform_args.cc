@@ -43,6 +43,31 @@ std::vector<std::string> TerraformSpellings(const CLI::App& app,
   return args;
 }
 
+bool TakeChdir(std::vector<std::string>* args, std::string* dir,
+               std::string* error) {
+  for (size_t i = 1; i < args->size(); ++i) {
+    const std::string a = (*args)[i];
+    if (a.empty() || a[0] != '-') return true;  // the subcommand: -chdir comes first
+    std::string name = a.substr(0, a.find('='));
+    if (name != "-chdir" && name != "--chdir") continue;
+    size_t taken = 1;
+    if (a.size() > name.size()) {
+      *dir = a.substr(name.size() + 1);
+    } else if (i + 1 < args->size()) {
+      *dir = (*args)[i + 1];
+      taken = 2;
+    }
+    if (dir->empty()) {
+      *error = "-chdir needs a folder: occam -chdir=DIR COMMAND";
+      return false;
+    }
+    args->erase(args->begin() + static_cast<long>(i),
+                args->begin() + static_cast<long>(i + taken));
+    return true;
+  }
+  return true;
+}
+
 std::string UnknownCommand(const CLI::App& app,
                            const std::vector<std::string>& args) {
   std::vector<std::string> commands;

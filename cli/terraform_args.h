@@ -17,6 +17,12 @@ namespace occam {
 std::vector<std::string> TerraformSpellings(const CLI::App& app,
                                             std::vector<std::string> args);
 
+// Terraform's global -chdir=DIR (also -chdir DIR, --chdir=DIR), given
+// before the subcommand: removes it from `args` and sets `*dir`. Returns
+// false, with `*error`, when DIR is missing.
+bool TakeChdir(std::vector<std::string>* args, std::string* dir,
+               std::string* error);
+
 // "unknown command 'aply'; did you mean 'apply'?" when the first argument
 // that is not an option names no subcommand; "" otherwise.
 std::string UnknownCommand(const CLI::App& app,

@@ -1,7 +1,9 @@
 // `occam version` (and -version, --version, -v): occam's version and
 // platform, as `terraform version` prints them; `-json` as Terraform's
-// {"terraform_version", "platform", "provider_selections", …} with occam's
-// names: the built-in providers are selected at occam's own version.
+// {"terraform_version", "platform", "provider_selections", …}: where a
+// Terraform version belongs, the release whose formats occam writes, and
+// occam's own as occam_version; the built-in providers are selected at
+// occam's version.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -31,10 +33,12 @@ int RunVersion(bool json) {
   }
   nlohmann::json providers = nlohmann::json::object();
   for (const std::string& type : ResourceTypeNames()) providers[type] = kVersion;
-  nlohmann::json out = {{"occam_version", kVersion},
+  nlohmann::json out = {{"format_version", "1.0"},
+                        {"terraform_version", kTerraformFormatsVersion},
+                        {"occam_version", kVersion},
                         {"platform", Platform()},
                         {"provider_selections", providers},
-                        {"occam_outdated", false}};
+                        {"terraform_outdated", false}};
   std::cout << out.dump(2) << "\n";
   return kExitOk;
 }

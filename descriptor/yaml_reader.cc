@@ -105,7 +105,7 @@ class ValueBuilder : public YAML::EventHandler {
   };
 
   SourceMark Mark(const YAML::Mark& m) const {
-    return SourceMark{file_, m.line + 1, m.column + 1};
+    return SourceMark{file_, m.line + 1, m.column + 1, m.pos};
   }
 
   // Tags we act on are local ("!yaml_import"); yaml-cpp reports "?" and "!"
@@ -300,7 +300,7 @@ bool ReadYaml(const std::string& text,
     diags->Error(e.mark, e.message);
     return false;
   } catch (const YAML::Exception& e) {
-    SourceMark mark{file, e.mark.line + 1, e.mark.column + 1};
+    SourceMark mark{file, e.mark.line + 1, e.mark.column + 1, e.mark.pos};
     if (e.mark.is_null()) mark = SourceMark{file, 0, 0};
     diags->Error(mark, "invalid YAML: " + e.msg);
     return false;

@@ -22,7 +22,7 @@ const ChangeReason kReasons[] = {
     ChangeReason::kTainted,       ChangeReason::kInterrupted,
     ChangeReason::kDrifted,       ChangeReason::kDependencyReplaced,
     ChangeReason::kNodeTypeRemoved, ChangeReason::kDestroy,
-    ChangeReason::kDeposed};
+    ChangeReason::kDeposed,       ChangeReason::kReplaceRequested};
 
 // The values of a plan's changes, each distinct one once: the instances
 // of a node type usually share their configuration, and a saved plan of
@@ -151,6 +151,8 @@ std::string ChangeReasonName(ChangeReason reason) {
       return "destroy";
     case ChangeReason::kDeposed:
       return "deposed";
+    case ChangeReason::kReplaceRequested:
+      return "replace_requested";
   }
   return "none";
 }

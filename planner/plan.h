@@ -59,6 +59,7 @@ enum class ChangeReason {
   kNodeTypeRemoved,      // its node type left the descriptor
   kDestroy,              // occam destroy
   kDeposed,              // an object a create-before-destroy replaced
+  kReplaceRequested,     // -replace=ADDRESS
 };
 
 std::string ChangeActionName(ChangeAction action);  // "create" …
