@@ -20,6 +20,7 @@
 #include "planner/plan_file.h"
 #include "planner/planner.h"
 #include "cli/refresh_report.h"
+#include "cli/state_outputs.h"
 #include "planner/refresh.h"
 #include "planner/replace_request.h"
 #include "planner/targeting.h"
@@ -326,6 +327,13 @@ int RunRefreshOnly(const ApplyCommandOptions& o, CommandOutput* output) {
   return kExitOk;
 }
 
+// -json: Terraform's "outputs" message after the summary: where each node
+// type's instances now run.
+void EmitOutputs(Session* session, CommandOutput* output) {
+  StateSnapshot state;
+  if (session->store->Load(&state).ok()) output->ui()->Outputs(OutputsJson(state));
+}
+
 int RunApply(ApplyCommandOptions o) {
   CommandOutput output(o.json);
   if (o.refresh_only) return RunRefreshOnly(o, &output);
@@ -369,7 +377,9 @@ int RunApply(ApplyCommandOptions o) {
     s = RecordApplied(session.store.get(), plan);
     if (s.ok()) s = WriteTargets(o, &session, plan);
     if (!s.ok()) return output.Error(s);
-    return Report(ApplyResult(), plan.destroy, &output);
+    int code = Report(ApplyResult(), plan.destroy, &output);
+    if (output.json()) EmitOutputs(&session, &output);
+    return code;
   }
   if (!Approve(o, plan, &output)) return kExitError;
   struct sigaction action {};
@@ -396,7 +406,9 @@ int RunApply(ApplyCommandOptions o) {
   }
   if (!s.ok()) return output.Error(s);
   // A saved destroy plan reports as occam destroy does.
-  return Report(result, plan.destroy, &output);
+  int code = Report(result, plan.destroy, &output);
+  if (output.json() && result.ok()) EmitOutputs(&session, &output);
+  return code;
 }
 
 void AddApplyOptions(CLI::App* cmd, ApplyCommandOptions* o) {

@@ -176,6 +176,8 @@ int RunPlan(const PlanOptions& options) {
   if (s.ok()) s = MakeCommandPlan(options, descriptor, graph, state, &plan);
   if (!s.ok()) return output.Error(s);
   if (running) NoteRunningApply(*running, &plan);
+  if (options.markdown) s = CheckMarkdownLimit(plan, options.markdown_limit);
+  if (!s.ok()) return output.Error(s);
   if (!options.targets.empty()) output.Warning(kTargetingSummary, kTargetingDetail);
   PrintPlan(options, plan, &output);
   if (!options.out.empty()) {

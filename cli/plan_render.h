@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/status.h"
 #include "planner/plan.h"
 
 namespace occam {
@@ -25,10 +26,16 @@ nlohmann::json RenderPlanJson(const Plan& plan);
 // RenderPlanJson(plan).dump(), byte for byte, a resource at a time.
 void WritePlanJson(const Plan& plan, const PlanSink& sink);
 // Markdown for a pull-request comment of at most `limit` characters (a
-// GitHub comment holds 65,536): summary, table, then the details that fit,
-// then a line saying what was left out.
+// GitHub comment holds 65,536): the summary, a row per node type (action
+// counts, count change, why), what was left out, then a row per change and
+// the details that fit, in natural order (app[2] before app[10]). Empty when
+// `limit` is below MarkdownMinimum.
 constexpr size_t kMarkdownLimit = 60'000;
 std::string RenderPlanMarkdown(const Plan& plan, size_t limit = kMarkdownLimit);
+// The smallest --markdown-limit RenderPlanMarkdown can honour for `plan`.
+size_t MarkdownMinimum(const Plan& plan);
+// InvalidArgument, saying the minimum, when `limit` is below it.
+Status CheckMarkdownLimit(const Plan& plan, size_t limit);
 // Why a change is planned, in words: the planner's reason, the attributes
 // that changed or force a replacement, or "new".
 std::string WhyText(const ResourceChange& change);

@@ -185,9 +185,13 @@ TEST(PlanText, StreamedTextIsTheWholeText) {
 
 TEST(PlanMarkdown, SummaryTableThenCollapsedDiffs) {
   std::string md = RenderPlanMarkdown(SamplePlan());
+  size_t table = md.find("| Action | Instance | Why |\n");
+  ASSERT_NE(std::string::npos, table) << md;
   EXPECT_EQ(0u, md.find("### occam plan: `shop`\n\n"
                         "**Plan: 2 to add, 1 to change, 2 to destroy.**\n\n"
-                        "| Action | Instance | Why |\n|---|---|---|\n"
+                        "| Node type | Add | Change | Destroy | Replace | Count | Why |\n"))
+      << md;
+  EXPECT_EQ(table, md.find("| Action | Instance | Why |\n|---|---|---|\n"
                         "| create | `app[1]` | app scales from 1 to 2 |\n"
                         "| replace | `cache[0]` | cache[0] is tainted |\n"
                         "| update | `db[0]` | changed: "
@@ -252,8 +256,12 @@ TEST(PlanMarkdown, LargePlansFitAPullRequestComment) {
   EXPECT_LE(md.size(), 60'000u);
   EXPECT_NE(std::string::npos, md.find("**Plan: 4000 to add, 0 to change, 2000 to destroy.**"))
       << md.substr(0, 300);
-  EXPECT_NE(std::string::npos, md.find(" of 4000 changes are not in the table and ")) << md.substr(md.size() - 400);
-  EXPECT_NE(std::string::npos, md.find("raise `--markdown-limit`")) << md.substr(md.size() - 400);
+  // What was left out is said before the rows, right after the per-node
+  // summary.
+  size_t note = md.find(" of 4000 changes are not in the table and ");
+  EXPECT_NE(std::string::npos, note) << md.substr(0, 1000);
+  EXPECT_LT(note, md.find("| Action | Instance | Why |")) << md.substr(0, 1000);
+  EXPECT_NE(std::string::npos, md.find("raise `--markdown-limit`"));
   std::string small = RenderPlanMarkdown(plan, 5'000);
   EXPECT_LE(small.size(), 5'000u);
   // What fits is whole: every table row and every details block closes.
@@ -261,6 +269,84 @@ TEST(PlanMarkdown, LargePlansFitAPullRequestComment) {
   for (size_t at = 0; (at = md.find("<details>", at)) != std::string::npos; ++at) ++opened;
   for (size_t at = 0; (at = md.find("</details>", at)) != std::string::npos; ++at) ++closed;
   EXPECT_EQ(opened, closed);
+}
+
+// 2,000 node types of one instance each (n0 … n1999): the review starts
+// with a row per node type, sorts naturally and never passes its limit.
+Plan ManyNodeTypes(int count = 2000) {
+  Plan plan;
+  plan.infra_name = "wide";
+  for (int i = 0; i < count; ++i) {
+    ResourceChange c;
+    c.node = "n" + std::to_string(i);
+    c.address = c.node + "[0]";
+    c.provider = "dummy";
+    c.action = ChangeAction::kCreate;
+    c.after = json{{"resource", {{"i", i}}}};
+    plan.changes.push_back(std::move(c));
+    plan.desired_counts[plan.changes.back().node] = 1;
+  }
+  return plan;
+}
+
+TEST(PlanMarkdown, BigPlansLeadWithAPerNodeSummaryInNaturalOrder) {
+  Plan plan = ManyNodeTypes();
+  std::string md = RenderPlanMarkdown(plan);
+  size_t summary = md.find("| Node type | Add | Change | Destroy | Replace | Count | Why |");
+  ASSERT_NE(std::string::npos, summary) << md.substr(0, 500);
+  EXPECT_NE(std::string::npos, md.find("| `n2` | 1 | 0 | 0 | 0 | 0 → 1 | new |\n"));
+  EXPECT_LT(md.find("| `n2` |"), md.find("| `n10` |"));
+  EXPECT_LT(md.find("| `n10` |"), md.find("| `n100` |"));
+  // The summary filled the comment: the note says so, first.
+  EXPECT_NE(std::string::npos, md.find(" node types are not summed up, 2000 of 2000 changes"))
+      << md.substr(md.size() - 600);
+  // Fewer node types leave room for the rows, in natural order too.
+  md = RenderPlanMarkdown(ManyNodeTypes(20));
+  size_t rows = md.find("| Action | Instance | Why |");
+  ASSERT_NE(std::string::npos, rows) << md;
+  EXPECT_LT(md.find("| Node type |"), rows);
+  EXPECT_LT(md.find("`n9[0]`", rows), md.find("`n10[0]`", rows));
+  EXPECT_LT(md.find("`n2[0]`", rows), md.find("`n19[0]`", rows));
+}
+
+TEST(PlanMarkdown, AppScalingIsOneSummaryRow) {
+  Plan plan;
+  plan.infra_name = "scale";
+  for (int i = 0; i < 2500; ++i) {
+    ResourceChange c;
+    c.node = "app";
+    c.index = i;
+    c.address = "app[" + std::to_string(i) + "]";
+    c.provider = "dummy";
+    c.action = ChangeAction::kCreate;
+    c.reason = ChangeReason::kScaleUp;
+    c.reason_detail = "app scales from 0 to 2500";
+    plan.changes.push_back(std::move(c));
+  }
+  plan.desired_counts["app"] = 2500;
+  std::string md = RenderPlanMarkdown(plan);
+  EXPECT_NE(std::string::npos,
+            md.find("| `app` | 2500 | 0 | 0 | 0 | 0 → 2500 | app scales from 0 to 2500 |\n"))
+      << md.substr(0, 600);
+  EXPECT_LT(md.find("`app[2]`"), md.find("`app[10]`"));
+}
+
+TEST(PlanMarkdown, TheLimitIsHonouredExactlyOrRefused) {
+  Plan plan = ManyNodeTypes();
+  size_t minimum = MarkdownMinimum(plan);
+  EXPECT_FALSE(CheckMarkdownLimit(plan, 100).ok());
+  EXPECT_NE(std::string::npos,
+            CheckMarkdownLimit(plan, 100).message().find(
+                "give at least " + std::to_string(minimum)));
+  EXPECT_TRUE(CheckMarkdownLimit(plan, minimum).ok());
+  for (size_t limit : {minimum, minimum + 1, minimum + 37, size_t{1000}, size_t{4096},
+                       size_t{10'000}, size_t{65'536}}) {
+    if (limit < minimum) continue;
+    std::string md = RenderPlanMarkdown(plan, limit);
+    EXPECT_LE(md.size(), limit) << limit;
+    EXPECT_NE(std::string::npos, md.find("**Plan: 2000 to add")) << limit;
+    EXPECT_NE(std::string::npos, md.find("characters. See them all")) << limit;
+  }
 }
 
 TEST(MaskSensitive, MasksMarkedLeavesOnly) {

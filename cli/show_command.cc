@@ -60,6 +60,7 @@ int RunShow(const ShowOptions& options) {
   }
   Plan plan;
   Status s = ReadPlanFile(options.file, &plan);
+  if (s.ok() && options.markdown) s = CheckMarkdownLimit(plan, options.markdown_limit);
   if (!s.ok()) return ReportError(s, std::cerr);
   bool text = !options.json && !options.markdown;
   WritePlan(plan, options.json, options.markdown, options.markdown_limit,

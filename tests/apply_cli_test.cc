@@ -334,15 +334,33 @@ TEST_F(ApplyCliTest, JsonIsTerraformsMachineReadableUi) {
   ASSERT_GE(events.size(), 2u);
   EXPECT_EQ("version", events.front()["type"]);
   EXPECT_EQ("1.0", events.front()["ui"]);
-  EXPECT_EQ("change_summary", events.back()["type"]);
-  EXPECT_EQ("apply", events.back()["changes"]["operation"]);
-  EXPECT_EQ(3, events.back()["changes"]["add"]);
+  // Terraform's order: the summary, then the outputs ({"NAME": {"sensitive",
+  // "type", "value"}}; one per node type, its instances with their ids).
+  ASSERT_GE(events.size(), 3u);
+  const nlohmann::json& summary = events[events.size() - 2];
+  EXPECT_EQ("change_summary", summary["type"]);
+  EXPECT_EQ("apply", summary["changes"]["operation"]);
+  EXPECT_EQ(3, summary["changes"]["add"]);
+  const nlohmann::json& outputs = events.back();
+  EXPECT_EQ("outputs", outputs["type"]);
   StateSnapshot state = State();
+  for (const char* node : {"db", "manager", "app"}) {
+    const nlohmann::json& o = outputs["outputs"][node];
+    EXPECT_EQ(false, o["sensitive"]) << outputs;
+    EXPECT_TRUE(o["type"].is_array()) << outputs;
+    ASSERT_EQ(1u, o["value"].size()) << outputs;
+    EXPECT_EQ(state.instances.at(std::string(node) + "[0]").provider_id,
+              o["value"][0]["id"]) << outputs;
+  }
   for (const char* address : {"db[0]", "manager[0]", "app[0]"}) {
     int planned = 0, starts = 0, completes = 0;
     for (const nlohmann::json& e : events) {
       const nlohmann::json& body = e.contains("hook") ? e["hook"] : e.contains("change") ? e["change"] : nlohmann::json();
-      if (!body.is_object() || body["resource"]["addr"] != address) continue;
+      // Terraform's TYPE.NAME[KEY], with the parts beside it.
+      if (!body.is_object() || body["resource"]["addr"] != "process." + std::string(address)) continue;
+      EXPECT_EQ(body["resource"]["addr"], body["resource"]["resource"]) << e;
+      EXPECT_EQ(address, body["resource"]["resource_name"].get<std::string>() + "[0]") << e;
+      EXPECT_EQ(0, body["resource"]["resource_key"]) << e;
       EXPECT_EQ("create", body["action"]) << e;
       EXPECT_EQ("process", body["resource"]["resource_type"]) << e;
       if (e["type"] == "planned_change") ++planned;
@@ -380,6 +398,22 @@ TEST_F(ApplyCliTest, JsonUiReportsAFailureAsJson) {
   std::string all((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(std::string::npos, all.find("\"type\":\"apply_errored\"")) << all;
   EXPECT_NE(std::string::npos, all.find("\"severity\":\"error\"")) << all;
+  // The failed create's diagnostic, as Terraform's: the resource in its own
+  // field, a summary that does not repeat it, the whole error as detail.
+  bool found = false;
+  std::istringstream lines(all);
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json e = nlohmann::json::parse(line);
+    if (e["type"] != "diagnostic" || !e["diagnostic"].contains("address")) continue;
+    found = true;
+    EXPECT_EQ("process.db[0]", e["diagnostic"]["address"]) << line;
+    std::string summary = e["diagnostic"]["summary"];
+    EXPECT_EQ(std::string::npos, summary.find("db[0]: ")) << line;
+    EXPECT_FALSE(summary.empty()) << line;
+    EXPECT_NE(std::string::npos, e["diagnostic"]["detail"].get<std::string>().find(summary))
+        << line;
+  }
+  EXPECT_TRUE(found) << all;
   EXPECT_EQ(std::string::npos, all.find("\"type\":\"change_summary\",\"changes\":{\"add\":0,\"change\":0,\"operation\":\"apply\"")) << all;
 }
 

@@ -81,11 +81,13 @@ TEST_F(TerraformFlagsTest, EverySpellingOfALongOptionWorks) {
 }
 
 TEST_F(TerraformFlagsTest, UsageErrorsExitOneNeverTwo) {
-  for (const char* args : {"", "plan", "plan -f infra.yaml -bogus",
+  for (const char* args : {"", "plan -f infra.yaml -bogus",
                            "plan -f infra.yaml --detailed-exitcode -nosuchflag",
-                           "apply", "apply -f infra.yaml p.plan", "destroy -bogus",
-                           "scale", "state show", "taint", "graph",
-                           "validate", "show", "serve -listen", "rules",
+                           "apply -f infra.yaml p.plan", "destroy -bogus",
+                           "scale", "state show", "taint", "untaint", "state rm",
+                           "state mv a", "output -raw", "show", "serve -listen",
+                           "plan -chdir=.", "-chdir", "plan -parallelism=0",
+                           "plan -refresh-only -out=p", "plan -markdown -markdown-limit=10",
                            "history -limit=x", "force-unlock", "version -bogus"}) {
     CommandResult r = Occam(args);
     EXPECT_EQ(1, r.exit_code) << "occam " << args << "\n" << r.out;
