@@ -48,6 +48,7 @@ void RegisterGraphCommand(CLI::App* app, CommandList* commands);
 void RegisterPlanCommand(CLI::App* app, CommandList* commands);
 void RegisterShowCommand(CLI::App* app, CommandList* commands);
 void RegisterOutputCommand(CLI::App* app, CommandList* commands);
+void RegisterImportCommand(CLI::App* app, CommandList* commands);
 void RegisterScaleCommand(CLI::App* app, CommandList* commands);
 void RegisterStateCommands(CLI::App* app, CommandList* commands);
 // state rm and state mv, under `state` (RegisterStateCommands calls it).

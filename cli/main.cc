@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   occam::RegisterPlanCommand(&app, &commands);
   occam::RegisterShowCommand(&app, &commands);
   occam::RegisterOutputCommand(&app, &commands);
+  occam::RegisterImportCommand(&app, &commands);
   occam::RegisterScaleCommand(&app, &commands);
   occam::RegisterStateCommands(&app, &commands);
   occam::RegisterHistoryCommand(&app, &commands);

@@ -137,6 +137,38 @@ Status DockerProvider::Create(const ResourceRequest& request,
   return Inspect(client, container, engines_.MakeId(endpoint, container), out);
 }
 
+Status DockerProvider::Import(const std::string& user_id, const json& config,
+                              ResourceObject* out, json* observed) {
+  const json& resource = config.value("resource", json::object());
+  std::string endpoint = ConfigText(resource, "endpoint");
+  DockerClient client{DockerEndpoint{}};
+  Status s = engines_.ClientFor(endpoint, &client);
+  json info;
+  if (s.ok()) {
+    s = client.Call("GET", "/containers/" + UrlEncode(user_id) + "/json", json(), &info);
+  }
+  if (s.IsNotFound() || (s.ok() && info.value("Id", "").empty())) {
+    return Status::NotFound("no container " + user_id + " on " +
+                            (endpoint.empty() ? "the local Docker Engine" : endpoint));
+  }
+  if (s.ok()) s = Inspect(client, info["Id"], engines_.MakeId(endpoint, info["Id"]), out);
+  if (!s.ok()) return s;
+  *observed = config;
+  const json& seen = info.value("Config", json::object());
+  std::string image = seen.value("Image", "");
+  if (image != ImageReference(resource)) {
+    (*observed)["resource"]["image"] = image;
+    (*observed)["resource"].erase("tag");
+  }
+  json context = config.value("contextualisation", json::object());
+  std::vector<std::string> configured;
+  if (context.contains("command") && ContainerCommand(context["command"], &configured).ok()) {
+    json cmd = seen.value("Cmd", json::array());
+    if (cmd != json(configured)) (*observed)["contextualisation"]["command"] = cmd;
+  }
+  return Status::Ok();
+}
+
 Status DockerProvider::Inspect(const DockerClient& client,
                                const std::string& container,
                                const std::string& id, ResourceObject* out) {

@@ -34,6 +34,10 @@ class DockerProvider : public Provider {
   Status Update(const std::string& id, const ResourceRequest& request,
                 ResourceObject* out) override;
   Status Delete(const std::string& id) override;
+  // A container's name or id on the configured engine: its image and
+  // command stand in for the configured ones.
+  Status Import(const std::string& user_id, const nlohmann::json& config,
+                ResourceObject* out, nlohmann::json* observed) override;
   Status FindByTags(const OwnershipTags& tags,
                     std::vector<ResourceObject>* out) override;
 

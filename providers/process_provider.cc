@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -371,13 +373,15 @@ Status ProcessProvider::Delete(const std::string& id) {
     Forget(id);
     return Status::Ok();
   }
-  kill(-pid, SIGTERM);
+  // What occam started leads its own group; an imported process may not.
+  pid_t target = getpgid(pid) == pid ? -pid : pid;
+  kill(target, SIGTERM);
   auto deadline = Clock::now() + std::chrono::duration<double>(grace);
   while (Alive(id, pid, start) && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (Alive(id, pid, start)) {
-    kill(-pid, SIGKILL);
+    kill(target, SIGKILL);
     for (int i = 0; i < 500 && Alive(id, pid, start); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -386,6 +390,65 @@ Status ProcessProvider::Delete(const std::string& id) {
     return Status::Unavailable("process " + id + " survived SIGKILL");
   }
   Forget(id);
+  return Status::Ok();
+}
+
+namespace {
+
+// The command line of process `pid`, from /proc/PID/cmdline.
+std::vector<std::string> CommandLineOf(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> argv;
+  std::string arg;
+  while (std::getline(in, arg, '\0')) argv.push_back(arg);
+  return argv;
+}
+
+// The value of `name` in process `pid`'s environment, or "".
+std::string EnvironmentOf(int pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  std::string entry;
+  while (std::getline(in, entry, '\0')) {
+    if (entry.rfind(name + "=", 0) == 0) return entry.substr(name.size() + 1);
+  }
+  return "";
+}
+
+}  // namespace
+
+Status ProcessProvider::Import(const std::string& user_id, const json& config,
+                               ResourceObject* out, json* observed) {
+  int pid = 0;
+  int64_t start = -1;
+  char* end = nullptr;
+  long number = std::strtol(user_id.c_str(), &end, 10);
+  if (end != user_id.c_str() && *end == '\0' && number > 0 && number < INT32_MAX) {
+    pid = static_cast<int>(number);
+    start = ProcessStartTime(pid);
+  } else if (!ParseId(user_id, &pid, &start)) {
+    return Status::InvalidArgument("'" + user_id + "' is not a process id: give "
+                                   "its pid (or PID:START as occam records it)");
+  }
+  if (start < 0 || !ProcessIsAlive(pid, start)) {
+    return Status::NotFound("no process " + user_id + " is running");
+  }
+  std::vector<std::string> argv = CommandLineOf(pid);
+  if (argv.empty()) {
+    return Status::InvalidArgument("process " + std::to_string(pid) +
+                                   " has no command line (a kernel thread?); it "
+                                   "cannot be imported");
+  }
+  out->id = MakeId(pid, start);
+  out->outputs = {{"pid", pid}, {"ip", "127.0.0.1"}};
+  std::string port = EnvironmentOf(pid, "PORT");
+  if (!port.empty()) out->outputs["port"] = std::atoi(port.c_str());
+  out->tags = TagsOf(pid);
+  *observed = config;
+  json& resource = (*observed)["resource"];
+  std::vector<std::string> configured;
+  if (!CommandLine(resource.value("command", json()), &configured) || configured != argv) {
+    resource["command"] = argv;  // the plan shows the difference
+  }
   return Status::Ok();
 }
 

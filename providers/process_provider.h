@@ -29,6 +29,10 @@ class ProcessProvider : public Provider {
   Status Delete(const std::string& id) override;
   Status FindByTags(const OwnershipTags& tags,
                     std::vector<ResourceObject>* out) override;
+  // A pid (or PID:START): its command line from /proc stands in for the
+  // configured command, and PORT from its environment for the port.
+  Status Import(const std::string& user_id, const nlohmann::json& config,
+                ResourceObject* out, nlohmann::json* observed) override;
 
  private:
   // A free TCP port on 127.0.0.1 from "FIRST-LAST", or 0 and `*error`.

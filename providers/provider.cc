@@ -63,3 +63,18 @@ Provider* ProviderRegistry::Find(const std::string& type, std::string* why) {
 }
 
 }  // namespace occam
+
+namespace occam {
+
+Status Provider::Import(const std::string& user_id, const nlohmann::json& config,
+                        ResourceObject* out, nlohmann::json* observed) {
+  (void)user_id;
+  (void)config;
+  (void)out;
+  (void)observed;
+  return Status::InvalidArgument(
+      "this resource type cannot import existing objects yet (occam imports "
+      "process and docker objects)");
+}
+
+}  // namespace occam

@@ -80,6 +80,14 @@ class Provider {
   // The id as people read it in progress lines: the id itself, unless the
   // provider keeps more in it than the object's name.
   virtual std::string DisplayId(const std::string& id) const { return id; }
+  // `occam import`: reads the object `user_id` names (as users know it: a
+  // pid, a container name or id), and returns in `*observed` the instance
+  // configuration `config` with what the provider can see of the object
+  // put in place of what the descriptor says, so that the next plan shows
+  // where the two differ. NotFound when there is no such object;
+  // InvalidArgument when the provider cannot import.
+  virtual Status Import(const std::string& user_id, const nlohmann::json& config,
+                        ResourceObject* out, nlohmann::json* observed);
 };
 
 // Where providers may keep files (process logs) and what they may use.

@@ -162,6 +162,42 @@ TEST_F(DockerCliTest, ApplyScaleInPlaceDriftAndDestroy) {
 // SIGKILL after every commit of a from-nothing apply, and before every
 // commit (the engine has acted, the state does not know yet); the rerun
 // converges with nothing twice and nothing orphaned.
+// import adopts containers started by hand: one as the descriptor says
+// (no change planned), one with another command (replaced); each leaves an
+// event, and destroy removes both.
+TEST_F(DockerCliTest, ImportAdoptsContainersStartedByHand) {
+  std::string suffix = std::to_string(getpid());
+  std::string same = "occam-import-same-" + suffix, other = "occam-import-other-" + suffix;
+  for (const auto& [name, command] :
+       {std::pair{same, "httpd -f -p 80 -h /www"}, std::pair{other, "sleep 100000"}}) {
+    CommandResult run = testing::RunCommand("docker run -d --name " + name +
+                                            " occam-test/busybox:1 " + command);
+    ASSERT_EQ(0, run.exit_code) << run.out;
+  }
+  CommandResult r = Occam("import web[0] " + same);
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  r = Occam("import docker.web[1] " + other);
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  StateSnapshot state = State();
+  ASSERT_EQ(2u, state.instances.size());
+  EXPECT_EQ(same, state.instances["web[0]"].outputs.value()["name"]);
+  EXPECT_EQ(other, state.instances["web[1]"].outputs.value()["name"]);
+  ASSERT_EQ(0, Occam("plan -out=p").exit_code);
+  json plan = json::parse(Occam("show -json p").out, nullptr, false);
+  std::map<std::string, json> actions;
+  for (const json& c : plan["resource_changes"]) actions[c["address"]] = c["change"]["actions"];
+  EXPECT_EQ(json({"no-op"}), actions["web[0]"]) << plan["resource_changes"];
+  EXPECT_EQ(json({"delete", "create"}), actions["web[1]"]) << plan["resource_changes"];
+  CommandResult history = Occam("history -limit=2");
+  EXPECT_NE(std::string::npos, history.out.find("web[1] imported from docker")) << history.out;
+  EXPECT_EQ(1, Occam("import web[0] " + other).exit_code);
+  EXPECT_EQ(1, Occam("import web[2] no-such-container-" + suffix).exit_code);
+  EXPECT_EQ(0, Occam("destroy --auto-approve").exit_code);
+  EXPECT_NE(0, testing::RunCommand("docker inspect " + same).exit_code);
+  EXPECT_NE(0, testing::RunCommand("docker inspect " + other).exit_code);
+  testing::RunCommand("docker rm -f " + same + " " + other);
+}
+
 TEST_F(DockerCliTest, KillAtEveryCommitThenConverge) {
   // Counts, then an intent and a result for web[0], web[1] and app[0].
   constexpr int kCommits = 7;

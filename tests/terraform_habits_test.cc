@@ -1,7 +1,7 @@
 // The rest of Terraform's habits, through the occam binary on real
 // processes: the CI line that Terraform pipelines run unchanged, -chdir,
 // -replace, -refresh-only, -compact-warnings, state surgery (untaint,
-// state rm, state mv), output and show of the state, version -json.
+// state rm, state mv), import, output and show of the state, version -json.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -247,6 +247,78 @@ TEST_F(TerraformHabitsTest, OutputAndShowReadTheState) {
   EXPECT_EQ(0, resources[0]["index"]);
   EXPECT_TRUE(resources[0]["values"].is_object());
   EXPECT_EQ(outputs["app"]["value"], state["values"]["outputs"]["app"]["value"]);
+}
+
+// A process that occam did not start: `sleep 100000` as the descriptor
+// says, and one with another command line.
+int StartProcess(const std::string& seconds) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    execlp("sleep", "sleep", seconds.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST_F(TerraformHabitsTest, ImportAdoptsRunningProcessesAndChecksTheirCommandLine) {
+  dir_.Write("work/nodes/node_definitions.yaml",
+             "'node_def:app':\n  - resource:\n      type: process\n"
+             "      command: [sleep, \"100000\"]\n");
+  int same = StartProcess("100000"), other = StartProcess("200000");
+  forgotten_ = {same, other};  // until imported
+  ASSERT_TRUE(Alive(same) && Alive(other));
+  CommandResult r = Occam("import app[0] " + std::to_string(same));
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("Import successful!")) << r.out;
+  EXPECT_EQ(same, Pid("app[0]"));
+  r = Occam("import process.app[1] " + std::to_string(other));
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  // app[0] matches the descriptor; app[1]'s command line does not.
+  CommandResult plan = Occam("plan -no-color");
+  EXPECT_EQ(std::string::npos, plan.out.find("# app[0]")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("# app[1] must be replaced")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("\"200000\"")) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("Plan: 1 to add, 0 to change, 1 to destroy."))
+      << plan.out;
+  EXPECT_NE(std::string::npos, Occam("history -limit=2").out.find("import  app  app[1] imported"));
+
+  // Refused: an address already managed, the same object twice, no such
+  // pid, a node the descriptor lacks.
+  r = Occam("import app[0] " + std::to_string(other));
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("app[0] is already managed")) << r.out;
+  r = Occam("import app[2] " + std::to_string(same));
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("is already managed as app[0]")) << r.out;
+  r = Occam("import app[2] 999999999");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("no process 999999999 is running")) << r.out;
+  r = Occam("import db[0] " + std::to_string(same));
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("the descriptor has no node named 'db'")) << r.out;
+
+  // The next apply replaces app[1], keeps app[0]; destroy stops the
+  // imported process, which leads no process group of occam's.
+  ASSERT_EQ(0, Occam("apply -auto-approve").exit_code);
+  EXPECT_TRUE(Dies(other));
+  EXPECT_EQ(same, Pid("app[0]"));
+  ASSERT_EQ(0, Occam("destroy -auto-approve").exit_code);
+  EXPECT_TRUE(Dies(same));
+}
+
+TEST_F(TerraformHabitsTest, ImportRefusesWhatAnotherStateOwns) {
+  ASSERT_EQ(0, Occam("apply -auto-approve -state=other.db").exit_code);
+  CommandResult out = Occam("output app -json -state=other.db");
+  nlohmann::json value = nlohmann::json::parse(out.out, nullptr, false);
+  ASSERT_TRUE(value.is_array()) << out.out;
+  int pid = value[0]["pid"];
+  CommandResult r = Occam("import app[0] " + std::to_string(pid));
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("carries occam's ownership tags of another state"))
+      << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("as app[0])")) << r.out;
+  EXPECT_EQ(0, Occam("destroy -auto-approve -state=other.db").exit_code);
 }
 
 TEST_F(TerraformHabitsTest, CompactWarningsAndMarkdownLimits) {
