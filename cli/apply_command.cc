@@ -85,7 +85,7 @@ class ProgressPrinter : public ApplyObserver {
     bool create = e.operation == "create", remove = e.operation == "delete";
     switch (e.kind) {
       case ApplyEvent::Kind::kStart:
-        return create ? "Creating..." : remove ? "Destroying..." : "Modifying...";
+        return create ? "Creating..." : remove ? "Destroying..." + id : "Modifying...";
       case ApplyEvent::Kind::kComplete:
         return (create   ? "Creation complete after "
                 : remove ? "Destruction complete after "
@@ -492,6 +492,9 @@ void RegisterApplyCommands(CLI::App* app, CommandList* commands) {
       "destroy", "Delete every instance the state records, dependents first");
   dcmd->add_option("-f,--file", destroy->compile.infra_path,
                    "the descriptor (optional)");
+  dcmd->add_option("--refresh", destroy->refresh,
+                   "accepted: destroy deletes what the state records without "
+                   "reading it first (deleting an object already gone succeeds)");
   AddApplyOptions(dcmd, destroy.get());
   commands->push_back({dcmd, [destroy] {
                          SetCompactWarnings(destroy->compact_warnings);

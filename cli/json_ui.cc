@@ -127,14 +127,24 @@ void JsonUi::ChangeSummary(int add, int change, int remove,
                 " destroyed.";
   Emit("info", message, "change_summary",
        {{"changes",
-         {{"add", add}, {"change", change}, {"remove", remove}, {"operation", operation}}}});
+         {{"add", add},
+          {"change", change},
+          {"import", 0},  // Terraform 1.5's import blocks; occam imports by command
+          {"remove", remove},
+          {"operation", operation}}}});
 }
 
 void JsonUi::Hook(const ApplyEvent& e) {
   json hook = {{"resource", Resource(e.address)}, {"action", e.operation}};
   switch (e.kind) {
     case ApplyEvent::Kind::kStart:
-      Emit("info", e.address + ": " + Verb(e.operation, true) + "...",
+      if (!e.id.empty()) {  // a delete names what it deletes
+        hook["id_key"] = "id";
+        hook["id_value"] = e.id;
+      }
+      Emit("info",
+           e.address + ": " + Verb(e.operation, true) + "..." +
+               (e.id.empty() ? "" : " [id=" + e.id + "]"),
            "apply_start", {{"hook", hook}});
       return;
     case ApplyEvent::Kind::kComplete:

@@ -15,6 +15,9 @@ namespace {
 struct LifecycleOptions {
   StateOptions state;
   std::string address;
+  bool input = true;
+  int parallelism = 10;
+  bool compact_warnings = false;
 };
 
 int RunRefresh(const LifecycleOptions& o) {
@@ -85,6 +88,14 @@ void RegisterLifecycleCommands(CLI::App* app, CommandList* commands) {
   CLI::App* rcmd = app->add_subcommand(
       "refresh", "Ask the providers which objects still exist");
   AddStateOptions(rcmd, &refresh->state, false);
+  // Terraform's refresh flags: it never asks, reads one instance at a time
+  // and prints no multi-line warnings.
+  rcmd->add_option("--input", refresh->input, "accepted: refresh never asks for input");
+  rcmd->add_option("--parallelism", refresh->parallelism,
+                   "at most this many provider calls at once (refresh makes one at a time)")
+      ->check(CLI::PositiveNumber);
+  rcmd->add_flag("--compact-warnings", refresh->compact_warnings,
+                 "print warnings as one line each");
   commands->push_back({rcmd, [refresh] { return RunRefresh(*refresh); }});
 
   auto taint = std::make_shared<LifecycleOptions>();

@@ -414,7 +414,7 @@ TEST_F(ApplyCliTest, JsonUiReportsAFailureAsJson) {
         << line;
   }
   EXPECT_TRUE(found) << all;
-  EXPECT_EQ(std::string::npos, all.find("\"type\":\"change_summary\",\"changes\":{\"add\":0,\"change\":0,\"operation\":\"apply\"")) << all;
+  EXPECT_EQ(std::string::npos, all.find("\"type\":\"change_summary\",\"changes\":{\"add\":0,\"change\":0,\"import\":0,\"operation\":\"apply\"")) << all;
 }
 
 TEST_F(ApplyCliTest, JsonNeverPromptsForApproval) {

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -337,6 +340,148 @@ TEST_F(TerraformHabitsTest, CompactWarningsAndMarkdownLimits) {
   CommandResult fits = Occam("plan -markdown -markdown-limit=" + std::to_string(minimum));
   EXPECT_EQ(0, fits.exit_code) << fits.out;
   EXPECT_LE(fits.out.size(), static_cast<size_t>(minimum)) << fits.out;
+}
+
+// Terraform's UI message structs (internal/command/views/json): for each
+// body, the fields it must have and those it may have. occam's own
+// additions are named occam*.
+struct Fields {
+  std::set<std::string> required, optional;
+};
+
+// Checks `object`'s keys against `fields`; returns what is wrong.
+std::string Mismatch(const nlohmann::json& object, const Fields& fields) {
+  if (!object.is_object()) return "not an object: " + object.dump();
+  std::string wrong;
+  for (const std::string& k : fields.required) {
+    if (!object.contains(k)) wrong += " missing " + k + ";";
+  }
+  for (const auto& [k, v] : object.items()) {
+    if (!fields.required.count(k) && !fields.optional.count(k) && k.rfind("occam", 0) != 0) {
+      wrong += " unexpected " + k + ";";
+    }
+  }
+  return wrong;
+}
+
+std::string CheckUiMessage(const nlohmann::json& m) {
+  static const Fields kEnvelope{{"@level", "@message", "@module", "@timestamp", "type"}, {}};
+  static const Fields kResource{{"addr", "module", "resource", "implied_provider",
+                                 "resource_type", "resource_name", "resource_key"}, {}};
+  static const std::map<std::string, std::pair<std::string, Fields>> kBodies = {
+      {"version", {"", {{"terraform", "ui"}, {}}}},
+      {"planned_change", {"change", {{"resource", "action"}, {"previous_resource", "reason"}}}},
+      {"resource_drift", {"change", {{"resource", "action"}, {"previous_resource", "reason"}}}},
+      {"change_summary", {"changes", {{"add", "change", "remove", "operation"}, {"import"}}}},
+      {"apply_start", {"hook", {{"resource", "action"}, {"id_key", "id_value"}}}},
+      {"apply_progress", {"hook", {{"resource", "action", "elapsed_seconds"}, {}}}},
+      {"apply_complete", {"hook", {{"resource", "action", "elapsed_seconds"}, {"id_key", "id_value"}}}},
+      {"apply_errored", {"hook", {{"resource", "action", "elapsed_seconds"}, {}}}},
+      {"refresh_start", {"hook", {{"resource", "id_key", "id_value"}, {}}}},
+      {"refresh_complete", {"hook", {{"resource", "id_key", "id_value"}, {}}}},
+      {"diagnostic", {"diagnostic", {{"severity", "summary", "detail"}, {"address", "range", "snippet"}}}},
+      {"outputs", {"outputs", {{}, {}}}},
+  };
+  auto known = kBodies.find(m.value("type", ""));
+  if (known == kBodies.end()) return "unknown type " + m.value("type", "");
+  const auto& [key, fields] = known->second;
+  if (key.empty()) {
+    Fields all = fields;
+    all.optional.insert(kEnvelope.required.begin(), kEnvelope.required.end());
+    return Mismatch(m, all);
+  }
+  std::string wrong = Mismatch(m, {{"@level", "@message", "@module", "@timestamp", "type", key}, {}});
+  const nlohmann::json& body = m[key];
+  if (key == "outputs") {
+    for (const auto& [name, o] : body.items()) wrong += Mismatch(o, {{"sensitive"}, {"type", "value", "action"}});
+    return wrong;
+  }
+  wrong += Mismatch(body, fields);
+  if (body.contains("resource")) wrong += Mismatch(body["resource"], kResource);
+  if (key == "diagnostic" && body.contains("range")) {
+    const nlohmann::json& range = body["range"];
+    wrong += Mismatch(range, {{"filename", "start", "end"}, {}});
+    for (const char* end : {"start", "end"}) {
+      wrong += Mismatch(range[end], {{"line", "column", "byte"}, {}});
+    }
+  }
+  return wrong;
+}
+
+TEST_F(TerraformHabitsTest, TheUiStreamHasTerraformsFieldsAndNoOthers) {
+  std::vector<std::string> streams = {Occam("plan -json").out, Occam("apply -json -auto-approve").out};
+  int app1 = Pid("app[1]");
+  ASSERT_GT(app1, 0);
+  kill(app1, SIGKILL);
+  ASSERT_TRUE(Dies(app1));
+  streams.push_back(Occam("plan -json -refresh-only").out);
+  streams.push_back(Occam("destroy -json -auto-approve").out);
+  dir_.Write("work/nodes/node_definitions.yaml",
+             "'node_def:app':\n  - resource: {type: process, command: [/nonexistent/app]}\n");
+  streams.push_back(Occam("apply -json -auto-approve").out);
+  dir_.Write("work/infra-habits.yaml", std::string(kInfra) + "  - {name: x, type: y}\n");
+  streams.push_back(Occam("plan -json").out);
+  std::set<std::string> seen;
+  bool delete_start_has_id = false, failure_has_address = false, range_has_byte = false;
+  for (const std::string& stream : streams) {
+    std::istringstream lines(stream);
+    for (std::string line; std::getline(lines, line);) {
+      nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
+      ASSERT_TRUE(m.is_object()) << "not JSON: " << line;
+      seen.insert(m.value("type", ""));
+      EXPECT_EQ("", CheckUiMessage(m)) << line;
+      if (m["type"] == "apply_start" && m["hook"]["action"] == "delete") {
+        delete_start_has_id = !m["hook"].value("id_value", "").empty();
+      }
+      if (m["type"] == "diagnostic") {
+        failure_has_address |= m["diagnostic"].value("address", "") == "process.app[0]";
+        range_has_byte |= m["diagnostic"].contains("range") &&
+                          m["diagnostic"]["range"]["start"]["byte"].is_number();
+      }
+      if (m["type"] == "change_summary" && m["changes"]["operation"] == "destroy") {
+        EXPECT_EQ("Destroy complete! Resources: 2 destroyed.", m["@message"]) << line;
+      }
+    }
+  }
+  for (const char* type : {"version", "planned_change", "change_summary", "apply_start",
+                           "apply_complete", "apply_errored", "refresh_start",
+                           "refresh_complete", "resource_drift", "diagnostic", "outputs"}) {
+    EXPECT_TRUE(seen.count(type)) << type;
+  }
+  EXPECT_TRUE(delete_start_has_id);
+  EXPECT_TRUE(failure_has_address);
+  EXPECT_TRUE(range_has_byte);
+}
+
+// plan -lock=false while an apply runs: its instances in flight are said to
+// be changing now, not left over from an apply that stopped.
+TEST_F(TerraformHabitsTest, PlanWithoutTheLockNamesTheRunningApply) {
+  dir_.Write("work/nodes/node_definitions.yaml",
+             "'node_def:app':\n  - resource:\n      type: process\n"
+             "      command: [sleep, \"100000\"]\n"
+             "    health_check: {ping: false, ports: [9], timeout: 8}\n");
+  RunCommand("cd " + dir_.Path("work") + " && " + testing::OccamBinary() +
+             " apply -auto-approve > apply.log 2>&1 < /dev/null &");
+  bool creating = false;
+  for (int i = 0; i < 200 && !creating; ++i) {
+    usleep(20'000);
+    creating = Occam("state show app[0]").out.find("\"creating\"") != std::string::npos;
+  }
+  ASSERT_TRUE(creating);
+  CommandResult plan = Occam("plan -lock=false -no-color");
+  EXPECT_EQ(0, plan.exit_code) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("the state is locked by a running occam apply"))
+      << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("is changing app[0] now")) << plan.out;
+  EXPECT_EQ(std::string::npos, plan.out.find("an earlier apply stopped")) << plan.out;
+  // The apply's health checks time out; then it has stopped, and says so.
+  for (int i = 0; i < 600 && Occam("state show app[0]").out.find("\"creating\"") !=
+                                 std::string::npos; ++i) {
+    usleep(20'000);
+  }
+  usleep(200'000);
+  CommandResult after = Occam("plan -lock=false -no-color");
+  EXPECT_EQ(std::string::npos, after.out.find("is changing app[0] now")) << after.out;
 }
 
 TEST_F(TerraformHabitsTest, VersionJsonHasTerraformsFields) {
