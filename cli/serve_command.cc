@@ -263,8 +263,9 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
   // service does) or follows what the state says was applied.
   cmd->get_option("--file")
       ->required(false)
-      ->description("Occopus infrastructure descriptor (without it: --nodes, "
-                    "and serve waits for POST /infrastructures/)");
+      ->description("Occopus infrastructure descriptor (default: infra.yaml, or "
+                    "the one infra*.yaml, in the current folder; with --nodes "
+                    "and no -f, serve waits for POST /infrastructures/)");
   AddStateOptions(cmd, &o->state, /*can_create=*/true);
   cmd->add_option("--listen", o->listen,
                   "HOST:PORT to listen on (port 0: any free port)")
@@ -296,7 +297,15 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
   cmd->add_flag("--watch", o->watch,
                 "apply the descriptor when its files change (without it, "
                 "serve says that they differ from what was applied)");
-  commands->push_back({cmd, [o] { return RunServe(*o); }});
+  // The folder's descriptor only when no --nodes asks serve to wait for
+  // a posted one.
+  o->compile.infra_path.clear();
+  commands->push_back({cmd, [o] {
+                         if (o->compile.infra_path.empty() && o->compile.nodes_path.empty()) {
+                           o->compile.infra_path = DefaultDescriptorPath();
+                         }
+                         return RunServe(*o);
+                       }});
 }
 
 }  // namespace occam

@@ -242,6 +242,53 @@ Status DockerServiceProvider::Read(const std::string& id, ResourceObject* out) {
   return Describe(client, service, id, out);
 }
 
+Status DockerServiceProvider::Import(const std::string& user_id, const json& config,
+                                     ResourceObject* out, json* observed) {
+  const json& resource = config.value("resource", json::object());
+  std::string endpoint = Text(resource, "endpoint");
+  DockerClient client{DockerEndpoint{}};
+  Status s = engines_.ClientFor(endpoint, &client);
+  json info;
+  if (s.ok()) s = client.Call("GET", "/services/" + UrlEncode(user_id), json(), &info);
+  if (s.IsNotFound() || (s.ok() && info.value("ID", "").empty())) {
+    return Status::NotFound("no swarm service " + user_id + " on " +
+                            (endpoint.empty() ? "the local Docker Engine" : endpoint));
+  }
+  std::string service = s.ok() ? info["ID"].get<std::string>() : "";
+  if (s.ok()) s = Describe(client, service, engines_.MakeId(endpoint, service), out);
+  if (!s.ok()) return s;
+  *observed = config;
+  const json& spec = info.value("Spec", json::object());
+  const json& container =
+      spec.value("TaskTemplate", json::object()).value("ContainerSpec", json::object());
+  // The swarm pins an image to its digest: "busybox:1@sha256:…".
+  std::string image = container.value("Image", "");
+  image = image.substr(0, image.find('@'));
+  if (image != ImageReference(resource)) {
+    (*observed)["resource"]["image"] = image;
+    (*observed)["resource"].erase("tag");
+  }
+  const json& context = config.value("contextualisation", json::object());
+  const char* where = resource.contains("command") ? "resource" : "contextualisation";
+  const json& command = resource.contains("command") ? resource["command"]
+                        : context.is_object() ? context.value("command", json()) : json();
+  // What the task runs: Command (occam sets it) followed by Args (where
+  // `docker service create IMAGE CMD…` puts it).
+  json running = container.value("Command", json::array());
+  for (const json& arg : container.value("Args", json::array())) running.push_back(arg);
+  std::vector<std::string> configured;
+  if (!command.is_null() && ContainerCommand(command, &configured).ok() &&
+      running != json(configured)) {
+    (*observed)[where]["command"] = running;
+  }
+  const json& mode = spec.value("Mode", json::object());
+  if (Replicated(resource) && mode.contains("Replicated")) {
+    int replicas = mode["Replicated"].value("Replicas", 0);
+    if (replicas != Replicas(resource)) (*observed)["resource"]["replicas"] = replicas;
+  }
+  return Status::Ok();
+}
+
 Status DockerServiceProvider::Update(const std::string& id,
                                      const ResourceRequest& request,
                                      ResourceObject* out) {

@@ -29,6 +29,10 @@ class DockerServiceProvider : public Provider {
   Status Update(const std::string& id, const ResourceRequest& request,
                 ResourceObject* out) override;
   Status Delete(const std::string& id) override;
+  // A service's name or id: its image, command and replica count stand
+  // in for the configured ones.
+  Status Import(const std::string& user_id, const nlohmann::json& config,
+                ResourceObject* out, nlohmann::json* observed) override;
   Status FindByTags(const OwnershipTags& tags,
                     std::vector<ResourceObject>* out) override;
 

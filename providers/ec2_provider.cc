@@ -456,6 +456,44 @@ void Ec2Provider::ReadMany(const std::vector<std::string>& ids,
   }
 }
 
+Status Ec2Provider::Import(const std::string& user_id, const json& config,
+                           ResourceObject* out, json* observed) {
+  const json& resource = JsonField(config, "resource");
+  Where where{Scalar(JsonField(resource, "endpoint")),
+              Scalar(JsonField(resource, "regionname"))};
+  std::string instance = user_id.substr(0, user_id.find('@'));
+  if (instance.rfind("i-", 0) != 0) {
+    return Status::InvalidArgument("'" + user_id + "' is not an EC2 instance id (i-…)");
+  }
+  std::shared_ptr<const Ec2Client> client;
+  Status s = ClientFor(where, Fields(resource), &client);
+  std::vector<Ec2Instance> found;
+  Ec2Error e;
+  if (s.ok()) {
+    s = client->DescribeInstances({{"instance-id", {instance}}}, &found, &e);
+    if (!s.ok() && e.code == "InvalidInstanceID.NotFound") {
+      found.clear();  // answered below as "no live instance"
+      s = Status::Ok();
+    }
+    if (!s.ok()) s = Refused("DescribeInstances", *client, s, e);
+  }
+  if (!s.ok()) return s;
+  if (found.empty() || Gone(found[0].state)) {
+    return Status::NotFound("no live instance " + instance + " at " + where.endpoint +
+                            " in " + where.region);
+  }
+  *out = ToObject(where, found[0]);
+  *observed = config;
+  for (const auto& [attribute, value] :
+       {std::pair<const char*, std::string>{"image_id", found[0].image_id},
+        {"instance_type", found[0].instance_type}}) {
+    if (Scalar(JsonField(resource, attribute)) != value) {
+      (*observed)["resource"][attribute] = value;  // the plan shows it
+    }
+  }
+  return Status::Ok();
+}
+
 Status Ec2Provider::Update(const std::string& id, const ResourceRequest&,
                            ResourceObject*) {
   return Status::Internal("ec2 instances are replaced, not updated (" + id + ")");

@@ -46,6 +46,10 @@ class Ec2Provider : public Provider {
   Status FindByTags(const OwnershipTags& tags,
                     std::vector<ResourceObject>* out) override;
   void Expect(const nlohmann::json& config) override;
+  // An instance id ("i-…") at the configured endpoint and region: its
+  // image_id and instance_type stand in for the configured ones.
+  Status Import(const std::string& user_id, const nlohmann::json& config,
+                ResourceObject* out, nlohmann::json* observed) override;
   std::string DisplayId(const std::string& id) const override;
 
  private:

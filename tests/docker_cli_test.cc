@@ -162,9 +162,9 @@ TEST_F(DockerCliTest, ApplyScaleInPlaceDriftAndDestroy) {
 // SIGKILL after every commit of a from-nothing apply, and before every
 // commit (the engine has acted, the state does not know yet); the rerun
 // converges with nothing twice and nothing orphaned.
-// import adopts containers started by hand: one as the descriptor says
-// (no change planned), one with another command (replaced); each leaves an
-// event, and destroy removes both.
+// import adopts containers started by hand — one as the descriptor says
+// (no change planned), one with another command (replaced) — and a swarm
+// service; each leaves an event, and destroy removes them.
 TEST_F(DockerCliTest, ImportAdoptsContainersStartedByHand) {
   std::string suffix = std::to_string(getpid());
   std::string same = "occam-import-same-" + suffix, other = "occam-import-other-" + suffix;
@@ -182,12 +182,22 @@ TEST_F(DockerCliTest, ImportAdoptsContainersStartedByHand) {
   ASSERT_EQ(2u, state.instances.size());
   EXPECT_EQ(same, state.instances["web[0]"].outputs.value()["name"]);
   EXPECT_EQ(other, state.instances["web[1]"].outputs.value()["name"]);
+  // A swarm service, with the example's app command and one replica.
+  std::string service = "occam-import-svc-" + suffix;
+  CommandResult created = testing::RunCommand(
+      "docker service create --detach --name " + service +
+      " --replicas 1 occam-test/busybox:1 sleep 100000 2>&1");
+  ASSERT_EQ(0, created.exit_code) << created.out;
+  r = Occam("import app[0] " + service);
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  EXPECT_EQ(service, State().instances["app[0]"].outputs.value()["name"]);
   ASSERT_EQ(0, Occam("plan -out=p").exit_code);
   json plan = json::parse(Occam("show -json p").out, nullptr, false);
   std::map<std::string, json> actions;
   for (const json& c : plan["resource_changes"]) actions[c["address"]] = c["change"]["actions"];
   EXPECT_EQ(json({"no-op"}), actions["web[0]"]) << plan["resource_changes"];
   EXPECT_EQ(json({"delete", "create"}), actions["web[1]"]) << plan["resource_changes"];
+  EXPECT_EQ(json({"no-op"}), actions["app[0]"]) << plan["resource_changes"];
   CommandResult history = Occam("history -limit=2");
   EXPECT_NE(std::string::npos, history.out.find("web[1] imported from docker")) << history.out;
   EXPECT_EQ(1, Occam("import web[0] " + other).exit_code);
@@ -195,7 +205,9 @@ TEST_F(DockerCliTest, ImportAdoptsContainersStartedByHand) {
   EXPECT_EQ(0, Occam("destroy --auto-approve").exit_code);
   EXPECT_NE(0, testing::RunCommand("docker inspect " + same).exit_code);
   EXPECT_NE(0, testing::RunCommand("docker inspect " + other).exit_code);
+  EXPECT_NE(0, testing::RunCommand("docker service inspect " + service).exit_code);
   testing::RunCommand("docker rm -f " + same + " " + other);
+  testing::RunCommand("docker service rm " + service);
 }
 
 TEST_F(DockerCliTest, KillAtEveryCommitThenConverge) {

@@ -259,6 +259,54 @@ TEST_F(Ec2CliTest, AnInstanceWithItsTagsIsAdoptedNotDuplicated) {
   EXPECT_EQ(3u, Live().size());
 }
 
+// import adopts instances run outside occam: one as the descriptor says
+// (no change planned), one of another type (planned to change), and
+// refuses one that carries another state's tags.
+TEST_F(Ec2CliTest, ImportAdoptsInstancesRunOutsideOccam) {
+  std::string work = Example();
+  Ec2Client cloud = moto_.Client();
+  auto run = [&](const std::string& type, const std::string& lineage) {
+    QueryParams p{{"ImageId", "ami-1e749f67"}, {"InstanceType", type}};
+    if (!lineage.empty()) {
+      p.push_back({"TagSpecification.1.ResourceType", "instance"});
+      p.push_back({"TagSpecification.1.Tag.1.Key", "occam.lineage"});
+      p.push_back({"TagSpecification.1.Tag.1.Value", lineage});
+    }
+    Ec2Instance i;
+    Ec2Error e;
+    EXPECT_TRUE(cloud.RunInstance(p, &i, &e).ok()) << e.code << " " << e.message;
+    return i.id;
+  };
+  std::string same = run("t3.micro", ""), other = run("t3.large", ""),
+              owned = run("t3.micro", "another-lineage");
+  CommandResult r = Occam(work, "import -f infra.yaml db[0] " + same);
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  r = Occam(work, "import -f infra.yaml ec2.manager[0] " + other);
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  r = Occam(work, "import -f infra.yaml app[0] " + owned);
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("another state (lineage another-lineage")) << r.out;
+  r = Occam(work, "import -f infra.yaml app[0] i-00000000000000000");
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_NE(std::string::npos, r.out.find("no live instance i-00000000000000000")) << r.out;
+  EXPECT_EQ(same, StateIds(work)["db[0]"]);
+  EXPECT_EQ(other, StateIds(work)["manager[0]"]);
+  ASSERT_EQ(0, Occam(work, "plan -f infra.yaml -out=p").exit_code);
+  json plan = json::parse(Occam(work, "show -json p").out, nullptr, false);
+  std::map<std::string, json> actions;
+  for (const json& c : plan["resource_changes"]) actions[c["address"]] = c["change"]["actions"];
+  EXPECT_EQ(json({"no-op"}), actions["db[0]"]) << plan["resource_changes"];
+  EXPECT_NE(json({"no-op"}), actions["manager[0]"]) << plan["resource_changes"];
+  EXPECT_NE(std::string::npos, Occam(work, "history --limit 2").out.find("manager[0] imported"));
+  ASSERT_EQ(0, Occam(work, "destroy --auto-approve").exit_code);
+  std::vector<Ec2Instance> left;
+  cloud.DescribeInstances({{"instance-id", {same, other, owned}},
+                           {"instance-state-name", {"pending", "running"}}},
+                          &left);
+  ASSERT_EQ(1u, left.size());  // destroy deleted what it imported, not the other state's
+  EXPECT_EQ(owned, left[0].id);
+}
+
 // A create-before-destroy's successor carries the same tags as the old
 // instance, which stays until the successor runs: it is not adopted.
 TEST_F(Ec2CliTest, CreateBeforeDestroyRunsANewInstanceBesideTheOld) {
