@@ -398,6 +398,8 @@ bool ServeDaemon::Follow(const StateSnapshot& state) {
     SayOnce("following", "");
     return true;
   }
+  // --watch took an edit of the files: this round applies it.
+  if (options_.watch && config->digest == watched_edit_) return true;
   CompileOptions source;
   std::shared_ptr<const ServedConfig> next;
   Diagnostics diags;
@@ -472,8 +474,10 @@ void ServeDaemon::NoticeEditedFiles(const StateSnapshot& state) {
     std::lock_guard<std::mutex> lock(config_mu_);
     config_ = edited;
   }
+  watched_edit_ = edited->digest;
   options_.log->Log("info", "config",
-                    "--watch: applying the edited " + config->options.infra_path);
+                    "--watch: applying the edited " + config->options.infra_path,
+                    {{"digest", edited->digest.substr(0, 12)}});
 }
 
 void ServeDaemon::Round() {

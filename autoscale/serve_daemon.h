@@ -112,6 +112,9 @@ class ServeDaemon {
   std::shared_ptr<const ServedConfig> config_;
   std::string said_;  // key of the last SayOnce
   std::string files_seen_;  // size and mtime of the descriptor files
+  // The digest of the edit --watch took from the files, which the next
+  // round applies although the state says another configuration was.
+  std::string watched_edit_;
   std::atomic<bool> reread_{false};
   std::mutex decisions_mu_;  // the decisions store and the autoscaler
   std::unique_ptr<SqliteStateStore> decisions_;

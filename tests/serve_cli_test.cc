@@ -1072,6 +1072,50 @@ TEST_F(ServeFollowsCliTest, SighupRereadsTheDescriptor) {
   EXPECT_EQ("Hello from occam", AppMessage());
 }
 
+// serve --watch applies an edit of the descriptor within a couple of
+// rounds, and keeps the last good configuration when an edit does not
+// compile.
+TEST_F(ServeFollowsCliTest, WatchAppliesAnEditAndKeepsTheLastGoodOne) {
+  ASSERT_TRUE(WaitForApps(1));
+  ASSERT_EQ(0, Stop());
+  ASSERT_NO_FATAL_FAILURE(Start("--watch"));
+  ASSERT_TRUE(WaitForApps(1));
+  std::string infra = work_ + "/infra.yaml";
+  std::string text;
+  {
+    std::ifstream in(infra);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string edited = text;
+  edited.replace(edited.find("Hello from occam"), 16, "Hello, watched");
+  std::ofstream(infra) << edited;
+  for (int i = 0; i < 100 && AppMessage() != "Hello, watched"; ++i) usleep(100'000);
+  EXPECT_EQ("Hello, watched", AppMessage()) << Cli("history --limit 5");
+  std::string log;
+  {
+    std::ifstream err(work_ + "/serve.err");
+    log.assign(std::istreambuf_iterator<char>(err), {});
+  }
+  EXPECT_NE(std::string::npos, log.find("--watch: applying the edited")) << log;
+  EXPECT_EQ(std::string::npos, log.find("cannot read back")) << log;
+  EXPECT_NE(std::string::npos, log.find("apply complete")) << log;
+
+  // A broken edit: logged with its errors; what runs stays.
+  std::ofstream(infra) << edited << "  - {name: broken\n";
+  for (int i = 0; i < 50 && log.find("does not compile") == std::string::npos; ++i) {
+    usleep(100'000);
+    std::ifstream err(work_ + "/serve.err");
+    log.assign(std::istreambuf_iterator<char>(err), {});
+  }
+  EXPECT_NE(std::string::npos, log.find("changed and does not compile; serve keeps what was applied"))
+      << log;
+  ThreeRounds();
+  EXPECT_EQ("Hello, watched", AppMessage());
+  std::ofstream(infra) << text;  // as it was, for the fixture
+  for (int i = 0; i < 100 && AppMessage() != "Hello from occam"; ++i) usleep(100'000);
+  EXPECT_EQ("Hello from occam", AppMessage());
+}
+
 TEST_F(ServeFollowsCliTest, ASecondServeOnTheSameStateIsRefused) {
   CommandResult second = testing::RunCommand(
       "cd " + work_ + " && timeout 20 " + testing::OccamBinary() +
