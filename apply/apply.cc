@@ -691,7 +691,15 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   intent.put.push_back(r);
   s = Commit(std::move(intent));
   if (!s.ok()) return {s};
-  if (leaving_.count(c.address)) Drain(c.node);
+  if (leaving_.count(c.address)) {
+    Drain(c.node);
+    // Stopped while draining: the object stays, the intent says so, and
+    // the next apply deletes it.
+    if (Stopping()) {
+      return {Status::Unavailable(c.address + ": occam stopped while draining it; "
+                                  "it still runs, and the next apply deletes it")};
+    }
+  }
   if (!r.provider_id.empty()) s = provider->Delete(r.provider_id);
   if (s.ok() && !r.deposed.empty()) s = provider->Delete(r.deposed);
   // Objects an interrupted create left behind carry the same tags.

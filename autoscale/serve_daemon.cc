@@ -494,6 +494,7 @@ void ServeDaemon::Round() {
   options.descriptor_digest = config->digest;
   // --watch: an edited descriptor is applied as if by occam apply.
   options.allow_new_configuration = options_.watch;
+  options.interrupted = &stopping_;
   LoggingObserver observer(options_.log);
   options.observer = &observer;
   if (options_.health_failures > 0) {
@@ -554,6 +555,7 @@ void ServeDaemon::RereadFiles() {
 }
 
 void ServeDaemon::Stop() {
+  stopping_ = true;
   std::lock_guard<std::mutex> lock(loop_mu_);
   stop_ = true;
   loop_cv_.notify_all();

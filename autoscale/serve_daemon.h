@@ -116,6 +116,8 @@ class ServeDaemon {
   // round applies although the state says another configuration was.
   std::string watched_edit_;
   std::atomic<bool> reread_{false};
+  // Set by Stop(): a round's apply starts nothing more and ends its drains.
+  std::atomic<bool> stopping_{false};
   std::mutex decisions_mu_;  // the decisions store and the autoscaler
   std::unique_ptr<SqliteStateStore> decisions_;
   Autoscaler autoscaler_;

@@ -52,6 +52,10 @@ struct ScalingRange {
   double drain_seconds = -1;
 };
 
+// The longest `drain` accepted: an hour, as a load balancer's
+// deregistration delay at most (serve stops a drain on SIGTERM).
+constexpr double kMaxDrainSeconds = 3600;
+
 // One way of building a node type: an entry of a `node_def:TYPE` list.
 struct Implementation {
   std::string resource_type;  // resource.type: picks the provider

@@ -177,7 +177,15 @@ void InfrastructureReader::ReadScaling(const Value& v, const std::string& what,
   }
   if (const Value* drain = v.Find("drain")) {
     std::string text = PromDuration(*drain, "'drain' in " + what);
-    if (!text.empty()) s->drain_seconds = PromDurationSeconds(text);
+    double seconds = text.empty() ? -1 : PromDurationSeconds(text);
+    if (seconds > kMaxDrainSeconds) {
+      check_.Error(drain->mark(),
+                   "'drain' in " + what + " is " + text + "; a drain waits at most 1h "
+                   "(as a load balancer's deregistration delay): give the time "
+                   "your longest request takes, e.g. drain: 30s");
+    } else if (!text.empty()) {
+      s->drain_seconds = seconds;
+    }
   }
   std::optional<long long> min, max;
   const Value* min_v = v.Find("min");

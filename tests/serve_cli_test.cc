@@ -763,6 +763,58 @@ long ReadyPid(SqliteStateStore* store, const std::string& address) {
   return outputs.is_object() ? outputs.value("pid", 0L) : 0;
 }
 
+// A drain is bounded (an hour) and SIGTERM ends it: serve stops within a
+// second or two, the instance it was draining still runs and is recorded
+// as being deleted, and the next apply deletes it.
+TEST_F(ServeCliTest, SigtermEndsADrainAndTheNextApplyConverges) {
+  ASSERT_TRUE(WaitForApps(1));
+  ASSERT_EQ(0, Stop());
+  std::string infra = work_ + "/infra.yaml";
+  std::string text;
+  {
+    std::ifstream in(infra);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string forever = text;
+  forever.replace(forever.find("      min: 1\n"), 13, "      min: 1\n      drain: 10y\n");
+  std::ofstream(infra) << forever;
+  CommandResult refused = testing::RunCommand("cd " + work_ + " && " +
+                                              testing::OccamBinary() + " validate -f infra.yaml");
+  EXPECT_EQ(1, refused.exit_code);
+  EXPECT_NE(std::string::npos, refused.out.find("a drain waits at most 1h")) << refused.out;
+  std::string minute = text;
+  minute.replace(minute.find("      min: 1\n"), 13, "      min: 1\n      drain: 60s\n");
+  std::ofstream(infra) << minute;
+  ASSERT_EQ(0, testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                                   " apply -f infra.yaml -auto-approve").exit_code);
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_EQ(200, Http("POST", "/infrastructures/" + InfraId() + "/scaleto/app/2"));
+  ASSERT_TRUE(WaitForApps(2));
+  ASSERT_EQ(200, Http("POST", "/infrastructures/" + InfraId() + "/scaleto/app/1"));
+  bool draining = false;
+  for (int i = 0; i < 100 && !draining; ++i) {
+    usleep(100'000);
+    draining = testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                                   " state show 'app[1]'")
+                   .out.find("\"deleting\"") != std::string::npos;
+  }
+  ASSERT_TRUE(draining);
+  auto start = std::chrono::steady_clock::now();
+  int code = Stop();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(0, code);
+  EXPECT_LT(seconds, 3.0) << "serve took " << seconds << " s to stop during a 60 s drain";
+  std::ofstream(infra) << text;  // the default drain, not another minute
+  CommandResult apply = testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                                            " apply -f infra.yaml -auto-approve 2>&1");
+  EXPECT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("app[1]: Destruction complete")) << apply.out;
+  std::string list = testing::RunCommand("cd " + work_ + " && " + testing::OccamBinary() +
+                                         " state list").out;
+  EXPECT_EQ(std::string::npos, list.find("app[1]")) << list;
+}
+
 TEST_F(ServeCliTest, ADeadInstanceIsRecreated) {
   ASSERT_TRUE(WaitForApps(1));
   std::unique_ptr<SqliteStateStore> store;
@@ -1092,7 +1144,8 @@ TEST_F(ServeFollowsCliTest, WatchAppliesAnEditAndKeepsTheLastGoodOne) {
   for (int i = 0; i < 100 && AppMessage() != "Hello, watched"; ++i) usleep(100'000);
   EXPECT_EQ("Hello, watched", AppMessage()) << Cli("history --limit 5");
   std::string log;
-  {
+  for (int i = 0; i < 100 && log.find("apply complete") == std::string::npos; ++i) {
+    usleep(100'000);  // the round's apply may still be finishing
     std::ifstream err(work_ + "/serve.err");
     log.assign(std::istreambuf_iterator<char>(err), {});
   }
