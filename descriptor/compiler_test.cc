@@ -382,10 +382,10 @@ TEST_F(CompilerTest, NodeDefinitionErrors) {
       "'ping'?\n"
       "nodes/node_definitions.yaml:12:15: error: 'ports' in the health_check "
       "of implementation 1 of 'node_def:app' holds '0'; a port must be a "
-      "number from 1 to 65535\n"
+      "number from 1 to 65535, or {{port}} for the instance's own\n"
       "nodes/node_definitions.yaml:12:18: error: 'ports' in the health_check "
       "of implementation 1 of 'node_def:app' holds 'eighty'; a port must be "
-      "a number from 1 to 65535\n"
+      "a number from 1 to 65535, or {{port}} for the instance's own\n"
       "nodes/node_definitions.yaml:14:13: error: unknown type 'cloudint' in "
       "the contextualisation of implementation 1 of 'node_def:app'; did you "
       "mean 'cloudinit'?\n",

@@ -125,18 +125,36 @@ std::string InstanceScope::NodeArgument(const std::string& function,
   return nodes.front();
 }
 
+// getport('db'): occam's; the port of the node type's first instance, from
+// its endpoint "ip:port".
+TemplateValue InstanceScope::FirstPort(const std::string& node, std::string* error) const {
+  TemplateValue endpoints = addresses_.AllIps(node, /*endpoints=*/true, error);
+  if (!error->empty() || endpoints.kind() != TemplateValue::Kind::kList) return endpoints;
+  std::optional<TemplateValue> item = endpoints.Item(0);
+  if (!item || item->kind() != TemplateValue::Kind::kString) return TemplateValue::Unknown();
+  const std::string first = item->text();
+  size_t colon = first.rfind(':');
+  if (colon == std::string::npos) {
+    *error = "getport('" + node + "'): " + node + "'s instances report no port "
+             "(give its resource a port_range, or ports)";
+    return TemplateValue();
+  }
+  return TemplateValue::String(first.substr(colon + 1));
+}
+
 TemplateValue InstanceScope::Call(const std::string& function,
                                   const std::vector<TemplateValue>& args,
                                   std::string* error,
                                   std::string* warning) const {
   if (function == "getip" || function == "getprivip" ||
       function == "getipall" || function == "getendpoints" ||
-      function == "find_node_id") {
+      function == "find_node_id" || function == "getport") {
     std::string node = NodeArgument(function, args, error, warning);
     if (node.empty()) return TemplateValue();
     if (function == "getipall" || function == "getendpoints") {
       return addresses_.AllIps(node, function == "getendpoints", error);
     }
+    if (function == "getport") return FirstPort(node, error);
     TemplateValue ip = addresses_.Ip(node, function == "getprivip", error);
     if (function != "find_node_id" || !error->empty()) return ip;
     if (infra_.infra_id.empty()) return TemplateValue::Unknown();
@@ -172,7 +190,7 @@ TemplateValue InstanceScope::Call(const std::string& function,
   }
   *error = "unknown function '" + function +
            "'; occam supports getip, getprivip, getipall, getendpoints, "
-           "find_node_id and cut";
+           "getport, find_node_id and cut";
   return TemplateValue();
 }
 

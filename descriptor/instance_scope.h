@@ -53,6 +53,7 @@ class InstanceScope : public TemplateScope {
   bool named_instance() const { return named_instance_; }
 
  private:
+  TemplateValue FirstPort(const std::string& node, std::string* error) const;
   TemplateValue NodeId() const;
   // The node a node function's argument names; "" with `*error` set.
   std::string NodeArgument(const std::string& function,

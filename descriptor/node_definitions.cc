@@ -257,6 +257,8 @@ void DefinitionReader::CheckHealthCheck(const Value& v,
   if (const Value* ports = v.Find("ports")) {
     if (check_.List(*ports, "'ports' in " + what)) {
       for (const Value& port : ports->items()) {
+        // "{{port}}": the instance's own port, put in when it is checked.
+        if (port.is_scalar() && port.text().find("{{") != std::string::npos) continue;
         std::optional<long long> n = port.AsInt();
         if (!n || *n < 1 || *n > 65535) {
           check_.Error(port.mark(),
@@ -264,7 +266,8 @@ void DefinitionReader::CheckHealthCheck(const Value& v,
                            (port.is_scalar()
                                 ? "'" + Printable(port.text(), 64) + "'"
                                 : port.KindName()) +
-                           "; a port must be a number from 1 to 65535");
+                           "; a port must be a number from 1 to 65535, or {{port}} for the "
+                           "instance's own");
         }
       }
     }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 namespace occam {
@@ -102,6 +103,7 @@ HealthCheckSpec HealthCheckSpec::FromConfig(const json& section) {
   }
   for (const json& p : section.value("ports", json::array())) {
     if (p.is_number_integer()) spec.ports.push_back(p.get<int>());
+    if (p.is_string()) spec.port_templates.push_back(p.get<std::string>());
   }
   for (const json& u : section.value("urls", json::array())) {
     if (u.is_string()) spec.urls.push_back(u.get<std::string>());
@@ -125,6 +127,17 @@ std::string NetworkHealthChecker::CheckOnce(const HealthCheckSpec& spec,
   }
   for (int p : spec.ports) {
     if (!TcpOpen(ip, p)) return "port " + std::to_string(p) + " of " + ip + " is closed";
+  }
+  for (const std::string& raw : spec.port_templates) {
+    std::string text = Replace(raw, "{{port}}", port);
+    char* end = nullptr;
+    long p = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || p < 1 || p > 65535) {
+      return "health_check port '" + raw + "' is '" + text +
+             "', not a port: the instance reports no port (give its resource a "
+             "port_range)";
+    }
+    if (!TcpOpen(ip, static_cast<int>(p))) return "port " + text + " of " + ip + " is closed";
   }
   for (const std::string& raw : spec.urls) {
     std::string url = Replace(Replace(raw, "{{ip}}", ip), "{{port}}", port);

@@ -16,6 +16,9 @@ namespace occam {
 struct HealthCheckSpec {
   bool ping = true;             // ICMP echo to the instance's address
   std::vector<int> ports;       // TCP ports that must accept connections
+  // Ports written as templates ("{{port}}": the instance's own port), put
+  // in at check time.
+  std::vector<std::string> port_templates;
   std::vector<std::string> urls;  // HTTP(S) URLs that must answer 2xx/3xx
   double timeout_seconds = 600;
 

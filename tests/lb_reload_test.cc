@@ -175,3 +175,67 @@ TEST_F(LbReloadTest, ScalingReconfiguresTheLbInPlaceWithoutErrors) {
 
 }  // namespace
 }  // namespace occam
+
+namespace occam {
+namespace {
+
+// A service on a port from port_range is checked on that port
+// (health_check ports: ["{{port}}"]), and another node reads it with
+// getport('db').
+TEST_F(LbReloadTest, HealthChecksTheInstancesOwnPortAndGetportReadsIt) {
+  std::filesystem::create_directories(dir_.path() / "ports/nodes");
+  std::ofstream(dir_.path() / "ports/infra.yaml") << R"(user_id: test
+infra_name: ports
+nodes:
+  - &DB {name: db, type: db}
+  - &APP {name: app, type: app}
+dependencies:
+  - connection: [*APP, *DB]
+)";
+  std::ofstream(dir_.path() / "ports/nodes/node_definitions.yaml") << R"('node_def:db':
+  - resource:
+      type: process
+      command: [sh, -c, "mkdir -p w && exec busybox httpd -f -p 127.0.0.1:$PORT -h w"]
+      port_range: 24000-24499
+    health_check: {ping: false, ports: ["{{port}}"], timeout: 20}
+'node_def:app':
+  - resource:
+      type: process
+      command: [sleep, "100000"]
+      env: {DB_PORT: "{{ getport('db') }}"}
+    health_check: {ping: false}
+)";
+  std::string ports = (dir_.path() / "ports").string();
+  CommandResult apply = RunCommand("cd " + ports + " && " + testing::OccamBinary() +
+                                   " apply -auto-approve 2>&1");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  CommandResult outputs = RunCommand("cd " + ports + " && " + testing::OccamBinary() +
+                                     " output db -json");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(outputs.out, m, std::regex("\"port\":(\\d+)"))) << outputs.out;
+  std::string db_port = m[1];
+  CommandResult app = RunCommand("cd " + ports + " && " + testing::OccamBinary() +
+                                 " state show 'app[0]'");
+  EXPECT_NE(std::string::npos, app.out.find("\"DB_PORT\": \"" + db_port + "\"")) << app.out;
+  // A service that never listens fails its {{port}} check.
+  std::ofstream(dir_.path() / "ports/nodes/node_definitions.yaml") << R"('node_def:db':
+  - resource:
+      type: process
+      command: [sleep, "100001"]
+      port_range: 24000-24499
+    health_check: {ping: false, ports: ["{{port}}"], timeout: 2}
+'node_def:app':
+  - resource:
+      type: process
+      command: [sleep, "100000"]
+    health_check: {ping: false}
+)";
+  CommandResult closed = RunCommand("cd " + ports + " && " + testing::OccamBinary() +
+                                    " apply -auto-approve 2>&1");
+  EXPECT_EQ(1, closed.exit_code) << closed.out;
+  EXPECT_NE(std::string::npos, closed.out.find("of 127.0.0.1 is closed")) << closed.out;
+  RunCommand("cd " + ports + " && " + testing::OccamBinary() + " destroy -auto-approve");
+}
+
+}  // namespace
+}  // namespace occam
