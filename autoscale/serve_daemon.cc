@@ -90,8 +90,14 @@ Status ServeDaemon::OnAlerts(const std::string& body, json* answer) {
       loaded = false;
       if (!s.ok()) break;
       metrics_->Decision("alert", d.outcome);
-      options_.log->Log("info", "decision", d.change.events.back().message,
-                        {{"node", d.node}, {"outcome", d.outcome}, {"cause", "alert"}});
+      // Why it scaled: the counts and, from the alert, the metric's value
+      // against the policy's target and the step taken.
+      const Event& decided = d.change.events.back();
+      ServeLog::Fields fields = {{"node", d.node}, {"outcome", d.outcome}, {"cause", "alert"}};
+      for (const char* key : {"from", "to", "value", "target", "step", "alertname"}) {
+        if (decided.detail.contains(key)) fields.emplace_back(key, decided.detail[key]);
+      }
+      options_.log->Log("info", "decision", decided.message, fields);
       scaled = scaled || d.scaled();
       (*answer)["decisions"].push_back(
           {{"node", d.node},

@@ -470,7 +470,7 @@ void RegisterApplyCommands(CLI::App* app, CommandList* commands) {
                              apply->compile.infra_path.empty()) {
                            apply->compile.infra_path = DefaultDescriptorPath();
                          }
-                         if (apply->plan_file.empty() &&
+                         if (apply->plan_file.empty() && !apply->refresh_only &&
                              apply->compile.infra_path.empty()) {
                            std::cerr << "Error: " << NoDescriptorMessage()
                                      << ", or apply a plan saved by plan "

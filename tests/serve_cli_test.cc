@@ -1072,7 +1072,7 @@ TEST_F(ServeFollowsCliTest, EveryEventIsALogLineWithItsFields) {
   for (const char* want :
        {"level=info event=listening msg=\"serving infrastructure ",
         "event=alert msg=\"alert received\" alertname=app_overloaded node=app status=firing fingerprint=fp-log",
-        "event=decision msg=", "outcome=scaled cause=alert",
+        "event=decision msg=", "outcome=scaled cause=alert from=1 to=2",
         "event=apply_start", "event=instance_created msg=\"app[1]: create complete\" address=app[1]",
         "event=apply_finish msg=\"apply complete\" added=1 changed=0 destroyed=0 failed=0 seconds="}) {
     EXPECT_NE(std::string::npos, log.find(want)) << want << "\n" << log;

@@ -163,6 +163,11 @@ TEST_F(TerraformHabitsTest, RefreshOnlyReportsAndRecordsWhatDied) {
   EXPECT_EQ(0, apply.exit_code) << apply.out;
   EXPECT_NE(std::string::npos, Occam("state show app[1]").out.find("\"gone\""));
   EXPECT_NE(std::string::npos, Occam("history -limit=1").out.find("apply -refresh-only: 1 gone"));
+  // It reads no descriptor, and needs none.
+  RunCommand("mv " + dir_.Path("work/infra-habits.yaml") + " " + dir_.Path("infra-habits.yaml"));
+  CommandResult bare = Occam("apply -refresh-only -auto-approve");
+  EXPECT_EQ(0, bare.exit_code) << bare.out;
+  RunCommand("mv " + dir_.Path("infra-habits.yaml") + " " + dir_.Path("work/infra-habits.yaml"));
 }
 
 TEST_F(TerraformHabitsTest, StateSurgeryOnRealProcessesLeavesEvents) {
