@@ -22,8 +22,8 @@ using nlohmann::json;
 constexpr int kRestoredEvents = 10'000;
 
 ServeDaemon::ServeDaemon(std::shared_ptr<const ServedConfig> config,
-                         std::unique_ptr<SqliteStateStore> decisions,
-                         std::unique_ptr<SqliteStateStore> applies,
+                         std::unique_ptr<StateStore> decisions,
+                         std::unique_ptr<StateStore> applies,
                          ProviderRegistry* providers, HealthChecker* health,
                          ServeMetrics* metrics, ServeDaemonOptions options)
     : config_(std::move(config)),

@@ -19,7 +19,7 @@
 #include "autoscale/served_config.h"
 #include "autoscale/serve_log.h"
 #include "planner/scaling.h"
-#include "state/sqlite_state_store.h"
+#include "state/state_location.h"
 
 namespace occam {
 
@@ -50,8 +50,8 @@ class ServeDaemon {
   // started with; each round it follows the configuration the state says
   // was applied last.
   ServeDaemon(std::shared_ptr<const ServedConfig> config,
-              std::unique_ptr<SqliteStateStore> decisions,
-              std::unique_ptr<SqliteStateStore> applies,
+              std::unique_ptr<StateStore> decisions,
+              std::unique_ptr<StateStore> applies,
               ProviderRegistry* providers, HealthChecker* health,
               ServeMetrics* metrics, ServeDaemonOptions options);
 
@@ -119,9 +119,9 @@ class ServeDaemon {
   // Set by Stop(): a round's apply starts nothing more and ends its drains.
   std::atomic<bool> stopping_{false};
   std::mutex decisions_mu_;  // the decisions store and the autoscaler
-  std::unique_ptr<SqliteStateStore> decisions_;
+  std::unique_ptr<StateStore> decisions_;
   Autoscaler autoscaler_;
-  std::unique_ptr<SqliteStateStore> applies_;
+  std::unique_ptr<StateStore> applies_;
   ProviderRegistry* providers_;
   HealthChecker* health_;
   ServeMetrics* metrics_;

@@ -123,14 +123,26 @@ bool Confirm(bool destroy) {
 struct Session {
   Descriptor descriptor;
   NodeGraph graph;
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   std::unique_ptr<StateLock> lock;
   StateSnapshot state;
   std::unique_ptr<ProviderRegistry> providers;
 };
 
-Status OpenSession(const ApplyCommandOptions& o, Session* s) {
-  Status st = OpenState(o.state, /*create=*/true, &s->store);
+// A saved plan is applied to the state it was made against: with no state
+// there, that is what the error says (a new, empty state would only fail
+// the lineage check).
+Status OpenSession(const ApplyCommandOptions& o, Session* s,
+                   const Plan* saved = nullptr) {
+  Status st = OpenState(o.state, /*create=*/!saved, &s->store);
+  if (st.IsNotFound() && saved) {
+    st = Status::NotFound(
+        "no state found at " + ShownLocation(o.state.path) + ": the saved "
+        "plan " + o.plan_file + " was made against the state with lineage " +
+        saved->lineage + " (serial " + std::to_string(saved->serial) +
+        "). Apply it where that state is, or name it with --state (a "
+        "postgres:// state is shared by every runner)");
+  }
   if (st.ok()) {
     st = LockState(s->store.get(), o.state, o.destroy ? "destroy" : "apply",
                    &s->lock);
@@ -360,7 +372,7 @@ int RunApply(ApplyCommandOptions o) {
       !output.Compile(o.compile, &session.descriptor, &session.graph)) {
     return kExitError;
   }
-  Status s = OpenSession(o, &session);
+  Status s = OpenSession(o, &session, o.plan_file.empty() ? nullptr : &plan);
   if (s.ok()) {
     NoteDaemon(session.state, o.destroy ? "it will leave the infrastructure "
                                           "destroyed until an apply"

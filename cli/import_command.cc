@@ -137,7 +137,7 @@ int RunImport(const ImportOptions& o) {
   Descriptor descriptor;
   NodeGraph graph;
   if (!CompileOrReport(o.compile, &descriptor, &graph, std::cerr)) return kExitError;
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   Status s = OpenState(o.state, /*create=*/true, &store);
   std::unique_ptr<StateLock> lock;
   if (s.ok()) s = LockState(store.get(), o.state, "import", &lock);

@@ -29,7 +29,7 @@ std::string RawLines(const nlohmann::json& value) {
 }
 
 int RunOutput(const OutputOptions& o) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   StateSnapshot state;
   Status s = OpenStateReadOnly(o.state, &store);
   if (s.ok()) s = store->Load(&state);

@@ -49,10 +49,14 @@ struct PlanOptions {
 // running occam is changing.
 Status ReadState(const StateOptions& options, StateSnapshot* snapshot,
                  std::optional<LockInfo>* running) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   if (!options.lock) {
-    if (access(options.path.c_str(), F_OK) != 0) return Status::Ok();
+    if (!IsPostgresLocation(options.path) &&
+        access(options.path.c_str(), F_OK) != 0) {
+      return Status::Ok();
+    }
     Status s = OpenStateReadOnly(options, &store);
+    if (s.IsNotFound()) return Status::Ok();  // no state yet: plan from nothing
     if (s.ok()) s = store->CurrentLock(running);
     if (s.ok() && *running && !LockHolderIsRunning(**running)) running->reset();
     return s.ok() ? store->Load(snapshot) : s;
@@ -136,7 +140,9 @@ int RunRefreshOnlyPlan(const PlanOptions& options, const StateSnapshot& read,
 std::string ApplyHint(const PlanOptions& options) {
   std::string line = "occam apply";
   if (options.state.path != StateOptions().path) {
-    line += " --state " + options.state.path;
+    line += IsPostgresLocation(options.state.path)
+                ? " --state '" + ShownLocation(options.state.path) + "'"
+                : " --state " + options.state.path;
   }
   return line + " " + options.out;
 }

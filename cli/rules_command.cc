@@ -112,7 +112,7 @@ int RunRules(RulesOptions o) {
   if (!o.prometheus_out.empty()) s = PrometheusSettings(o, descriptor, &prometheus);
   if (s.ok() && !o.alertmanager_out.empty()) s = ReceiverCredentials(o, &o.receiver);
   // The rules carry the state's infra_id, fixed when the state is made.
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   StateSnapshot state;
   if (s.ok()) s = OpenState(o.state, /*create=*/true, &store);
   if (s.ok()) s = store->Load(&state);

@@ -26,7 +26,7 @@ Status Scale(const ScaleOptions& options, const Descriptor& descriptor,
   request.node = options.node;
   request.instance = options.instance;
   Status s = ParseCountChange(options.change, &request);
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   if (s.ok()) s = OpenState(options.state, /*create=*/true, &store);
   if (!s.ok()) return s;
   std::unique_ptr<StateLock> lock;

@@ -76,7 +76,7 @@ Status ParseListen(const std::string& listen, std::string* host, int* port) {
 // live serve holds it.
 Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
                        DaemonLease* lease) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   Status s = OpenState(options, /*create=*/true, &store);
   if (!s.ok()) return s;
   // Unattended, as every round: a stale lock is taken over and logged. A
@@ -84,7 +84,7 @@ Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
   // in the same instant could then both pass the check below.
   std::unique_ptr<StateLock> lock;
   LockInfo stale;
-  s = StateLock::Acquire(store.get(), options.path, "serve",
+  s = StateLock::Acquire(store.get(), ShownLocation(options.path), "serve",
                          std::chrono::milliseconds(0), &lock, &stale);
   if (s.ok() && !stale.id.empty()) s = LogLockTakeover(store.get(), stale);
   if (!s.ok() && s.code() != Status::Code::kBusy) return s;
@@ -93,7 +93,7 @@ Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
   if (!s.ok()) return s;
   if (std::optional<DaemonLease> other = LiveDaemon(state)) {
     return Status::Busy(DescribeDaemon(*other) +
-                        " already manages " + options.path +
+                        " already manages " + ShownLocation(options.path) +
                         "; one daemon per state (stop it first)");
   }
   lease->process = ThisProcessLockInfo("serve");
@@ -106,7 +106,7 @@ Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
 
 // Removes the lease when it is still this process's.
 void ReleaseDaemonLease(const StateOptions& options, const DaemonLease& lease) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   StateSnapshot state;
   if (!OpenState(options, /*create=*/false, &store).ok() ||
       !store->Load(&state).ok()) {
@@ -187,7 +187,7 @@ int RunServe(const ServeOptions& o) {
                             : o.token_file,
                         &token);
   }
-  std::unique_ptr<SqliteStateStore> decisions, applies;
+  std::unique_ptr<StateStore> decisions, applies;
   if (s.ok()) s = OpenState(o.state, /*create=*/true, &decisions);
   if (s.ok()) s = OpenState(o.state, /*create=*/false, &applies);
   if (!s.ok()) return ReportError(s, std::cerr);
@@ -196,7 +196,7 @@ int RunServe(const ServeOptions& o) {
   NetworkHealthChecker health;
   ServeMetrics metrics;
   ServeDaemonOptions options;
-  options.state_path = o.state.path;
+  options.state_path = ShownLocation(o.state.path);
   options.targets_dir = TargetsDir(o.state, o.targets_dir);
   options.interval = interval;
   options.parallelism = std::max(1, o.parallelism);

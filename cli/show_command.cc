@@ -23,7 +23,7 @@ struct ShowOptions {
 };
 
 int ShowState(const ShowOptions& options) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   StateSnapshot state;
   Status s = OpenStateReadOnly(options.state, &store);
   if (s.ok()) s = store->Load(&state);

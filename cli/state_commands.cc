@@ -28,7 +28,7 @@ struct StateReadOptions {
 };
 
 Status LoadState(const StateOptions& options, StateSnapshot* snapshot) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   Status s = OpenStateReadOnly(options, &store);
   return s.ok() ? store->Load(snapshot) : s;
 }
@@ -88,7 +88,7 @@ std::string EventLine(const Event& e, bool json) {
 
 // --follow: prints each event committed after `last`, oldest first, as it
 // comes (checked four times a second), until interrupted.
-int FollowHistory(SqliteStateStore* store, int64_t last, bool json) {
+int FollowHistory(StateStore* store, int64_t last, bool json) {
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     std::vector<Event> events;
@@ -104,7 +104,7 @@ int FollowHistory(SqliteStateStore* store, int64_t last, bool json) {
 }
 
 int RunHistory(const StateReadOptions& options) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   Status s = OpenStateReadOnly(options.state, &store);
   std::vector<Event> events;
   if (s.ok()) s = store->Events(options.limit, &events);
@@ -119,7 +119,7 @@ int RunHistory(const StateReadOptions& options) {
 }
 
 int RunForceUnlock(const StateReadOptions& options) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   Status s = OpenState(options.state, /*create=*/false, &store);
   std::optional<LockInfo> holder;
   if (s.ok()) s = store->CurrentLock(&holder);

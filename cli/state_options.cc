@@ -14,7 +14,9 @@ namespace occam {
 void AddStateOptions(CLI::App* command, StateOptions* options,
                      bool can_create) {
   command->add_option("--state", options->path,
-                      "state file (default occam.db)");
+                      "state file (default occam.db), or a PostgreSQL "
+                      "database: postgres://HOST/DB?schema=NAME (libpq's "
+                      "PG* variables fill what it leaves out)");
   command->add_option("--lock-timeout", options->lock_timeout,
                       "how long to wait for the state lock: 0, 30s, 2m …");
   command->add_option("--lock", options->lock,
@@ -28,17 +30,17 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
 }
 
 Status OpenState(const StateOptions& options, bool create,
-                 std::unique_ptr<SqliteStateStore>* out) {
+                 std::unique_ptr<StateStore>* out) {
   StateOpenOptions open;
   open.create_if_missing = create;
   open.infra_id = options.infra_id;
-  Status s = SqliteStateStore::Open(options.path, open, out);
+  Status s = OpenStateStore(options.path, open, out);
   if (!s.ok() || options.infra_id.empty()) return s;
   StateSnapshot snapshot;
   s = (*out)->Load(&snapshot);
   if (s.ok() && snapshot.infra_id != options.infra_id) {
     return Status::InvalidArgument(
-        "the state " + options.path + " belongs to infrastructure " +
+        "the state " + ShownLocation(options.path) + " belongs to infrastructure " +
         snapshot.infra_id + "; --infra-id " + options.infra_id +
         " only names the infrastructure of a new state");
   }
@@ -48,7 +50,7 @@ Status OpenState(const StateOptions& options, bool create,
 Status WithLockedState(
     const StateOptions& options, const std::string& operation,
     const std::function<Status(StateStore*, StateSnapshot*)>& body) {
-  std::unique_ptr<SqliteStateStore> store;
+  std::unique_ptr<StateStore> store;
   Status s = OpenState(options, /*create=*/false, &store);
   std::unique_ptr<StateLock> lock;
   if (s.ok()) s = LockState(store.get(), options, operation, &lock);
@@ -67,11 +69,11 @@ void NoteDaemon(const StateSnapshot& state, const std::string& what) {
 }
 
 Status OpenStateReadOnly(const StateOptions& options,
-                         std::unique_ptr<SqliteStateStore>* out) {
+                         std::unique_ptr<StateStore>* out) {
   StateOpenOptions open;
   open.create_if_missing = false;
   open.read_only = true;
-  return SqliteStateStore::Open(options.path, open, out);
+  return OpenStateStore(options.path, open, out);
 }
 
 Status LockState(StateStore* store, const StateOptions& options,
@@ -87,7 +89,7 @@ Status LockState(StateStore* store, const StateOptions& options,
   Status s = ParseDuration(options.lock_timeout, &timeout);
   LockInfo stale;
   if (s.ok()) {
-    s = StateLock::Acquire(store, options.path, operation, timeout, lock,
+    s = StateLock::Acquire(store, ShownLocation(options.path), operation, timeout, lock,
                            &stale);
   }
   if (s.ok() && !stale.id.empty()) {
@@ -101,7 +103,10 @@ Status LockState(StateStore* store, const StateOptions& options,
 
 ProviderOptions ProviderOptionsFor(const StateOptions& options) {
   ProviderOptions out;
-  std::string dir = std::filesystem::path(options.path).parent_path().string();
+  // A state in a database has no folder: the files are where occam runs.
+  std::string dir = IsPostgresLocation(options.path)
+                        ? ""
+                        : std::filesystem::path(options.path).parent_path().string();
   out.state_dir = dir.empty() ? "." : dir;
   return out;
 }

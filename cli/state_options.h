@@ -11,7 +11,7 @@
 
 #include "base/status.h"
 #include "providers/provider.h"
-#include "state/sqlite_state_store.h"
+#include "state/state_location.h"
 #include "state/state_lock.h"
 
 namespace occam {
@@ -30,12 +30,12 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
 
 // Opens the state at options.path; creates it when `create` and missing.
 Status OpenState(const StateOptions& options, bool create,
-                 std::unique_ptr<SqliteStateStore>* out);
+                 std::unique_ptr<StateStore>* out);
 
 // Opens an existing state only to read it: works where the file or its
 // folder cannot be written (state list/show, history, plan -lock=false).
 Status OpenStateReadOnly(const StateOptions& options,
-                         std::unique_ptr<SqliteStateStore>* out);
+                         std::unique_ptr<StateStore>* out);
 
 // Takes the state's lock for `operation`, waiting up to --lock-timeout. A
 // lock left by an occam of this host that has ended is taken over, and

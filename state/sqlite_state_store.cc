@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/uuid.h"
+#include "state/state_columns.h"
 #include "state/state_schema.h"
 
 namespace occam {
@@ -49,21 +50,6 @@ Status Damaged(const std::string& path, const Status& s) {
                             "backup");
 }
 
-// A JSON column's text; what is not UTF-8 (an alert label, a provider's
-// message) becomes U+FFFD instead of aborting the commit.
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// Parses a JSON column; a damaged value is corruption, not a crash.
-Status ParseJson(const std::string& text, const std::string& what, json* out) {
-  *out = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out->is_discarded()) {
-    return Status::Corruption("the state has a damaged " + what);
-  }
-  return Status::Ok();
-}
-
 Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
   out->address = row.Text(0);
   out->node = row.Text(1);
@@ -77,21 +63,9 @@ Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
   out->attributes = StoredJson::FromText(row.Text(6));
   out->outputs = StoredJson::FromText(row.Text(7));
   out->sensitive = StoredJson::FromText(row.Text(12));
-  json tags = json::object(), deps = json::array();
-  for (auto [text, target, what] :
-       {std::tuple{row.Text(9), &tags, "tags"},
-        std::tuple{row.Text(10), &deps, "dependencies"}}) {
-    if (text == "{}" || text == "[]") continue;
-    Status s = ParseJson(text, std::string(what) + " of " + out->address, target);
-    if (!s.ok()) return s;
-  }
+  Status s = ReadTagsAndDependencies(row.Text(9), row.Text(10), out);
+  if (!s.ok()) return s;
   out->created_serial = row.Int(8);
-  try {
-    out->tags = tags.get<std::map<std::string, std::string>>();
-    out->dependencies = deps.get<std::vector<std::string>>();
-  } catch (const json::exception&) {
-    return Status::Corruption("the state has damaged tags of " + out->address);
-  }
   out->remove_requested = row.Int(11) != 0;
   out->deposed = row.Text(13);
   return Status::Ok();
@@ -432,8 +406,8 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     put.Bind(7, i.attributes.text());
     put.Bind(8, i.outputs.text());
     put.Bind(9, i.created_serial);
-    put.Bind(10, Dump(json(i.tags)));
-    put.Bind(11, Dump(json(i.dependencies)));
+    put.Bind(10, ColumnJson(json(i.tags)));
+    put.Bind(11, ColumnJson(json(i.dependencies)));
     put.Bind(12, static_cast<int64_t>(i.remove_requested));
     put.Bind(13, i.sensitive.text());
     put.Bind(14, i.deposed);
@@ -472,7 +446,7 @@ Status SqliteStateStore::WriteChange(const StateChange& change,
     event.Bind(2, e.kind);
     event.Bind(3, e.node);
     event.Bind(4, e.message);
-    event.Bind(5, Dump(e.detail));
+    event.Bind(5, ColumnJson(e.detail));
     event.Step(&s);
   }
   if (!s.ok()) return s;
@@ -511,7 +485,7 @@ Status SqliteStateStore::Events(int limit, std::vector<Event>* out) {
     e.kind = rows.Text(2);
     e.node = rows.Text(3);
     e.message = rows.Text(4);
-    Status parsed = ParseJson(rows.Text(5), "event", &e.detail);
+    Status parsed = ParseColumnJson(rows.Text(5), "event", &e.detail);
     if (!parsed.ok()) return parsed;
     out->push_back(std::move(e));
   }

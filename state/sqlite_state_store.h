@@ -9,20 +9,10 @@
 #include <string>
 
 #include "state/sqlite_db.h"
+#include "state/state_location.h"
 #include "state/state_store.h"
 
 namespace occam {
-
-struct StateOpenOptions {
-  // Create a new state when the file does not exist (or is empty).
-  bool create_if_missing = true;
-  // The infra_id of a new state; a new UUID when "".
-  std::string infra_id;
-  // Only read (state list, state show, history, plan -lock=false): works
-  // where the file or its folder cannot be written. Never creates,
-  // upgrades or writes.
-  bool read_only = false;
-};
 
 class SqliteStateStore : public StateStore {
  public:
