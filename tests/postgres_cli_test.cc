@@ -1,0 +1,220 @@
+// occam's commands on a state in PostgreSQL (--state postgres://…): real
+// processes built and scaled with the state in a schema of its own; two
+// CLIs applying at once (one is refused with the holder named, and kill -9
+// of the holder frees the lock without force-unlock); a saved plan applied
+// where its state is missing; the password never shown.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "base/process_identity.h"
+#include "state/state_location.h"
+#include "tests/background_process.h"
+#include "tests/postgres_server.h"
+#include "tests/run_command.h"
+#include "tests/temp_dir.h"
+
+namespace occam {
+namespace {
+
+using testing::CommandResult;
+
+class PostgresCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    OCCAM_REQUIRE_POSTGRES();
+    state_ = testing::NewPostgresState();
+    dir_.Write("infra.yaml",
+               "user_id: u\ninfra_name: pg\n"
+               "nodes: [{name: app, type: app, scaling: {min: 1, max: 4}}]\n");
+    dir_.Write("nodes/node_definitions.yaml",
+               "'node_def:app':\n  - resource: {type: process, command: [sleep, '300']}\n");
+  }
+  void TearDown() override {
+    if (!state_.empty()) Occam("destroy -auto-approve");
+  }
+
+  // occam ARGS --state STATE in the test's folder.
+  CommandResult Occam(const std::string& args, const std::string& state = "") {
+    return testing::RunCommand("cd " + dir_.path().string() + " && " +
+                               testing::OccamBinary() + " " + args + " --state '" +
+                               (state.empty() ? state_ : state) + "' 2>&1");
+  }
+
+  StateSnapshot State() {
+    std::unique_ptr<StateStore> store;
+    StateOpenOptions read;
+    read.read_only = true;
+    StateSnapshot s;
+    Status st = OpenStateStore(state_, read, &store);
+    if (st.ok()) st = store->Load(&s);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return s;
+  }
+
+  std::vector<int> Pids() {
+    std::vector<int> pids;
+    StateSnapshot state = State();
+    for (const auto& [address, i] : state.instances) {
+      pids.push_back(i.outputs.value().value("pid", 0));
+    }
+    return pids;
+  }
+
+  testing::TempDir dir_;
+  std::string state_;
+};
+
+bool Alive(int pid) { return pid > 0 && ProcessStartTime(pid) >= 0; }
+
+TEST_F(PostgresCliTest, ApplyScaleHistoryAndDestroyKeepTheStateInTheDatabase) {
+  CommandResult apply = Occam("apply -auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  ASSERT_EQ(0, Occam("scale app 3").exit_code);
+  apply = Occam("apply -auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("2 added")) << apply.out;
+  std::vector<int> pids = Pids();
+  ASSERT_EQ(3u, pids.size());
+  for (int pid : pids) EXPECT_TRUE(Alive(pid)) << pid;
+  EXPECT_EQ("app[0]\napp[1]\napp[2]\n", Occam("state list").out);
+  CommandResult history = Occam("history --limit 2");
+  EXPECT_NE(std::string::npos, history.out.find("app: desired count 1 -> 3  [cli]"))
+      << history.out;
+  CommandResult plan = Occam("plan -detailed-exitcode");
+  EXPECT_EQ(0, plan.exit_code) << plan.out;
+  // Nothing of the state is a file in the folder.
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "occam.db"));
+  ASSERT_EQ(0, Occam("destroy -auto-approve").exit_code);
+  for (int pid : pids) EXPECT_FALSE(Alive(pid)) << pid;
+  EXPECT_TRUE(State().instances.empty());
+}
+
+TEST_F(PostgresCliTest, TwoAppliesAtOnceOneIsRefusedAndKillNineFreesTheLock) {
+  // The first apply holds the lock while it waits for its approval.
+  testing::RunCommand("cd " + dir_.path().string() + " && (sleep 60 | " +
+                      testing::OccamBinary() + " apply --state '" + state_ +
+                      "' > held.log 2>&1 &) >/dev/null 2>&1");
+  std::filesystem::path log = dir_.path() / "held.log";
+  for (int i = 0; i < 300 && testing::RunCommand("grep -q 'Enter a value' '" +
+                                                 log.string() + "'").exit_code != 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CommandResult second = Occam("apply -auto-approve");
+  ASSERT_EQ(1, second.exit_code) << second.out;
+  EXPECT_NE(std::string::npos, second.out.find("is locked by another occam")) << second.out;
+  EXPECT_NE(std::string::npos, second.out.find("Operation: apply")) << second.out;
+  std::smatch pid, id;
+  ASSERT_TRUE(std::regex_search(second.out, pid, std::regex("PID: +([0-9]+)"))) << second.out;
+  ASSERT_TRUE(std::regex_search(second.out, id, std::regex("ID: +([0-9a-f-]{36})"))) << second.out;
+  int holder = std::stoi(pid[1]);
+  ASSERT_TRUE(Alive(holder));
+  // A live holder's lock is not stale: force-unlock refuses it.
+  CommandResult force = Occam("force-unlock " + id[1].str());
+  EXPECT_EQ(1, force.exit_code) << force.out;
+  EXPECT_NE(std::string::npos, force.out.find("still running")) << force.out;
+  EXPECT_TRUE(State().instances.empty());
+  // kill -9 ends its connection, and the lock with it.
+  ASSERT_EQ(0, kill(holder, SIGKILL));
+  CommandResult after = Occam("apply -auto-approve --lock-timeout 10s");
+  EXPECT_EQ(0, after.exit_code) << after.out;
+  EXPECT_EQ(std::string::npos, after.out.find("force-unlock")) << after.out;
+  EXPECT_EQ(1u, State().instances.size());
+}
+
+TEST_F(PostgresCliTest, ASavedPlanWhereItsStateIsMissingSaysNoStateFound) {
+  CommandResult plan = Occam("plan -out=tfplan");
+  ASSERT_EQ(0, plan.exit_code) << plan.out;
+  std::string lineage = State().lineage;
+  std::string elsewhere = testing::NewPostgresState();
+  CommandResult apply = Occam("apply tfplan", elsewhere);
+  EXPECT_EQ(1, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("no state found at ")) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find(lineage)) << apply.out;
+  EXPECT_EQ(std::string::npos, apply.out.find("lineage mismatch")) << apply.out;
+  // Nothing was created there.
+  CommandResult list = Occam("state list", elsewhere);
+  EXPECT_EQ(1, list.exit_code) << list.out;
+  EXPECT_NE(std::string::npos, list.out.find("no state found at ")) << list.out;
+  // The same with a file state that is not in this folder.
+  ASSERT_EQ(0, Occam("plan -out=fileplan", "here.db").exit_code);
+  std::filesystem::create_directory(dir_.path() / "runner2");
+  for (const char* f : {"infra.yaml", "fileplan"}) {
+    std::filesystem::copy(dir_.path() / f, dir_.path() / "runner2" / f);
+  }
+  std::filesystem::copy(dir_.path() / "nodes", dir_.path() / "runner2" / "nodes");
+  CommandResult file = testing::RunCommand(
+      "cd " + dir_.path().string() + "/runner2 && " + testing::OccamBinary() +
+      " apply fileplan --state here.db 2>&1");
+  EXPECT_EQ(1, file.exit_code) << file.out;
+  EXPECT_NE(std::string::npos, file.out.find("no state found at here.db")) << file.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "runner2" / "here.db"));
+  // Applied where it was made, it applies.
+  EXPECT_EQ(0, Occam("apply tfplan").exit_code);
+}
+
+TEST_F(PostgresCliTest, APasswordInTheLocationIsNeverShown) {
+  std::string with_password =
+      std::regex_replace(state_, std::regex("://occam@"), "://occam:hunter2@");
+  ASSERT_NE(with_password, state_);
+  CommandResult plan = Occam("plan -out=tfplan", with_password);
+  EXPECT_EQ(0, plan.exit_code) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find("occam:***@")) << plan.out;
+  CommandResult bad = Occam("scale nosuch 2", with_password);
+  CommandResult down = Occam(
+      "plan", "postgresql://occam:hunter2@127.0.0.1:1/postgres?password=hunter2");
+  EXPECT_EQ(1, down.exit_code) << down.out;
+  EXPECT_NE(std::string::npos, down.out.find("cannot connect to the state database")) << down.out;
+  for (const CommandResult& r : {plan, bad, down}) {
+    EXPECT_EQ(std::string::npos, r.out.find("hunter2")) << r.out;
+  }
+}
+
+// occam serve keeps its daemon lease and its decisions in the database:
+// a count change by the CLI reaches it, and a second serve on the same
+// state is refused while the first runs.
+TEST_F(PostgresCliTest, ServeFollowsTheCliOnAPostgresState) {
+  testing::BackgroundProcess serve;
+  int port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(serve.Start({testing::OccamBinary(), "serve", "--state", state_,
+                           "--listen", "127.0.0.1:" + std::to_string(port),
+                           "--interval", "1s"},
+                          dir_.path().string(), dir_.Path("serve.log")));
+  // How many instances the state has ready; 0 before serve has made it.
+  auto count = [&] {
+    std::unique_ptr<StateStore> store;
+    StateOpenOptions read;
+    read.read_only = true;
+    StateSnapshot s;
+    if (OpenStateStore(state_, read, &store).ok()) store->Load(&s);
+    size_t ready = 0;
+    for (const auto& [address, i] : s.instances) {
+      ready += i.status == InstanceStatus::kReady;
+    }
+    return ready;
+  };
+  auto wait_for = [&](size_t n) {
+    for (int i = 0; i < 200 && count() != n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return count();
+  };
+  ASSERT_EQ(1u, wait_for(1)) << testing::RunCommand("cat " + dir_.Path("serve.log")).out;
+  CommandResult scale = Occam("scale app 3 --lock-timeout 10s");
+  EXPECT_EQ(0, scale.exit_code) << scale.out;
+  EXPECT_NE(std::string::npos, scale.out.find("manages this state")) << scale.out;
+  EXPECT_EQ(3u, wait_for(3));
+  for (int pid : Pids()) EXPECT_TRUE(Alive(pid)) << pid;
+  CommandResult second = Occam("serve --listen 127.0.0.1:0");
+  EXPECT_EQ(1, second.exit_code) << second.out;
+  EXPECT_NE(std::string::npos, second.out.find("already manages")) << second.out;
+  EXPECT_EQ(std::string::npos, second.out.find("occam.db")) << second.out;
+  EXPECT_EQ(0, serve.Stop());
+}
+
+}  // namespace
+}  // namespace occam
