@@ -161,6 +161,7 @@ void RegisterStateCommands(CLI::App* app, CommandList* commands) {
   AddStateOptions(show_cmd, &show->state, false);
   commands->push_back({show_cmd, [show] { return RunShowInstance(*show); }});
   RegisterStateSurgery(state, commands);
+  RegisterStateMigrate(state, commands);
 }
 
 void RegisterHistoryCommand(CLI::App* app, CommandList* commands) {

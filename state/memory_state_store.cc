@@ -20,7 +20,7 @@ Status MemoryStateStore::Commit(const StateChange& change, int64_t* serial) {
   ApplyChange(change, &snapshot_);
   *serial = ++snapshot_.serial;
   for (Event e : change.events) {
-    e.id = static_cast<int64_t>(events_.size()) + 1;
+    e.id = events_.empty() ? 1 : events_.back().id + 1;
     if (e.time_ms == 0) e.time_ms = NowMillis();
     events_.push_back(std::move(e));
   }
@@ -59,6 +59,14 @@ Status MemoryStateStore::Unlock(const std::string& id) {
 Status MemoryStateStore::CurrentLock(std::optional<LockInfo>* holder) {
   std::lock_guard<std::mutex> lock(mu_);
   *holder = lock_;
+  return Status::Ok();
+}
+
+Status MemoryStateStore::Replace(const StateSnapshot& state,
+                                const std::vector<Event>& events) {
+  std::lock_guard<std::mutex> lock(mu_);
+  snapshot_ = state;
+  events_ = events;
   return Status::Ok();
 }
 

@@ -20,6 +20,8 @@ class MemoryStateStore : public StateStore {
   Status TryLock(const LockInfo& me, LockInfo* holder) override;
   Status Unlock(const std::string& id) override;
   Status CurrentLock(std::optional<LockInfo>* holder) override;
+  Status Replace(const StateSnapshot& state,
+                 const std::vector<Event>& events) override;
 
  private:
   std::mutex mu_;

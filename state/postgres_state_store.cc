@@ -1,5 +1,6 @@
 #include "state/postgres_state_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -208,34 +209,73 @@ Status PostgresStateStore::Load(StateSnapshot* out) {
   return Status::Ok();
 }
 
+PostgresDb::Statement PostgresStateStore::PutInstance(const ResourceInstance& i) const {
+  return {"INSERT INTO " + Table("instances") +
+              " (address, node, idx, provider, provider_id, status, attributes, "
+              "outputs, created_serial, tags, dependencies, remove_requested, "
+              "sensitive, deposed) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
+              "ON CONFLICT (address) DO UPDATE SET node = excluded.node, idx = excluded.idx, "
+              "provider = excluded.provider, provider_id = excluded.provider_id, "
+              "status = excluded.status, attributes = excluded.attributes, "
+              "outputs = excluded.outputs, created_serial = excluded.created_serial, "
+              "tags = excluded.tags, dependencies = excluded.dependencies, "
+              "remove_requested = excluded.remove_requested, "
+              "sensitive = excluded.sensitive, deposed = excluded.deposed",
+          {ColumnText(i.address), ColumnText(i.node), Int(i.index),
+           ColumnText(i.provider), ColumnText(i.provider_id),
+           InstanceStatusName(i.status), ColumnText(i.attributes.text()),
+           ColumnText(i.outputs.text()), Int(i.created_serial),
+           ColumnJson(json(i.tags)), ColumnJson(json(i.dependencies)),
+           Int(i.remove_requested), ColumnText(i.sensitive.text()),
+           ColumnText(i.deposed)}};
+}
+
+Status PostgresStateStore::Replace(const StateSnapshot& state,
+                                  const std::vector<Event>& events) {
+  std::vector<PostgresDb::Statement> batch;
+  for (const char* table : {"instances", "desired_counts", "events", "meta"}) {
+    batch.push_back({"DELETE FROM " + Table(table), {}});
+  }
+  std::vector<std::pair<std::string, std::string>> keys = {
+      {"lineage", state.lineage}, {"infra_id", state.infra_id},
+      {"serial", Int(state.serial)},
+      {"schema_version", Int(kPostgresSchemaVersion)}};
+  for (const auto& [key, value] : state.settings) {
+    keys.push_back({kSettingPrefix + ColumnText(key), ColumnText(value)});
+  }
+  for (const auto& [key, value] : keys) {
+    batch.push_back({"INSERT INTO " + Table("meta") + " (key, value) VALUES ($1, $2)",
+                     {key, value}});
+  }
+  for (const auto& [address, i] : state.instances) batch.push_back(PutInstance(i));
+  for (const auto& [node, count] : state.desired_counts) {
+    batch.push_back({"INSERT INTO " + Table("desired_counts") + " (node, count) VALUES ($1, $2)",
+                     {ColumnText(node), Int(count)}});
+  }
+  int64_t last_id = 0;
+  for (const Event& e : events) {
+    batch.push_back({"INSERT INTO " + Table("events") +
+                         " (id, time_ms, kind, node, message, detail) OVERRIDING "
+                         "SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)",
+                     {Int(e.id), Int(e.time_ms), ColumnText(e.kind), ColumnText(e.node),
+                      ColumnText(e.message), ColumnJson(e.detail)}});
+    last_id = std::max(last_id, e.id);
+  }
+  // New events continue after the copied ones.
+  batch.push_back({"SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint, $3::boolean)",
+                   {Table("events"), Int(std::max<int64_t>(last_id, 1)),
+                    last_id > 0 ? "true" : "false"}});
+  PostgresResult last;
+  return db_.ExecAtomically(batch, &last);
+}
+
 Status PostgresStateStore::Commit(const StateChange& change, int64_t* serial) {
   std::vector<PostgresDb::Statement> batch;
   for (const std::string& address : change.remove) {
     batch.push_back({"DELETE FROM " + Table("instances") + " WHERE address = $1",
                      {ColumnText(address)}});
   }
-  const std::string put =
-      "INSERT INTO " + Table("instances") +
-      " (address, node, idx, provider, provider_id, status, attributes, "
-      "outputs, created_serial, tags, dependencies, remove_requested, "
-      "sensitive, deposed) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
-      "ON CONFLICT (address) DO UPDATE SET node = excluded.node, idx = excluded.idx, "
-      "provider = excluded.provider, provider_id = excluded.provider_id, "
-      "status = excluded.status, attributes = excluded.attributes, "
-      "outputs = excluded.outputs, created_serial = excluded.created_serial, "
-      "tags = excluded.tags, dependencies = excluded.dependencies, "
-      "remove_requested = excluded.remove_requested, "
-      "sensitive = excluded.sensitive, deposed = excluded.deposed";
-  for (const ResourceInstance& i : change.put) {
-    batch.push_back({put,
-                     {ColumnText(i.address), ColumnText(i.node), Int(i.index),
-                      ColumnText(i.provider), ColumnText(i.provider_id),
-                      InstanceStatusName(i.status), ColumnText(i.attributes.text()),
-                      ColumnText(i.outputs.text()), Int(i.created_serial),
-                      ColumnJson(json(i.tags)), ColumnJson(json(i.dependencies)),
-                      Int(i.remove_requested), ColumnText(i.sensitive.text()),
-                      ColumnText(i.deposed)}});
-  }
+  for (const ResourceInstance& i : change.put) batch.push_back(PutInstance(i));
   for (const auto& [node, count] : change.set_desired) {
     batch.push_back({"INSERT INTO " + Table("desired_counts") +
                          " (node, count) VALUES ($1, $2) ON CONFLICT (node) "

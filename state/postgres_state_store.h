@@ -28,6 +28,8 @@ class PostgresStateStore : public StateStore {
   Status TryLock(const LockInfo& me, LockInfo* holder) override;
   Status Unlock(const std::string& id) override;
   Status CurrentLock(std::optional<LockInfo>* holder) override;
+  Status Replace(const StateSnapshot& state,
+                 const std::vector<Event>& events) override;
 
   // "postgres://host/db (schema occam)", without a password.
   std::string shown() const;
@@ -43,7 +45,8 @@ class PostgresStateStore : public StateStore {
   Status ReadLockRow(std::optional<LockInfo>* holder);
   // The backend pid holding the advisory lock, 0 when it is free.
   Status AdvisoryHolder(int* backend_pid);
-  Status WriteChange(const StateChange& change, int64_t* serial);
+  // The statement that inserts or replaces `instance`.
+  PostgresDb::Statement PutInstance(const ResourceInstance& instance) const;
   // Runs `body` inside BEGIN … COMMIT, rolling back on failure.
   template <typename Body>
   Status Transaction(Body&& body);

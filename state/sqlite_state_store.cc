@@ -469,6 +469,56 @@ Status SqliteStateStore::Commit(const StateChange& change, int64_t* serial) {
   return Damaged(path(), s);
 }
 
+Status SqliteStateStore::Replace(const StateSnapshot& state,
+                                const std::vector<Event>& events) {
+  Status s = Prepare();
+  if (!s.ok()) return s;
+  s = Transaction([&]() -> Status {
+    Status s = db_.Exec(
+        "DELETE FROM instances; DELETE FROM desired_counts; DELETE FROM events; "
+        "DELETE FROM meta");
+    SqliteStatement meta, event;
+    if (s.ok()) s = db_.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)", &meta);
+    if (s.ok()) {
+      s = db_.Prepare("INSERT INTO events (id, time_ms, kind, node, message, detail) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", &event);
+    }
+    std::vector<std::pair<std::string, std::string>> keys = {
+        {"lineage", state.lineage}, {"infra_id", state.infra_id},
+        {"serial", std::to_string(state.serial)}};
+    for (const auto& [key, value] : state.settings) keys.push_back({kSettingPrefix + key, value});
+    for (const auto& [key, value] : keys) {
+      if (!s.ok()) return s;
+      meta.Reset();
+      meta.Bind(1, key);
+      meta.Bind(2, value);
+      meta.Step(&s);
+    }
+    for (const Event& e : events) {
+      if (!s.ok()) return s;
+      event.Reset();
+      event.Bind(1, e.id);
+      event.Bind(2, e.time_ms);
+      event.Bind(3, e.kind);
+      event.Bind(4, e.node);
+      event.Bind(5, e.message);
+      event.Bind(6, ColumnJson(e.detail));
+      event.Step(&s);
+    }
+    if (!s.ok()) return s;
+    // The instances and counts as one change; its serial bump is undone.
+    StateChange all;
+    for (const auto& [address, i] : state.instances) all.put.push_back(i);
+    all.set_desired = state.desired_counts;
+    int64_t ignored = 0;
+    s = WriteChange(all, &ignored);
+    if (!s.ok()) return s;
+    return db_.Exec("UPDATE meta SET value = '" + std::to_string(state.serial) +
+                    "' WHERE key = 'serial'");
+  });
+  return Damaged(path(), s);
+}
+
 Status SqliteStateStore::Events(int limit, std::vector<Event>* out) {
   out->clear();
   SqliteStatement rows;

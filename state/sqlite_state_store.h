@@ -25,6 +25,8 @@ class SqliteStateStore : public StateStore {
   Status TryLock(const LockInfo& me, LockInfo* holder) override;
   Status Unlock(const std::string& id) override;
   Status CurrentLock(std::optional<LockInfo>* holder) override;
+  Status Replace(const StateSnapshot& state,
+                 const std::vector<Event>& events) override;
 
   const std::string& path() const { return db_.path(); }
 

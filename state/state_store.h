@@ -54,6 +54,13 @@ class StateStore {
   virtual Status Unlock(const std::string& id) = 0;
   // The current holder, if any.
   virtual Status CurrentLock(std::optional<LockInfo>* holder) = 0;
+
+  // Makes this state a copy of another: its identity (lineage, infra_id,
+  // serial), instances, counts, settings and `events` (oldest first, their
+  // ids and times kept), atomically; the lock is left as it is. What
+  // `occam state migrate` writes with.
+  virtual Status Replace(const StateSnapshot& state,
+                         const std::vector<Event>& events) = 0;
 };
 
 }  // namespace occam

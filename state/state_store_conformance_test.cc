@@ -240,6 +240,53 @@ TEST_P(StateStoreConformance, ALargeCommitIsOneSerial) {
   EXPECT_EQ(Instance("app", 999), after.instances.at("app[999]"));
 }
 
+TEST_P(StateStoreConformance, ReplaceCopiesAStateWithItsIdentityAndEvents) {
+  StateSnapshot copy;
+  copy.lineage = NewUuid();
+  copy.infra_id = NewUuid();
+  copy.serial = 41;
+  copy.instances = {{"app[0]", Instance("app", 0)}, {"db[0]", Instance("db", 0)}};
+  copy.desired_counts = {{"app", 1}};
+  copy.settings = {{"daemon", "{}"}};
+  std::vector<Event> events;
+  for (int64_t id : {3, 7, 12}) {
+    Event e;
+    e.id = id;
+    e.time_ms = 1000 + id;
+    e.kind = "apply";
+    e.message = "event " + std::to_string(id);
+    e.detail = {{"n", id}};
+    events.push_back(e);
+  }
+  int64_t serial = 0;
+  StateChange before;
+  before.put.push_back(Instance("old", 0));
+  ASSERT_TRUE(store_->Commit(before, &serial).ok());
+  Status s = store_->Replace(copy, events);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  StateSnapshot got_state = Load();
+  EXPECT_EQ(copy.lineage, got_state.lineage);
+  EXPECT_EQ(copy.infra_id, got_state.infra_id);
+  EXPECT_EQ(copy.serial, got_state.serial);
+  EXPECT_EQ(copy.instances, got_state.instances);
+  EXPECT_EQ(copy.desired_counts, got_state.desired_counts);
+  EXPECT_EQ(copy.settings, got_state.settings);
+  std::vector<Event> got;
+  ASSERT_TRUE(store_->Events(0, &got).ok());
+  ASSERT_EQ(3u, got.size());
+  EXPECT_EQ(12, got[0].id);
+  EXPECT_EQ(1012, got[0].time_ms);
+  EXPECT_EQ(3, got[2].id);
+  // It goes on from there: the next serial, and events after the last.
+  StateChange next;
+  next.events.push_back(events[0]);
+  next.events[0].id = 0;
+  ASSERT_TRUE(store_->Commit(next, &serial).ok());
+  EXPECT_EQ(42, serial);
+  ASSERT_TRUE(store_->Events(1, &got).ok());
+  EXPECT_GT(got[0].id, 12);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Stores, StateStoreConformance,
     ::testing::Values(

@@ -174,6 +174,42 @@ TEST_F(PostgresCliTest, APasswordInTheLocationIsNeverShown) {
   }
 }
 
+// state migrate carries a state between a file and PostgreSQL, lineage,
+// serial and history included; the processes stay managed; a destination
+// holding another state is refused and left as it was.
+TEST_F(PostgresCliTest, MigrateCarriesAStateBetweenAFileAndPostgres) {
+  ASSERT_EQ(0, Occam("apply -auto-approve", "local.db").exit_code);
+  ASSERT_EQ(0, Occam("scale app 2", "local.db").exit_code);
+  ASSERT_EQ(0, Occam("apply -auto-approve", "local.db").exit_code);
+  CommandResult migrate = Occam("state migrate --to '" + state_ + "'", "local.db");
+  ASSERT_EQ(0, migrate.exit_code) << migrate.out;
+  StateSnapshot copied = State();
+  EXPECT_EQ(2u, copied.instances.size());
+  std::vector<int> pids = Pids();
+  CommandResult local_history = Occam("history --json", "local.db");
+  CommandResult pg_history = Occam("history --json");
+  // The same events, the migration's own on top.
+  EXPECT_NE(std::string::npos, pg_history.out.find("\"kind\":\"migrate\"")) << pg_history.out;
+  EXPECT_NE(std::string::npos, pg_history.out.find(local_history.out)) << pg_history.out;
+  CommandResult plan = Occam("plan -detailed-exitcode");
+  EXPECT_EQ(0, plan.exit_code) << plan.out;
+  // Migrating again from the older file would go back in time.
+  CommandResult again = Occam("state migrate --to '" + state_ + "'", "local.db");
+  EXPECT_EQ(1, again.exit_code) << again.out;
+  EXPECT_NE(std::string::npos, again.out.find("is newer")) << again.out;
+  // Another state is never overwritten.
+  std::string other = testing::NewPostgresState();
+  ASSERT_EQ(0, Occam("apply -auto-approve", other).exit_code);
+  CommandResult onto = Occam("state migrate --to '" + other + "'");
+  EXPECT_EQ(1, onto.exit_code) << onto.out;
+  EXPECT_NE(std::string::npos, onto.out.find("is another state")) << onto.out;
+  ASSERT_EQ(0, Occam("destroy -auto-approve", other).exit_code);
+  // And back to a new file, which then manages the same processes.
+  ASSERT_EQ(0, Occam("state migrate --to back.db").exit_code);
+  ASSERT_EQ(0, Occam("destroy -auto-approve", "back.db").exit_code);
+  for (int pid : pids) EXPECT_FALSE(Alive(pid)) << pid;
+}
+
 // occam serve keeps its daemon lease and its decisions in the database:
 // a count change by the CLI reaches it, and a second serve on the same
 // state is refused while the first runs.
