@@ -4,13 +4,14 @@
 // instances get a different recorded attribute, so the plan updates them.
 //
 //   make_state INFRA STATE [--change-percent P]
+// STATE is a file or a postgres:// location, as --state.
 #include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "descriptor/compiler.h"
 #include "planner/planner.h"
-#include "state/sqlite_state_store.h"
+#include "state/state_location.h"
 
 namespace occam {
 namespace {
@@ -54,8 +55,8 @@ Status MakeState(const std::string& infra, const std::string& path,
   if (!CompileDescriptor(options, &d, &g, &diags)) {
     return Status::InvalidArgument(diags.ToString());
   }
-  std::unique_ptr<SqliteStateStore> store;
-  Status s = SqliteStateStore::Open(path, {}, &store);
+  std::unique_ptr<StateStore> store;
+  Status s = OpenStateStore(path, {}, &store);
   // Create everything, then record attributes again now that addresses
   // are known, as apply does.
   for (int pass = 0; s.ok() && pass < 2; ++pass) {
