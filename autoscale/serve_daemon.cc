@@ -34,6 +34,7 @@ ServeDaemon::ServeDaemon(std::shared_ptr<const ServedConfig> config,
       metrics_(metrics),
       options_(std::move(options)),
       health_watch_(options_.health_failures) {
+  standby_ = options_.standby;
   StateSnapshot state;
   if (decisions_->Load(&state).ok()) infra_id_ = state.infra_id;
   // A restart keeps the cooldowns of the decisions before it.
@@ -41,6 +42,34 @@ ServeDaemon::ServeDaemon(std::shared_ptr<const ServedConfig> config,
   if (decisions_->Events(kRestoredEvents, &recent).ok()) {
     autoscaler_.Restore(recent, NowMillis(), Autoscaler::Clock::now());
   }
+}
+
+Status ServeDaemon::RefuseIfStandby() {
+  if (!standby_) return Status::Ok();
+  StateSnapshot state;
+  {
+    std::lock_guard<std::mutex> lock(decisions_mu_);
+    decisions_->Load(&state);
+  }
+  std::optional<DaemonLease> leader = RecordedDaemon(state);
+  return Status::Unavailable(
+      "this occam serve is a standby; " +
+      (leader ? DescribeDaemon(*leader) + " on " + leader->process.host + " leads: send changes there"
+              : std::string("the leader is starting")) +
+      " (a standby takes over within a second of the leader's end)");
+}
+
+void ServeDaemon::Promote() {
+  {
+    std::lock_guard<std::mutex> lock(decisions_mu_);
+    std::vector<Event> recent;
+    if (decisions_->Events(kRestoredEvents, &recent).ok()) {
+      autoscaler_.Restore(recent, NowMillis(), Autoscaler::Clock::now());
+    }
+  }
+  standby_ = false;
+  options_.log->Log("info", "leading", "this serve now leads the state");
+  Wake();
 }
 
 Status ServeDaemon::Commit(const StateChange& change) {
@@ -57,6 +86,11 @@ void ServeDaemon::Wake() {
 Status ServeDaemon::OnAlerts(const std::string& body, json* answer) {
   std::vector<Alert> alerts;
   Status s = ParseAlertmanagerPayload(body, &alerts);
+  if (!s.ok()) return s;
+  // Refused, not dropped: Alertmanager retries a receiver that answers
+  // 5xx, so an alert sent only here while the leader dies is acted on
+  // once this serve leads.
+  s = RefuseIfStandby();
   if (!s.ok()) return s;
   *answer = {{"decisions", json::array()}};
   bool scaled = false;
@@ -124,7 +158,8 @@ Status ServeDaemon::OnAlerts(const std::string& body, json* answer) {
 
 Status ServeDaemon::Scale(const ScaleRequest& request,
                           ScaleDecision* decision) {
-  Status s;
+  Status s = RefuseIfStandby();
+  if (!s.ok()) return s;
   {
     std::lock_guard<std::mutex> lock(decisions_mu_);
     StateSnapshot state;
@@ -209,6 +244,13 @@ Status ServeDaemon::StatusPage(std::string* html) {
   input.graph = config->empty() ? nullptr : &config->graph;
   input.state = &state;
   input.now_ms = NowMillis();
+  if (options_.shared_state) {
+    std::optional<DaemonLease> leader = RecordedDaemon(state);
+    input.leadership = !standby_ ? "this serve leads"
+                       : leader  ? "standby; " + DescribeDaemon(*leader) + " on " +
+                                      leader->process.host + " leads"
+                                 : "standby";
+  }
   *html = RenderStatusPage(input);
   return Status::Ok();
 }
@@ -288,6 +330,8 @@ Status ServeDaemon::CompilePosted(const std::string& body,
 }
 
 Status ServeDaemon::Create(const std::string& body, Diagnostics* diags) {
+  Status standby = RefuseIfStandby();
+  if (!standby.ok()) return standby;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument(
         "the request has no body: POST an infrastructure descriptor (YAML), "
@@ -344,6 +388,8 @@ Status ServeDaemon::Create(const std::string& body, Diagnostics* diags) {
 }
 
 Status ServeDaemon::Destroy() {
+  Status standby = RefuseIfStandby();
+  if (!standby.ok()) return standby;
   StateChange change;
   {
     std::lock_guard<std::mutex> lock(decisions_mu_);
@@ -547,6 +593,10 @@ void ServeDaemon::Run() {
   while (!stop_) {
     loop_cv_.wait_for(lock, options_.interval, [&] { return dirty_ || stop_; });
     if (stop_) break;
+    if (standby_) {  // the leader's rounds change the state
+      dirty_ = false;
+      continue;
+    }
     dirty_ = false;
     lock.unlock();
     Round();

@@ -41,6 +41,13 @@ struct ServeDaemonOptions {
   // An instance whose health checks fail this many rounds in a row is
   // recreated; 0: health is checked only when an instance is created.
   int health_failures = 3;
+  // Starts as a standby of another serve that leads the same (shared)
+  // state: reads are answered, changes refused with the leader's address,
+  // and no round runs until Promote().
+  bool standby = false;
+  // The state may be shared by several serves (one leads): the status
+  // page says which this one is.
+  bool shared_state = false;
 };
 
 class ServeDaemon {
@@ -61,6 +68,11 @@ class ServeDaemon {
   // SIGHUP: the descriptor files are read again in a round that starts now
   // (even when their size and mtime look unchanged).
   void RereadFiles();
+  // A standby becomes the leader: it reads the decisions the previous
+  // leader recorded (so that an alert it acted on is not acted on again)
+  // and starts its rounds.
+  void Promote();
+  bool standby() const { return standby_; }
 
   // An Alertmanager webhook body: InvalidArgument when malformed; else the
   // decisions taken, one per alert, in `*answer`.
@@ -88,6 +100,8 @@ class ServeDaemon {
 
  private:
   Status Commit(const StateChange& change);
+  // Unavailable, naming the leader, while this serve stands by.
+  Status RefuseIfStandby();
   // Whether `state` has an infrastructure to show: instances recorded, or
   // not destroyed and created (a configuration applied or wanted).
   bool Serving(const StateSnapshot& state);
@@ -118,6 +132,7 @@ class ServeDaemon {
   std::atomic<bool> reread_{false};
   // Set by Stop(): a round's apply starts nothing more and ends its drains.
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> standby_{false};
   std::mutex decisions_mu_;  // the decisions store and the autoscaler
   std::unique_ptr<StateStore> decisions_;
   Autoscaler autoscaler_;

@@ -41,6 +41,8 @@ int HttpCode(const Status& s) {
       return 413;
     case Status::Code::kBusy:
       return 409;
+    case Status::Code::kUnavailable:
+      return 503;  // a standby: the leader takes changes
     default:
       return 500;
   }

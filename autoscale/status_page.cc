@@ -291,6 +291,7 @@ std::string RenderStatusPage(const StatusPageInput& in) {
     out << " &middot; <span class=\"" << (life == "active" ? "" : "off")
         << "\">" << Text(life) << "</span>";
   }
+  if (!in.leadership.empty()) out << " &middot; " << Text(in.leadership);
   out << "</p>\n";
   Counts counts = CountsOf(in);
   NodesSection(in, counts, out);

@@ -23,6 +23,9 @@ struct StatusPageInput {
   std::vector<Event> events;  // newest first, as StateStore::Events
   int64_t now_ms = 0;
   int refresh_seconds = 5;  // the page reloads itself; 0: never
+  // Who leads a state several serves share: "leader", or "standby (the
+  // leader: …)"; "" when the state keeps one serve.
+  std::string leadership;
 };
 
 // How many decisions the page lists.

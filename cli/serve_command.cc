@@ -74,8 +74,10 @@ Status ParseListen(const std::string& listen, std::string* host, int* port) {
 // Records this process as the state's daemon, under the state lock so
 // that two serves starting at once cannot both take it; refuses when a
 // live serve holds it.
+// `leading`: this serve holds the leadership of a shared state, so that any
+// lease recorded is a former leader's, which has ended.
 Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
-                       DaemonLease* lease) {
+                       DaemonLease* lease, bool leading = false) {
   std::unique_ptr<StateStore> store;
   Status s = OpenState(options, /*create=*/true, &store);
   if (!s.ok()) return s;
@@ -91,7 +93,7 @@ Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
   StateSnapshot state;
   s = store->Load(&state);
   if (!s.ok()) return s;
-  if (std::optional<DaemonLease> other = LiveDaemon(state)) {
+  if (std::optional<DaemonLease> other = LiveDaemon(state); other && !leading) {
     return Status::Busy(DescribeDaemon(*other) +
                         " already manages " + ShownLocation(options.path) +
                         "; one daemon per state (stop it first)");
@@ -102,6 +104,25 @@ Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
   change.set_settings[kDaemonSetting] = DaemonLeaseToJson(*lease);
   int64_t serial = 0;
   return store->Commit(change, &serial);
+}
+
+// A standby tries for the leadership four times a second; once it holds
+// it, it records itself as the state's daemon and leads.
+void StandBy(const StateOptions& state, const std::string& url,
+             StateStore* leadership, ServeDaemon* daemon, DaemonLease* lease,
+             ServeLog* log) {
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    Status lead = leadership->TryLead();
+    if (lead.code() == Status::Code::kBusy) continue;
+    if (lead.ok()) lead = TakeDaemonLease(state, url, lease, /*leading=*/true);
+    if (!lead.ok()) {
+      log->Log("error", "standby", "cannot take the lead: " + lead.message());
+      continue;
+    }
+    daemon->Promote();
+    return;
+  }
 }
 
 // Removes the lease when it is still this process's.
@@ -187,6 +208,17 @@ int RunServe(const ServeOptions& o) {
                             : o.token_file,
                         &token);
   }
+  // A state in PostgreSQL may be shared by several serves: the one that
+  // holds the leadership (on this connection, for the process's life)
+  // leads; the others stand by.
+  bool shared = IsPostgresLocation(o.state.path), standby = false;
+  std::unique_ptr<StateStore> leadership;
+  if (s.ok() && shared) {
+    s = OpenState(o.state, /*create=*/true, &leadership);
+    Status lead = s.ok() ? leadership->TryLead() : s;
+    standby = lead.code() == Status::Code::kBusy;
+    if (!standby) s = lead;
+  }
   std::unique_ptr<StateStore> decisions, applies;
   if (s.ok()) s = OpenState(o.state, /*create=*/true, &decisions);
   if (s.ok()) s = OpenState(o.state, /*create=*/false, &applies);
@@ -205,6 +237,8 @@ int RunServe(const ServeOptions& o) {
   options.log = &log;
   options.compile = PostedCompileOptions(o);
   options.posted_path = BesideState(o.state, "occam-posted-infra.yaml");
+  options.standby = standby;
+  options.shared_state = shared;
   ServeDaemon daemon(config, std::move(decisions),
                      std::move(applies), &providers, &health, &metrics,
                      options);
@@ -219,8 +253,10 @@ int RunServe(const ServeOptions& o) {
                     (host.find(':') == std::string::npos ? host : "[" + host + "]") +
                     ":" + std::to_string(port);
   DaemonLease lease;
-  Status leased = TakeDaemonLease(o.state, url, &lease);
-  if (!leased.ok()) return ReportError(leased, std::cerr);
+  if (!standby) {
+    Status leased = TakeDaemonLease(o.state, url, &lease, shared);
+    if (!leased.ok()) return ReportError(leased, std::cerr);
+  }
   struct sigaction action {};
   action.sa_handler = OnStop;
   sigaction(SIGTERM, &action, nullptr);
@@ -236,6 +272,11 @@ int RunServe(const ServeOptions& o) {
 
   std::thread http([&] { server.Run(); });
   std::thread loop([&] { daemon.Run(); });
+  std::thread promote;
+  if (standby) {
+    log.Log("info", "standby", "another serve leads this state; standing by");
+    promote = std::thread([&] { StandBy(o.state, url, leadership.get(), &daemon, &lease, &log); });
+  }
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (g_reread.exchange(false)) daemon.RereadFiles();
@@ -246,6 +287,7 @@ int RunServe(const ServeOptions& o) {
   daemon.Stop();
   http.join();
   loop.join();
+  if (promote.joinable()) promote.join();
   ReleaseDaemonLease(o.state, lease);
   return kExitOk;
 }

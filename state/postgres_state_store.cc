@@ -45,6 +45,8 @@ std::string SchemaDdl(const std::string& s) {
 // Advisory locks of occam: the high half of the key is "ocam", the low
 // half the state's schema oid, unique within the database.
 constexpr int64_t kLockClass = 0x6f63616d;
+// occam serve's leadership of the state: "olea".
+constexpr int64_t kLeadClass = 0x6f6c6561;
 // Creating a schema is serialized by a transaction lock of this class.
 constexpr int64_t kCreateClass = 0x6f636372;
 
@@ -447,6 +449,15 @@ Status PostgresStateStore::CurrentLock(std::optional<LockInfo>* holder) {
   s = ReadLockRow(holder);
   if (s.ok() && !*holder) *holder = LockInfo{"", "(starting)", "", "", 0, 0, 0};
   return s;
+}
+
+Status PostgresStateStore::TryLead() {
+  PostgresResult got;
+  int64_t key = (kLeadClass << 32) | (lock_key_ & 0xffffffff);
+  Status s = db_.Exec("SELECT pg_try_advisory_lock($1::bigint)", {Int(key)}, &got);
+  if (!s.ok()) return s;
+  return got.Text(0, 0) == "t" ? Status::Ok()
+                               : Status::Busy("another occam serve leads " + shown());
 }
 
 Status PostgresStateStore::DropSchema() {

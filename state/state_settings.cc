@@ -34,7 +34,7 @@ std::string DaemonLeaseToJson(const DaemonLease& lease) {
   return j.dump();
 }
 
-std::optional<DaemonLease> LiveDaemon(const StateSnapshot& state) {
+std::optional<DaemonLease> RecordedDaemon(const StateSnapshot& state) {
   auto it = state.settings.find(kDaemonSetting);
   if (it == state.settings.end()) return std::nullopt;
   nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
@@ -48,9 +48,13 @@ std::optional<DaemonLease> LiveDaemon(const StateSnapshot& state) {
   lease.process.process_start = Int64(j, "process_start");
   lease.process.since_ms = Int64(j, "since_ms");
   lease.listen = JsonString(j, "listen");
-  if (lease.process.pid <= 0 || !LockHolderIsRunning(lease.process)) {
-    return std::nullopt;
-  }
+  if (lease.process.pid <= 0) return std::nullopt;
+  return lease;
+}
+
+std::optional<DaemonLease> LiveDaemon(const StateSnapshot& state) {
+  std::optional<DaemonLease> lease = RecordedDaemon(state);
+  if (lease && !LockHolderIsRunning(lease->process)) return std::nullopt;
   return lease;
 }
 

@@ -33,6 +33,8 @@ struct DaemonLease {
 };
 
 std::string DaemonLeaseToJson(const DaemonLease& lease);
+// The lease recorded in `state`, whether or not its process runs.
+std::optional<DaemonLease> RecordedDaemon(const StateSnapshot& state);
 // The lease recorded in `state` when its process still runs on this host.
 std::optional<DaemonLease> LiveDaemon(const StateSnapshot& state);
 // "occam serve (pid 123, http://127.0.0.1:9798)".

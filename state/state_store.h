@@ -55,6 +55,15 @@ class StateStore {
   // The current holder, if any.
   virtual Status CurrentLock(std::optional<LockInfo>* holder) = 0;
 
+  // occam serve's leadership, for a store several serves may share (a
+  // database whose connections hold locks for their life): taken on this
+  // handle's connection when free, and held until the connection ends.
+  // Busy while another holds it; InvalidArgument for a store that keeps
+  // one serve per state (a file).
+  virtual Status TryLead() {
+    return Status::InvalidArgument("this state keeps one occam serve");
+  }
+
   // Makes this state a copy of another: its identity (lineage, infra_id,
   // serial), instances, counts, settings and `events` (oldest first, their
   // ids and times kept), atomically; the lock is left as it is. What
