@@ -130,8 +130,16 @@ Status PostgresStateStore::Create(const StateOpenOptions& options, bool* exists)
     // and then finds the first one's.
     Status s = db_.Exec("SELECT pg_advisory_xact_lock($1::bigint << 32 | (hashtext($2)::bigint & 4294967295))",
                         {Int(kCreateClass), schema_});
-    if (s.ok()) s = db_.ExecScript("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(schema_) + ";" +
-                                   SchemaDdl(QuoteIdentifier(schema_)));
+    // A schema made beforehand (by an administrator, for a user who may
+    // not create schemas) is used as it is.
+    PostgresResult found;
+    if (s.ok()) {
+      s = db_.Exec("SELECT 1 FROM pg_namespace WHERE nspname = $1", {schema_}, &found);
+    }
+    if (s.ok() && found.rows() == 0) {
+      s = db_.ExecScript("CREATE SCHEMA " + QuoteIdentifier(schema_));
+    }
+    if (s.ok()) s = db_.ExecScript(SchemaDdl(QuoteIdentifier(schema_)));
     if (!s.ok()) return s;
     std::string infra_id = options.infra_id.empty() ? NewUuid() : options.infra_id;
     for (auto [key, value] :

@@ -178,6 +178,37 @@ TEST_F(PostgresCliTest, APasswordInTheLocationIsNeverShown) {
   }
 }
 
+// A user who may not create schemas uses one an administrator made for
+// it; without one, the error is the server's reason, and nothing is made.
+TEST_F(PostgresCliTest, AUserWithoutCreateUsesASchemaMadeForIt) {
+  if (testing::RunCommand("command -v psql").exit_code != 0) {
+    GTEST_SKIP() << "psql (postgresql-client) is not installed";
+  }
+  std::string schema = state_.substr(state_.rfind("schema=") + 7);
+  std::string role = "r_" + schema.substr(2, 12);
+  std::string admin = testing::PostgresServer();
+  auto psql = [&](const std::string& sql) {
+    return testing::RunCommand("psql -X -q -v ON_ERROR_STOP=1 '" + admin + "' -c \"" +
+                               sql + "\" 2>&1");
+  };
+  CommandResult made = psql("CREATE ROLE " + role + " LOGIN; CREATE SCHEMA " + schema +
+                            " AUTHORIZATION " + role);
+  ASSERT_EQ(0, made.exit_code) << made.out;
+  std::string as_role =
+      std::regex_replace(state_, std::regex("://occam@"), "://" + role + "@");
+  CommandResult apply = Occam("apply -auto-approve", as_role);
+  EXPECT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_EQ(1u, State().instances.size());
+  ASSERT_EQ(0, Occam("destroy -auto-approve", as_role).exit_code);
+  std::string elsewhere = std::regex_replace(testing::NewPostgresState(),
+                                             std::regex("://occam@"), "://" + role + "@");
+  CommandResult refused = Occam("apply -auto-approve", elsewhere);
+  EXPECT_EQ(1, refused.exit_code) << refused.out;
+  EXPECT_NE(std::string::npos, refused.out.find("permission denied")) << refused.out;
+  psql("DROP SCHEMA " + schema + " CASCADE; DROP ROLE " + role);
+  state_.clear();  // dropped
+}
+
 // state migrate carries a state between a file and PostgreSQL, lineage,
 // serial and history included; the processes stay managed; a destination
 // holding another state is refused and left as it was.
