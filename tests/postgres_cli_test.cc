@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/process_identity.h"
+#include "state/postgres_state_store.h"
 #include "state/state_location.h"
 #include "tests/background_process.h"
 #include "tests/postgres_server.h"
@@ -38,7 +39,14 @@ class PostgresCliTest : public ::testing::Test {
                "'node_def:app':\n  - resource: {type: process, command: [sleep, '300']}\n");
   }
   void TearDown() override {
-    if (!state_.empty()) Occam("destroy -auto-approve");
+    if (state_.empty()) return;
+    Occam("destroy -auto-approve");
+    std::unique_ptr<StateStore> store;
+    StateOpenOptions existing;
+    existing.create_if_missing = false;
+    if (OpenStateStore(state_, existing, &store).ok()) {
+      EXPECT_TRUE(static_cast<PostgresStateStore*>(store.get())->DropSchema().ok());
+    }
   }
 
   // occam ARGS --state STATE in the test's folder.
