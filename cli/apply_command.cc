@@ -148,6 +148,8 @@ Status OpenSession(const ApplyCommandOptions& o, Session* s,
                    &s->lock);
   }
   if (st.ok()) st = s->store->Load(&s->state);
+  // Providers are handed the secrets (credentials, passwords to render).
+  if (st.ok()) st = s->store->SecretsReadable();
   s->providers = std::make_unique<ProviderRegistry>(ProviderOptionsFor(o.state));
   return st;
 }
@@ -162,6 +164,12 @@ Status GetPlan(const ApplyCommandOptions& o, Session* s, Plan* plan,
   }
   if (!o.plan_file.empty()) {
     Status st = CheckPlanApplies(*plan, s->state);
+    if (st.ok() && plan->secrets_not_compared > 0) {
+      st = Status::InvalidArgument(
+          "the saved plan was made without the state key: " +
+          std::to_string(plan->secrets_not_compared) +
+          " secret value(s) were not compared. Plan again with the key");
+    }
     if (st.ok() && DescriptorDigest(s->descriptor) != plan->descriptor_digest) {
       st = Status::InvalidArgument(
           "Saved plan is stale: the descriptor changed after the plan was "
@@ -351,7 +359,9 @@ int RunApply(ApplyCommandOptions o) {
   if (o.refresh_only) return RunRefreshOnly(o, &output);
   Plan plan;
   if (!o.plan_file.empty()) {
-    Status s = ReadPlanFile(o.plan_file, &plan);
+    SecretKeyring keys;
+    Status s = StateKeys(o.state, &keys);
+    if (s.ok()) s = ReadPlanFile(o.plan_file, &plan, keys);
     if (!s.ok()) return output.Error(s);
     o.compile.infra_path = plan.infra_file;
     for (const std::string& file : {plan.infra_file, plan.nodes_file}) {

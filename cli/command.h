@@ -54,6 +54,7 @@ void RegisterStateCommands(CLI::App* app, CommandList* commands);
 // state rm and state mv, under `state` (RegisterStateCommands calls it).
 void RegisterStateSurgery(CLI::App* state, CommandList* commands);
 void RegisterStateMigrate(CLI::App* state, CommandList* commands);
+void RegisterStateKeyCommands(CLI::App* state, CommandList* commands);
 void RegisterHistoryCommand(CLI::App* app, CommandList* commands);
 void RegisterForceUnlockCommand(CLI::App* app, CommandList* commands);
 void RegisterApplyCommands(CLI::App* app, CommandList* commands);

@@ -143,6 +143,7 @@ int RunImport(const ImportOptions& o) {
   if (s.ok()) s = LockState(store.get(), o.state, "import", &lock);
   StateSnapshot state;
   if (s.ok()) s = store->Load(&state);
+  if (s.ok()) s = store->SecretsReadable();
   if (s.ok()) NoteDaemon(state, "it will follow this change");
   if (s.ok()) s = Import(o, descriptor, graph, store.get(), &state);
   if (!s.ok()) return ReportError(s, std::cerr);

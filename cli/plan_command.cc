@@ -187,7 +187,9 @@ int RunPlan(const PlanOptions& options) {
   if (!options.targets.empty()) output.Warning(kTargetingSummary, kTargetingDetail);
   PrintPlan(options, plan, &output);
   if (!options.out.empty()) {
-    s = WritePlanFile(options.out, plan);
+    SecretKeyring keys;
+    s = StateKeys(options.state, &keys);
+    if (s.ok()) s = WritePlanFile(options.out, plan, keys);
     if (!s.ok()) return output.Error(s);
     if (!options.json) {
       std::cout << "\nSaved the plan to: " << options.out

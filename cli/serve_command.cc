@@ -92,6 +92,8 @@ Status TakeDaemonLease(const StateOptions& options, const std::string& listen,
   if (!s.ok() && s.code() != Status::Code::kBusy) return s;
   StateSnapshot state;
   s = store->Load(&state);
+  // Its rounds apply: providers are handed the secrets.
+  if (s.ok()) s = store->SecretsReadable();
   if (!s.ok()) return s;
   if (std::optional<DaemonLease> other = LiveDaemon(state); other && !leading) {
     return Status::Busy(DescribeDaemon(*other) +

@@ -59,7 +59,10 @@ int RunShow(const ShowOptions& options) {
     return ShowState(options);
   }
   Plan plan;
-  Status s = ReadPlanFile(options.file, &plan);
+  SecretKeyring keys;
+  Status s = StateKeys(options.state, &keys);
+  // Secrets are masked when shown: a plan sealed with a key not given shows.
+  if (s.ok()) s = ReadPlanFile(options.file, &plan, keys, /*leave_sealed=*/true);
   if (s.ok() && options.markdown) s = CheckMarkdownLimit(plan, options.markdown_limit);
   if (!s.ok()) return ReportError(s, std::cerr);
   bool text = !options.json && !options.markdown;

@@ -162,6 +162,7 @@ void RegisterStateCommands(CLI::App* app, CommandList* commands) {
   commands->push_back({show_cmd, [show] { return RunShowInstance(*show); }});
   RegisterStateSurgery(state, commands);
   RegisterStateMigrate(state, commands);
+  RegisterStateKeyCommands(state, commands);
 }
 
 void RegisterHistoryCommand(CLI::App* app, CommandList* commands) {

@@ -40,12 +40,17 @@ Status CheckDestination(const StateSnapshot& from, const StateSnapshot& to,
   return Status::Ok();
 }
 
+// Opened with the state's keys: secrets the source opens are sealed again
+// on the way in.
 Status OpenDestination(const MigrateOptions& o, std::unique_ptr<StateStore>* out) {
   StateOpenOptions existing;
   existing.create_if_missing = false;
-  Status s = OpenStateStore(o.to, existing, out);
+  Status s = StateKeys(o.state, &existing.keys);
+  if (s.ok()) s = OpenStateStore(o.to, existing, out);
   if (!s.IsNotFound() || o.dry_run) return s;
-  return OpenStateStore(o.to, StateOpenOptions(), out);
+  StateOpenOptions fresh;
+  fresh.keys = existing.keys;
+  return OpenStateStore(o.to, fresh, out);
 }
 
 int RunMigrate(const MigrateOptions& o) {

@@ -22,6 +22,10 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
   command->add_option("--lock", options->lock,
                       "take the state lock (default true); -lock=false is for "
                       "plan, as a read-only command");
+  command->add_option("--state-key-file", options->key_file,
+                      "file holding the key that seals the state's secrets "
+                      "(chmod 600; else OCCAM_STATE_KEY or "
+                      "OCCAM_STATE_KEY_FILE)");
   if (can_create) {
     command->add_option("--infra-id", options->infra_id,
                         "infrastructure id of a new state (default: a new "
@@ -29,12 +33,18 @@ void AddStateOptions(CLI::App* command, StateOptions* options,
   }
 }
 
+Status StateKeys(const StateOptions& options, SecretKeyring* keys) {
+  return LoadSecretKeyring(options.key_file, keys);
+}
+
 Status OpenState(const StateOptions& options, bool create,
                  std::unique_ptr<StateStore>* out) {
   StateOpenOptions open;
   open.create_if_missing = create;
   open.infra_id = options.infra_id;
-  Status s = OpenStateStore(options.path, open, out);
+  Status s = StateKeys(options, &open.keys);
+  if (!s.ok()) return s;
+  s = OpenStateStore(options.path, open, out);
   if (!s.ok() || options.infra_id.empty()) return s;
   StateSnapshot snapshot;
   s = (*out)->Load(&snapshot);
@@ -73,7 +83,8 @@ Status OpenStateReadOnly(const StateOptions& options,
   StateOpenOptions open;
   open.create_if_missing = false;
   open.read_only = true;
-  return OpenStateStore(options.path, open, out);
+  Status s = StateKeys(options, &open.keys);
+  return s.ok() ? OpenStateStore(options.path, open, out) : s;
 }
 
 Status LockState(StateStore* store, const StateOptions& options,

@@ -23,10 +23,16 @@ struct StateOptions {
   // -lock=false: read without the state lock (plan only; commands that
   // change the state refuse it).
   bool lock = true;
+  // --state-key-file: the key that seals the state's secrets (else
+  // OCCAM_STATE_KEY or OCCAM_STATE_KEY_FILE; docs/state.md).
+  std::string key_file;
 };
 
 void AddStateOptions(CLI::App* command, StateOptions* options,
                      bool can_create);
+
+// The state keys the command was given (secret_key.h).
+Status StateKeys(const StateOptions& options, SecretKeyring* keys);
 
 // Opens the state at options.path; creates it when `create` and missing.
 Status OpenState(const StateOptions& options, bool create,

@@ -193,6 +193,7 @@ json PlanToJson(const Plan& plan) {
           {"var_assignments", plan.var_assignments},
           {"var_files", plan.var_files},
           {"destroy", plan.destroy},
+          {"secrets_not_compared", plan.secrets_not_compared},
           {"values", values.Take()},
           {"changes", changes}};
 }
@@ -216,6 +217,9 @@ bool PlanFromJson(const json& j, Plan* plan, std::string* error) {
       plan->var_files = j.at("var_files").get<std::vector<std::string>>();
     }
     if (j.contains("destroy")) plan->destroy = j.at("destroy").get<bool>();
+    if (j.contains("secrets_not_compared")) {
+      plan->secrets_not_compared = j.at("secrets_not_compared").get<int>();
+    }
     std::vector<SharedJson> values;
     if (j.contains("values")) {
       for (const json& v : j.at("values")) values.emplace_back(v);

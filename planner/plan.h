@@ -116,6 +116,9 @@ struct Plan {
   // A plan to destroy everything (occam destroy, plan -destroy): applying
   // it marks the infrastructure destroyed, so occam serve leaves it be.
   bool destroy = false;
+  // Secret values of the state that are sealed with a key the plan was not
+  // given: taken as unchanged. apply refuses such a plan.
+  int secrets_not_compared = 0;
 
   int Count(ChangeAction action) const;
   bool HasChanges() const;

@@ -17,6 +17,7 @@
 #include "base/json_fields.h"
 #include "base/sha256.h"
 #include "graph/dag.h"
+#include "state/sealed_secrets.h"
 
 namespace occam {
 namespace {
@@ -77,13 +78,66 @@ std::string Inconsistency(const Plan& plan) {
   return "";
 }
 
+// Seals what `body` (PlanToJson's) marks secret: the marked parts of each
+// change's before and after, and secret -var assignments.
+// A secret that a change leaves as it was is sealed once, in before and
+// after alike, so that the plan shows what changed without the key.
+void SealPlan(const SecretKey& key, nlohmann::json* body) {
+  nlohmann::json& values = (*body)["values"];
+  const nlohmann::json plain = values;
+  auto index = [&](const nlohmann::json& change, const char* field) {
+    const nlohmann::json& v = change.at(field);
+    return v.is_number_integer() && v.get<size_t>() < plain.size()
+               ? v.get<size_t>()
+               : plain.size();
+  };
+  for (const nlohmann::json& change : (*body)["changes"]) {
+    size_t before = index(change, "before"), after = index(change, "after");
+    size_t before_marks = index(change, "before_sensitive"),
+           after_marks = index(change, "after_sensitive");
+    if (after < plain.size() && after_marks < plain.size() && after != after_marks) {
+      SealMarked(plain[after_marks], key, &values[after]);
+    }
+    if (before < plain.size() && before_marks < plain.size() &&
+        before != before_marks) {
+      if (after < plain.size()) {
+        SealMarkedLike(plain[before_marks], key, plain[after], values[after],
+                       &values[before]);
+      } else {
+        SealMarked(plain[before_marks], key, &values[before]);
+      }
+    }
+  }
+  nlohmann::json& vars = (*body)["var_assignments"];
+  SealMarked(SecretAssignmentMarks(vars), key, &vars);
+}
+
+// Opens what `keys` opens of a plan's sealed values; the ids of the keys
+// it lacks go to `*missing`.
+Status OpenPlan(const SecretKeyring& keys, nlohmann::json* body,
+                std::set<std::string>* missing) {
+  Status s;
+  if (body->contains("values") && (*body)["values"].is_array()) {
+    for (nlohmann::json& v : (*body)["values"]) {
+      if (s.ok()) s = OpenSealed(keys, &v, missing);
+    }
+  }
+  if (s.ok() && body->contains("var_assignments")) {
+    s = OpenSealed(keys, &(*body)["var_assignments"], missing);
+  }
+  return s;
+}
+
 // The checks of ReadPlanFile on the parsed file; "" when it is a plan.
-std::string FileProblem(const nlohmann::json& file, Plan* plan) {
+std::string FileProblem(nlohmann::json& file, const SecretKeyring& keys,
+                        std::set<std::string>* missing, Plan* plan) {
   if (!file.contains("plan") || !file["plan"].is_object()) return "no plan";
   if (JsonString(file, "checksum") != Checksum(file["plan"])) {
     return "its checksum does not match its content: it was edited or "
            "damaged";
   }
+  Status opened = OpenPlan(keys, &file["plan"], missing);
+  if (!opened.ok()) return opened.message();
   std::string error;
   if (!PlanFromJson(file["plan"], plan, &error)) return error;
   return Inconsistency(*plan);
@@ -91,8 +145,10 @@ std::string FileProblem(const nlohmann::json& file, Plan* plan) {
 
 }  // namespace
 
-Status WritePlanFile(const std::string& path, const Plan& plan) {
+Status WritePlanFile(const std::string& path, const Plan& plan,
+                     const SecretKeyring& keys) {
   nlohmann::json body = PlanToJson(plan);
+  if (keys.can_seal) SealPlan(keys.keys[0], &body);
   nlohmann::json file = {{"format", kFormat},
                          {"version", kVersion},
                          {"checksum", Checksum(body)},
@@ -114,7 +170,8 @@ Status WritePlanFile(const std::string& path, const Plan& plan) {
   return s;
 }
 
-Status ReadPlanFile(const std::string& path, Plan* plan) {
+Status ReadPlanFile(const std::string& path, Plan* plan,
+                    const SecretKeyring& keys, bool leave_sealed) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     return Status::NotFound("cannot read plan file " + path + ": " +
@@ -163,10 +220,17 @@ Status ReadPlanFile(const std::string& path, Plan* plan) {
         std::to_string(kOldestVersion) + " to " + std::to_string(kVersion) +
         ". Plan again with this occam");
   }
-  std::string problem = FileProblem(file, plan);
+  std::set<std::string> missing;
+  std::string problem = FileProblem(file, keys, &missing, plan);
   if (!problem.empty()) {
     return Status::Corruption(path + " is a damaged plan file (" + problem +
                               "); plan again");
+  }
+  if (!missing.empty() && !leave_sealed) {
+    return Status::Unavailable(
+        "the plan file " + path + " holds secrets sealed with key " +
+        *missing.begin() + ", which was not given: give it as "
+        "OCCAM_STATE_KEY (or with OCCAM_STATE_KEY_FILE or --state-key-file)");
   }
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include "descriptor/instance_scope.h"
 #include "base/value_json.h"
 #include "providers/resource_schema.h"
+#include "state/sealed_secrets.h"
 
 namespace occam {
 namespace {
@@ -325,6 +326,12 @@ ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,
     return change;
   }
   change.before = existing->attributes.value();
+  if (MayHoldSealed(existing->attributes.text())) {
+    // Sealed with a key this plan was not given: nothing to compare with.
+    json before = *change.before;
+    plan_->secrets_not_compared += AssumeSealedUnchanged(*change.after, &before);
+    change.before = std::move(before);
+  }
   Decide(*existing, &change);
   if (change.action == ChangeAction::kUpdate &&
       change.changed_paths == std::vector<std::string>{"resource.replicas"}) {
@@ -543,6 +550,13 @@ bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
   plan->infra_file = descriptor.infra_file;
   plan->nodes_file = descriptor.nodes_file;
   Planner(descriptor, graph, state, plan, diags).Run();
+  if (plan->secrets_not_compared > 0) {
+    plan->notes.push_back(
+        std::to_string(plan->secrets_not_compared) +
+        " secret value(s) of the state are sealed with a key this plan was "
+        "not given, and were taken as unchanged: give the state key "
+        "(OCCAM_STATE_KEY) to compare them; apply needs it");
+  }
   return diags->size() == before;
 }
 

@@ -468,6 +468,15 @@ Status PostgresStateStore::TryLead() {
                                : Status::Busy("another occam serve leads " + shown());
 }
 
+Status PostgresStateStore::Compact() {
+  // VACUUM runs outside a transaction, one table at a time.
+  for (const char* table : {"instances", "meta"}) {
+    Status s = db_.Exec("VACUUM FULL " + Table(table));
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status PostgresStateStore::DropSchema() {
   return db_.Exec("DROP SCHEMA IF EXISTS " + QuoteIdentifier(schema_) + " CASCADE");
 }

@@ -30,6 +30,7 @@ class PostgresStateStore : public StateStore {
   Status CurrentLock(std::optional<LockInfo>* holder) override;
   Status Replace(const StateSnapshot& state,
                  const std::vector<Event>& events) override;
+  Status Compact() override;
   Status TryLead() override;
 
   // "postgres://host/db (schema occam)", without a password.

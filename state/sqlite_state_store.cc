@@ -613,4 +613,10 @@ Status SqliteStateStore::CurrentLock(std::optional<LockInfo>* holder) {
   return ReadLock(holder);
 }
 
+Status SqliteStateStore::Compact() {
+  Status s = db_.Exec("VACUUM");
+  if (s.ok()) s = db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  return s;
+}
+
 }  // namespace occam

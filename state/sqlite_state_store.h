@@ -27,6 +27,7 @@ class SqliteStateStore : public StateStore {
   Status CurrentLock(std::optional<LockInfo>* holder) override;
   Status Replace(const StateSnapshot& state,
                  const std::vector<Event>& events) override;
+  Status Compact() override;
 
   const std::string& path() const { return db_.path(); }
 

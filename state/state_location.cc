@@ -1,6 +1,7 @@
 #include "state/state_location.h"
 
 #include "state/postgres_state_store.h"
+#include "state/sealing_state_store.h"
 #include "state/sqlite_state_store.h"
 
 namespace occam {
@@ -82,7 +83,9 @@ Status ParsePostgresLocation(const std::string& location,
   return CheckSchemaName(out->schema);
 }
 
-Status OpenStateStore(const std::string& location,
+namespace {
+
+Status OpenPlainStore(const std::string& location,
                       const StateOpenOptions& options,
                       std::unique_ptr<StateStore>* out) {
   if (IsPostgresLocation(location)) {
@@ -94,6 +97,19 @@ Status OpenStateStore(const std::string& location,
   std::unique_ptr<SqliteStateStore> store;
   Status s = SqliteStateStore::Open(location, options, &store);
   if (s.ok()) *out = std::move(store);
+  return s;
+}
+
+}  // namespace
+
+Status OpenStateStore(const std::string& location,
+                      const StateOpenOptions& options,
+                      std::unique_ptr<StateStore>* out) {
+  std::unique_ptr<StateStore> store;
+  Status s = OpenPlainStore(location, options, &store);
+  if (s.ok()) {
+    *out = std::make_unique<SealingStateStore>(std::move(store), options.keys);
+  }
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "state/secret_key.h"
 #include "state/state_store.h"
 
 namespace occam {
@@ -21,6 +22,9 @@ struct StateOpenOptions {
   // where the file or its folder cannot be written. Never creates,
   // upgrades or writes.
   bool read_only = false;
+  // The keys that seal and open the state's secrets (sealing_state_store.h);
+  // none: secrets are stored as the state stores them now.
+  SecretKeyring keys;
 };
 
 // True for postgres:// and postgresql:// locations.
@@ -38,7 +42,8 @@ Status ParsePostgresLocation(const std::string& location,
 // `location` as messages show it: a URI's password replaced by ***.
 std::string ShownLocation(const std::string& location);
 
-// Opens the state at `location` with the store its scheme names.
+// Opens the state at `location` with the store its scheme names, behind a
+// SealingStateStore holding `options.keys`.
 Status OpenStateStore(const std::string& location,
                       const StateOpenOptions& options,
                       std::unique_ptr<StateStore>* out);

@@ -21,6 +21,9 @@ inline constexpr char kAppliedDigestSetting[] = "applied_digest";
 // JSON: {"infra_file", "nodes_file", "var_assignments", "var_files"}.
 inline constexpr char kAppliedSourceSetting[] = "applied_source";
 inline constexpr char kDaemonSetting[] = "daemon";  // JSON: DaemonLease
+// The id of the key the state's secrets are sealed with (sealing_state_store.h);
+// absent while they are stored in plain text.
+inline constexpr char kStateKeySetting[] = "state_key";
 
 bool IsDestroyed(const StateSnapshot& state);
 bool IsDestroying(const StateSnapshot& state);

@@ -64,6 +64,19 @@ class StateStore {
     return Status::InvalidArgument("this state keeps one occam serve");
   }
 
+  // OK when the last Load could read every secret of the state; otherwise
+  // (its secrets are sealed with a key this handle was not given) says
+  // which key is missing and how to give it. Commands that hand secrets to
+  // providers check it before they change anything.
+  virtual Status SecretsReadable() const { return Status::Ok(); }
+
+  // Rewrites the store so that no deleted or overwritten row remains
+  // readable in it (what `occam state rekey` runs after sealing secrets
+  // that were stored in plain text): SQLite vacuums its file and empties
+  // its write-ahead log; PostgreSQL rewrites the tables that hold secrets
+  // (VACUUM FULL).
+  virtual Status Compact() { return Status::Ok(); }
+
   // Makes this state a copy of another: its identity (lineage, infra_id,
   // serial), instances, counts, settings and `events` (oldest first, their
   // ids and times kept), atomically; the lock is left as it is. What

@@ -8,6 +8,7 @@
 #include "base/uuid.h"
 #include "state/memory_state_store.h"
 #include "state/postgres_state_store.h"
+#include "state/sealing_state_store.h"
 #include "state/sqlite_state_store.h"
 #include "tests/postgres_server.h"
 #include "tests/temp_dir.h"
@@ -39,7 +40,11 @@ class StateStoreConformance : public ::testing::TestWithParam<StoreFactory> {
     ASSERT_TRUE(store_);
   }
   void TearDown() override {
-    auto* pg = dynamic_cast<PostgresStateStore*>(store_.get());
+    StateStore* store = store_.get();
+    if (auto* sealing = dynamic_cast<SealingStateStore*>(store)) {
+      store = sealing->inner();
+    }
+    auto* pg = dynamic_cast<PostgresStateStore*>(store);
     if (pg) {
       EXPECT_TRUE(pg->DropSchema().ok());
     }

@@ -41,11 +41,11 @@ class PostgresCliTest : public ::testing::Test {
   void TearDown() override {
     if (state_.empty()) return;
     Occam("destroy -auto-approve");
-    std::unique_ptr<StateStore> store;
+    std::unique_ptr<PostgresStateStore> store;
     StateOpenOptions existing;
     existing.create_if_missing = false;
-    if (OpenStateStore(state_, existing, &store).ok()) {
-      EXPECT_TRUE(static_cast<PostgresStateStore*>(store.get())->DropSchema().ok());
+    if (PostgresStateStore::Open(state_, existing, &store).ok()) {
+      EXPECT_TRUE(store->DropSchema().ok());
     }
   }
 
