@@ -1,5 +1,7 @@
 #include "state/sealing_state_store.h"
 
+#include <functional>
+
 #include "state/sealed_secrets.h"
 #include "state/state_settings.h"
 
@@ -14,6 +16,24 @@ json AppliedSourceMirror(const json& source) {
   auto it = source.find("var_assignments");
   if (it == source.end()) return json::object();
   return {{"var_assignments", SecretAssignmentMarks(*it)}};
+}
+
+// The key id of a sealed value of `state`, "" when it holds none.
+std::string SealedKeyOf(const StateSnapshot& state) {
+  for (const auto& [address, r] : state.instances) {
+    if (!MayHoldSealed(r.attributes.text())) continue;
+    std::string id;
+    std::function<void(const json&)> find = [&](const json& v) {
+      if (!id.empty()) return;
+      if (IsSealed(v)) id = SealedKeyId(v);
+      if (v.is_structured()) {
+        for (const json& child : v) find(child);
+      }
+    };
+    find(r.attributes.value());
+    if (!id.empty()) return id;
+  }
+  return "";
 }
 
 std::string KeyHelp(const std::string& id) {
@@ -36,8 +56,10 @@ Status SealingStateStore::Load(StateSnapshot* out) {
   Status s = inner_->Load(out);
   if (!s.ok()) return s;
   missing_.clear();
+  // The store's own record: the state read through it is the one written.
   auto key = out->settings.find(kStateKeySetting);
   state_key_ = key == out->settings.end() ? "" : key->second;
+  if (key != out->settings.end()) out->settings.erase(key);
   if (state_key_.empty() && ring_.empty()) return Status::Ok();
   for (auto& [address, r] : out->instances) {
     s = OpenInstance(&r);
@@ -146,7 +168,14 @@ Status SealingStateStore::Commit(const StateChange& change, int64_t* serial) {
 
 Status SealingStateStore::Replace(const StateSnapshot& state,
                                   const std::vector<Event>& events) {
-  if (!ring_.can_seal) return inner_->Replace(state, events);
+  if (!ring_.can_seal) {
+    // Sealed values copied as they are: the copy names their key too.
+    std::string id = SealedKeyOf(state);
+    if (id.empty()) return inner_->Replace(state, events);
+    StateSnapshot copy = state;
+    copy.settings[kStateKeySetting] = id;
+    return inner_->Replace(copy, events);
+  }
   StateSnapshot sealed = state;
   for (auto& [address, r] : sealed.instances) {
     Status s = SealInstance(&r);

@@ -308,6 +308,22 @@ INSTANTIATE_TEST_SUITE_P(
                        EXPECT_TRUE(s.ok()) << s.ToString();
                        return store;
                      }},
+        // Secrets sealed on the way in, opened on the way out: the same
+        // contract.
+        StoreFactory{"SealedSqlite",
+                     [](const testing::TempDir& dir, std::string* where) {
+                       *where = dir.Path("occam.db");
+                       StateOpenOptions options;
+                       SecretKey key;
+                       EXPECT_TRUE(ParseSecretKey(
+                           "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=", "test", &key).ok());
+                       options.keys.keys.push_back(key);
+                       options.keys.can_seal = true;
+                       std::unique_ptr<StateStore> store;
+                       Status s = OpenStateStore(*where, options, &store);
+                       EXPECT_TRUE(s.ok()) << s.ToString();
+                       return store;
+                     }},
         StoreFactory{"Postgres",
                      [](const testing::TempDir&, std::string* where) {
                        if (where->empty()) *where = testing::NewPostgresState();
