@@ -45,19 +45,29 @@ bool TcpOpen(const std::string& ip, int port) {
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
-bool UrlAnswers(const std::string& url) {
+// "" when `url` answers 2xx or 3xx; otherwise what happened, as it
+// happened: the status it answered ("answered HTTP 500"), or why it did not
+// answer (connection refused, timed out, …): a service that is up but
+// failing and one that is gone are different faults.
+std::string UrlProblem(const std::string& url) {
   CURL* curl = curl_easy_init();
-  if (!curl) return false;
+  if (!curl) return url + ": cannot start an HTTP client";
+  char error[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   long code = 0;
-  bool ok = curl_easy_perform(curl) == CURLE_OK &&
-            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
-            code >= 200 && code < 400;
+  CURLcode rc = curl_easy_perform(curl);
+  if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(curl);
-  return ok;
+  if (rc != CURLE_OK) {
+    return url + " does not answer (" +
+           (*error ? std::string(error) : curl_easy_strerror(rc)) + ")";
+  }
+  if (code >= 200 && code < 400) return "";
+  return url + " answered HTTP " + std::to_string(code);
 }
 
 // One ICMP echo; false when it gets no answer within a second.
@@ -141,7 +151,8 @@ std::string NetworkHealthChecker::CheckOnce(const HealthCheckSpec& spec,
   }
   for (const std::string& raw : spec.urls) {
     std::string url = Replace(Replace(raw, "{{ip}}", ip), "{{port}}", port);
-    if (!UrlAnswers(url)) return url + " does not answer";
+    std::string problem = UrlProblem(url);
+    if (!problem.empty()) return problem;
   }
   return "";
 }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+
 namespace occam {
 namespace {
 
@@ -75,10 +77,43 @@ TEST(HealthCheck, UnansweredUrlFails) {
     closed_port = gone.port;
   }
   spec.urls = {"http://{{ip}}:{{port}}/health"};
-  EXPECT_EQ("http://127.0.0.1:" + std::to_string(closed_port) +
-                "/health does not answer",
-            NetworkHealthChecker::CheckOnce(spec, "127.0.0.1",
-                                            std::to_string(closed_port)));
+  std::string url = "http://127.0.0.1:" + std::to_string(closed_port) + "/health";
+  std::string problem =
+      NetworkHealthChecker::CheckOnce(spec, "127.0.0.1", std::to_string(closed_port));
+  EXPECT_EQ(0u, problem.rfind(url + " does not answer (", 0)) << problem;
+  EXPECT_NE(std::string::npos, problem.find("onnect")) << problem;  // curl's reason
+}
+
+// An HTTP server that answers every request with `status` once.
+void AnswerOnce(const Listener& l, int status) {
+  int client = accept(l.fd, nullptr, nullptr);
+  char buffer[4096];
+  ssize_t got = read(client, buffer, sizeof buffer);
+  (void)got;
+  std::string reply = "HTTP/1.1 " + std::to_string(status) +
+                      " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  ssize_t sent = write(client, reply.data(), reply.size());
+  (void)sent;
+  close(client);
+}
+
+TEST(HealthCheck, AnErrorStatusIsReportedAsTheStatusItIs) {
+  Listener server;
+  HealthCheckSpec spec;
+  spec.ping = false;
+  spec.urls = {"http://{{ip}}:{{port}}/health"};
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/health";
+  for (int status : {500, 503, 404}) {
+    std::thread answer(AnswerOnce, std::cref(server), status);
+    std::string problem = NetworkHealthChecker::CheckOnce(
+        spec, "127.0.0.1", std::to_string(server.port));
+    answer.join();
+    EXPECT_EQ(url + " answered HTTP " + std::to_string(status), problem);
+  }
+  std::thread ok(AnswerOnce, std::cref(server), 204);
+  EXPECT_EQ("", NetworkHealthChecker::CheckOnce(spec, "127.0.0.1",
+                                                std::to_string(server.port)));
+  ok.join();
 }
 
 TEST(HealthCheck, LoopbackAnswersPing) {
