@@ -279,9 +279,21 @@ int RunServe(const ServeOptions& o) {
     log.Log("info", "standby", "another serve leads this state; standing by");
     promote = std::thread([&] { StandBy(o.state, url, leadership.get(), &daemon, &lease, &log); });
   }
-  while (!g_stop) {
+  int exit_code = kExitOk;
+  for (int tick = 1; !g_stop; ++tick) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (g_reread.exchange(false)) daemon.RereadFiles();
+    // A leader whose leadership ended (its database connection is gone) may
+    // already have a successor: it stops rather than lead beside it, as a
+    // Kubernetes controller does; restarted, it stands by.
+    if (!shared || daemon.standby() || tick % 20 != 0) continue;
+    Status leads = leadership->StillLeads();
+    if (leads.ok()) continue;
+    log.Log("error", "leadership_lost",
+            leads.message() + "; stopping after the running apply (a standby "
+            "leads now; restart this serve to stand by)");
+    exit_code = kExitError;
+    g_stop = true;
   }
   std::cout << "occam serve: stopping after the running apply" << std::endl;
   log.Log("info", "stopping", "stopping after the running apply");
@@ -290,8 +302,9 @@ int RunServe(const ServeOptions& o) {
   http.join();
   loop.join();
   if (promote.joinable()) promote.join();
-  ReleaseDaemonLease(o.state, lease);
-  return kExitOk;
+  // A lost leader leaves the lease to its successor.
+  if (exit_code == kExitOk) ReleaseDaemonLease(o.state, lease);
+  return exit_code;
 }
 
 }  // namespace

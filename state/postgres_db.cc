@@ -72,11 +72,14 @@ Status PostgresDb::Connect(const std::string& conninfo,
   shown_as_ = shown_as;
   if (conn_) PQfinish(conn_);
   // Keys before the expanded connection string are defaults it may
-  // override (a 10 s connect timeout, occam's name in pg_stat_activity);
-  // keys after it override it: occam always speaks UTF-8.
+  // override (a 10 s connect timeout, occam's name in pg_stat_activity
+  // unless PGAPPNAME names it); keys after it override it: occam always
+  // speaks UTF-8.
+  const char* app = std::getenv("PGAPPNAME");
   const char* keys[] = {"connect_timeout", "application_name", "dbname",
                         "client_encoding", nullptr};
-  const char* values[] = {"10", "occam", conninfo.c_str(), "UTF8", nullptr};
+  const char* values[] = {"10", app && *app ? app : "occam", conninfo.c_str(),
+                          "UTF8", nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn_) return Status::Unavailable("out of memory connecting to " + shown_as);
   if (PQstatus(conn_) != CONNECTION_OK) {

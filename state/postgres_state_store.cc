@@ -477,6 +477,15 @@ Status PostgresStateStore::Compact() {
   return Status::Ok();
 }
 
+// The leadership is a session lock: held exactly as long as the session
+// that took it answers.
+Status PostgresStateStore::StillLeads() {
+  Status s = db_.Exec("SELECT 1");
+  if (s.ok()) return s;
+  return Status::Unavailable("the connection holding the leadership of " +
+                             shown() + " ended (" + s.message() + ")");
+}
+
 Status PostgresStateStore::DropSchema() {
   return db_.Exec("DROP SCHEMA IF EXISTS " + QuoteIdentifier(schema_) + " CASCADE");
 }

@@ -32,6 +32,7 @@ class PostgresStateStore : public StateStore {
                  const std::vector<Event>& events) override;
   Status Compact() override;
   Status TryLead() override;
+  Status StillLeads() override;
 
   // "postgres://host/db (schema occam)", without a password.
   std::string shown() const;

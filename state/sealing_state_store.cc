@@ -204,6 +204,8 @@ Status SealingStateStore::CurrentLock(std::optional<LockInfo>* holder) {
 
 Status SealingStateStore::TryLead() { return inner_->TryLead(); }
 
+Status SealingStateStore::StillLeads() { return inner_->StillLeads(); }
+
 Status SealingStateStore::Compact() { return inner_->Compact(); }
 
 }  // namespace occam

@@ -32,6 +32,7 @@ class SealingStateStore : public StateStore {
   Status Unlock(const std::string& id) override;
   Status CurrentLock(std::optional<LockInfo>* holder) override;
   Status TryLead() override;
+  Status StillLeads() override;
   Status SecretsReadable() const override;
   Status Compact() override;
   Status Replace(const StateSnapshot& state,

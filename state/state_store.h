@@ -63,6 +63,12 @@ class StateStore {
   virtual Status TryLead() {
     return Status::InvalidArgument("this state keeps one occam serve");
   }
+  // After TryLead succeeded: OK while the leadership is still held (its
+  // connection lives); Unavailable once it is lost, as when the database
+  // restarted or ended the connection — a standby may lead by then.
+  virtual Status StillLeads() {
+    return Status::InvalidArgument("this state keeps one occam serve");
+  }
 
   // OK when the last Load could read every secret of the state; otherwise
   // (its secrets are sealed with a key this handle was not given) says

@@ -396,5 +396,36 @@ TEST_F(PostgresCliTest, AStandbyServeLeadsWithinFiveSecondsOfTheLeadersKill) {
   EXPECT_EQ(0, b.Stop());
 }
 
+// A leader whose database connection ends (the server restarted, or an
+// administrator ended it) has lost the leadership a standby may take: it
+// stops, and says why, instead of leading beside its successor.
+TEST_F(PostgresCliTest, ALeaderThatLosesItsConnectionStops) {
+  dir_.Write("infra.yaml", "user_id: u\ninfra_name: lost\nnodes:\n"
+                           "  - {name: app, type: app, scaling: {min: 1, max: 2}}\n");
+  std::string app = "occam-lost-" + NewUuid().substr(0, 8);
+  testing::BackgroundProcess serve;
+  ASSERT_TRUE(serve.Start({"env", "PGAPPNAME=" + app, testing::OccamBinary(), "serve",
+                           "--state", state_, "--listen",
+                           "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()),
+                           "--interval", "1s", "--no-auth"},
+                          dir_.path().string(), dir_.Path("serve.log")));
+  auto log = [&] { return testing::RunCommand("cat " + dir_.Path("serve.log")).out; };
+  for (int i = 0; i < 100 && log().find("apply complete") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(std::string::npos, log().find("apply complete")) << log();
+  CommandResult ended = testing::RunCommand(
+      "psql '" + testing::PostgresServer() + "' -Atc \"SELECT count(pg_terminate_backend(pid)) "
+      "FROM pg_stat_activity WHERE application_name = '" + app + "'\"");
+  ASSERT_EQ(0, ended.exit_code) << ended.out;
+  EXPECT_GE(std::atoi(ended.out.c_str()), 1) << ended.out;
+  for (int i = 0; i < 100 && serve.Running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(serve.Running()) << log();
+  EXPECT_EQ(1, serve.Stop());
+  EXPECT_NE(std::string::npos, log().find("event=leadership_lost")) << log();
+}
+
 }  // namespace
 }  // namespace occam
