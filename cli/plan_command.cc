@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "base/kept_until_exit.h"
 #include "cli/color.h"
 #include "cli/command.h"
 #include "cli/command_output.h"
@@ -166,7 +167,9 @@ int RunPlan(const PlanOptions& options) {
   Descriptor descriptor;
   NodeGraph graph;
   if (!output.Compile(options.compile, &descriptor, &graph)) return kExitError;
-  StateSnapshot state;
+  // The state and the plan are the command's largest objects; freeing them
+  // would be the last thing it does (base/kept_until_exit.h).
+  StateSnapshot& state = KeptUntilExit<StateSnapshot>();
   std::optional<LockInfo> running;
   Status s = ReadState(options.state, &state, &running);
   if (!s.ok()) return output.Error(s);
@@ -178,7 +181,7 @@ int RunPlan(const PlanOptions& options) {
     ProviderRegistry registry(ProviderOptionsFor(options.state));
     s = RefreshState(&registry, &state, nullptr, output.RefreshEvents());
   }
-  Plan plan;
+  Plan& plan = KeptUntilExit<Plan>();
   if (s.ok()) s = MakeCommandPlan(options, descriptor, graph, state, &plan);
   if (!s.ok()) return output.Error(s);
   if (running) NoteRunningApply(*running, &plan);

@@ -151,6 +151,9 @@ class Planner {
     if (too_large_) return;
     PlanRemovedNodeTypes();
     // Node types in name order, each already in index order.
+    size_t total = 0;
+    for (const auto& [node, changes] : by_node_) total += changes.size();
+    plan_->changes.reserve(total);
     for (auto& [node, changes] : by_node_) {
       for (ResourceChange& c : changes) plan_->changes.push_back(std::move(c));
     }
@@ -168,7 +171,8 @@ class Planner {
   ResourceChange Deletion(const ResourceInstance& r, ChangeReason reason,
                           const std::string& detail);
   void PlanRemovedNodeTypes();
-  std::vector<std::string> DependenciesOf(const NodeSpec& node);
+  // The node types `node` is built after, by name (the last node's kept).
+  const std::vector<std::string>& DependenciesOf(const NodeSpec& node);
   // The rendering of one instance, shared by the instances of its node
   // type unless its templates name the instance (node_id).
   struct RenderCache {
@@ -184,6 +188,8 @@ class Planner {
   const std::string& RenderedText();
 
   RenderCache cache_;
+  std::string deps_node_;
+  std::vector<std::string> deps_;
   // Bytes of configuration the plan holds (each distinct rendering once),
   // and whether that passed kMaxPlanConfigBytes: the plan then stops.
   size_t rendered_bytes_ = 0;
@@ -241,6 +247,7 @@ void Planner::PlanNode(const NodeSpec& node) {
   std::set<const ResourceInstance*> surplus = Surplus(existing, desired);
   std::set<int> used;
   std::vector<ResourceChange> changes;
+  changes.reserve(std::max<size_t>(existing.size(), desired));
   for (const ResourceInstance* r : existing) {
     if (too_large_) return;
     if (surplus.count(r)) {
@@ -276,14 +283,19 @@ void Planner::PlanNode(const NodeSpec& node) {
     }
   }
   NodeOutcome& outcome = outcomes_[node.name];
-  std::stable_sort(changes.begin(), changes.end(),
-                   [](auto& a, auto& b) { return a.index < b.index; });
+  auto by_index = [](auto& a, auto& b) { return a.index < b.index; };
+  if (!std::is_sorted(changes.begin(), changes.end(), by_index)) {
+    std::stable_sort(changes.begin(), changes.end(), by_index);
+  }
   for (const ResourceChange& c : changes) {
     if (!c.deposed.empty()) continue;  // no instance's address
     bool changes_address = c.action == ChangeAction::kCreate ||
                            c.action == ChangeAction::kReplace;
     if (c.action != ChangeAction::kDelete && !changes_address) {
-      outcome.kept.push_back(&state_.instances.at(c.address));
+      // The recorded instance at c.index (`existing` is in index order).
+      auto it = std::lower_bound(existing.begin(), existing.end(), c.index,
+                                 [](auto* r, int i) { return r->index < i; });
+      outcome.kept.push_back(*it);
     }
     outcome.any_changes = outcome.any_changes || changes_address ||
                           c.action == ChangeAction::kDelete;
@@ -428,8 +440,14 @@ ResourceChange Planner::Deletion(const ResourceInstance& r,
 }
 
 void Planner::PlanRemovedNodeTypes() {
+  const std::string* last = nullptr;  // instances of a node come together
+  bool known = false;
   for (const auto& [address, r] : state_.instances) {
-    if (d_.FindNode(r.node) >= 0) continue;
+    if (!last || r.node != *last) {
+      last = &r.node;
+      known = d_.FindNode(r.node) >= 0;
+    }
+    if (known) continue;
     by_node_[r.node].push_back(Deletion(
         r, ChangeReason::kNodeTypeRemoved,
         "node type " + r.node + " is no longer in the descriptor"));
@@ -487,13 +505,15 @@ const std::string& Planner::RenderedText() {
   return *cache_.text;
 }
 
-std::vector<std::string> Planner::DependenciesOf(const NodeSpec& node) {
-  std::vector<std::string> out;
+const std::vector<std::string>& Planner::DependenciesOf(const NodeSpec& node) {
+  if (deps_node_ == node.name && !deps_node_.empty()) return deps_;
+  deps_.clear();
   for (int dep : g_.dag().DependenciesOf(d_.FindNode(node.name))) {
-    out.push_back(d_.nodes[dep].name);
+    deps_.push_back(d_.nodes[dep].name);
   }
-  std::sort(out.begin(), out.end());
-  return out;
+  std::sort(deps_.begin(), deps_.end());
+  deps_node_ = node.name;
+  return deps_;
 }
 
 }  // namespace

@@ -45,10 +45,16 @@ Status RefreshState(ProviderRegistry* providers, StateSnapshot* state,
   };
   std::vector<Read> reads;
   std::map<Provider*, std::vector<size_t>> batches;
+  std::string last_type;  // instances of a type come together
+  Provider* last = nullptr;
   for (auto& [address, r] : state->instances) {
     if (r.status != InstanceStatus::kReady || r.provider_id.empty()) continue;
     std::string why;
-    Provider* provider = providers->Find(r.provider, &why);
+    if (!last || r.provider != last_type) {
+      last = providers->Find(r.provider, &why);
+      last_type = r.provider;
+    }
+    Provider* provider = last;
     if (!provider) continue;
     batches[provider].push_back(reads.size());
     reads.push_back({&r, Status::Ok(), ResourceObject()});

@@ -192,6 +192,7 @@ Status PostgresStateStore::Load(StateSnapshot* out) {
     }
   }
   if (out->lineage.empty()) return Status::Corruption(shown() + " has no lineage; it is damaged");
+  ColumnCache columns;
   for (int r = 0; r < rows.rows(); ++r) {
     ResourceInstance i;
     i.address = rows.Text(r, 0);
@@ -205,7 +206,7 @@ Status PostgresStateStore::Load(StateSnapshot* out) {
     i.attributes = StoredJson::FromText(rows.Text(r, 6));
     i.outputs = StoredJson::FromText(rows.Text(r, 7));
     i.created_serial = rows.Int(r, 8);
-    s = ReadTagsAndDependencies(rows.Text(r, 9), rows.Text(r, 10), &i);
+    s = ReadTagsAndDependencies(rows.Text(r, 9), rows.Text(r, 10), &columns, &i);
     if (!s.ok()) return s;
     i.remove_requested = rows.Int(r, 11) != 0;
     i.sensitive = StoredJson::FromText(rows.Text(r, 12));

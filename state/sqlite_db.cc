@@ -121,6 +121,13 @@ std::string SqliteStatement::Text(int column) const {
   return text ? std::string(reinterpret_cast<const char*>(text), n) : "";
 }
 
+std::string_view SqliteStatement::View(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  int n = sqlite3_column_bytes(stmt_, column);
+  return text ? std::string_view(reinterpret_cast<const char*>(text), n)
+              : std::string_view();
+}
+
 int64_t SqliteStatement::Int(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }

@@ -60,6 +60,8 @@ class SqliteStatement {
   void Reset();
 
   std::string Text(int column) const;
+  // The same text without a copy: valid until the next Step.
+  std::string_view View(int column) const;
   int64_t Int(int column) const;
 
  private:

@@ -50,7 +50,8 @@ Status Damaged(const std::string& path, const Status& s) {
                             "backup");
 }
 
-Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
+Status ReadInstance(const SqliteStatement& row, ColumnCache* columns,
+                    ResourceInstance* out) {
   out->address = row.Text(0);
   out->node = row.Text(1);
   out->index = static_cast<int>(row.Int(2));
@@ -63,7 +64,7 @@ Status ReadInstance(const SqliteStatement& row, ResourceInstance* out) {
   out->attributes = StoredJson::FromText(row.Text(6));
   out->outputs = StoredJson::FromText(row.Text(7));
   out->sensitive = StoredJson::FromText(row.Text(12));
-  Status s = ReadTagsAndDependencies(row.Text(9), row.Text(10), out);
+  Status s = ReadTagsAndDependencies(row.View(9), row.View(10), columns, out);
   if (!s.ok()) return s;
   out->created_serial = row.Int(8);
   out->remove_requested = row.Int(11) != 0;
@@ -319,9 +320,10 @@ Status SqliteStateStore::Load(StateSnapshot* out) {
         "attributes, outputs, created_serial, tags, dependencies, "
         "remove_requested, sensitive, deposed FROM instances",
         &rows);
+    ColumnCache columns;
     while (s.ok() && rows.Step(&s)) {
       ResourceInstance instance;
-      s = ReadInstance(rows, &instance);
+      s = ReadInstance(rows, &columns, &instance);
       std::string address = instance.address;
       out->instances.emplace_hint(out->instances.end(), address,
                                   std::move(instance));

@@ -19,24 +19,43 @@ Status ParseColumnJson(const std::string& text, const std::string& what,
   return Status::Ok();
 }
 
-Status ReadTagsAndDependencies(const std::string& tags_text,
-                               const std::string& deps_text,
-                               ResourceInstance* out) {
-  json tags = json::object(), deps = json::array();
-  for (auto [text, target, what] :
-       {std::tuple{&tags_text, &tags, "tags"},
-        std::tuple{&deps_text, &deps, "dependencies"}}) {
-    if (*text == "{}" || *text == "[]") continue;
-    Status s = ParseColumnJson(*text, std::string(what) + " of " + out->address,
-                               target);
-    if (!s.ok()) return s;
-  }
+namespace {
+
+// Parses `text` into `*out` unless it is the text `*cached` was parsed
+// from; T is a map or a vector of strings.
+template <typename T>
+Status ReadCached(std::string_view text, const char* what,
+                  const std::string& address, std::string* cached_text,
+                  T* cached) {
+  if (text == *cached_text) return Status::Ok();
+  json parsed;
+  Status s = ParseColumnJson(std::string(text), std::string(what) + " of " + address,
+                             &parsed);
+  if (!s.ok()) return s;
   try {
-    out->tags = tags.get<std::map<std::string, std::string>>();
-    out->dependencies = deps.get<std::vector<std::string>>();
+    *cached = parsed.get<T>();
   } catch (const json::exception&) {
-    return Status::Corruption("the state has damaged tags of " + out->address);
+    return Status::Corruption("the state has damaged " + std::string(what) +
+                              " of " + address);
   }
+  *cached_text = text;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReadTagsAndDependencies(std::string_view tags_text,
+                               std::string_view deps_text,
+                               ColumnCache* cache, ResourceInstance* out) {
+  Status s = ReadCached(tags_text, "tags", out->address, &cache->tags_text,
+                        &cache->tags);
+  if (s.ok()) {
+    s = ReadCached(deps_text, "dependencies", out->address,
+                   &cache->dependencies_text, &cache->dependencies);
+  }
+  if (!s.ok()) return s;
+  out->tags = cache->tags;
+  out->dependencies = cache->dependencies;
   return Status::Ok();
 }
 

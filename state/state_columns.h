@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -20,10 +21,20 @@ std::string ColumnJson(const nlohmann::json& value);
 Status ParseColumnJson(const std::string& text, const std::string& what,
                        nlohmann::json* out);
 
+// What the rows of one Load share: the instances of a node type have the
+// same dependencies (and often the same tags), and rows come in address
+// order, so each distinct text in a run is parsed once.
+struct ColumnCache {
+  std::string tags_text = "{}";
+  std::map<std::string, std::string> tags;
+  std::string dependencies_text = "[]";
+  std::vector<std::string> dependencies;
+};
+
 // Sets out->tags and out->dependencies from their columns.
-Status ReadTagsAndDependencies(const std::string& tags,
-                               const std::string& dependencies,
-                               ResourceInstance* out);
+Status ReadTagsAndDependencies(std::string_view tags,
+                               std::string_view dependencies,
+                               ColumnCache* cache, ResourceInstance* out);
 
 // `text` with what is not UTF-8, and NUL, replaced by U+FFFD: a database
 // that checks its text refuses the one, and C strings end at the other.

@@ -69,8 +69,10 @@ std::vector<const ResourceInstance*> StateSnapshot::InstancesOf(
     const std::string& node) const {
   std::vector<const ResourceInstance*> out;
   // Addresses of one node share the prefix "node[": a range of the map.
-  for (auto it = instances.lower_bound(node + "[");
-       it != instances.end() && it->first.rfind(node + "[", 0) == 0; ++it) {
+  const std::string prefix = node + "[";
+  for (auto it = instances.lower_bound(prefix);
+       it != instances.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+       ++it) {
     if (it->second.node == node) out.push_back(&it->second);
   }
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) {
