@@ -151,6 +151,8 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
   if (s.ok() && !options.targets_dir.empty()) {
     s = WriteTargetsAfterApply(descriptor, plan, state, options.targets_dir);
   }
+  // The monitoring `occam rules` wrote follows the policies served.
+  if (s.ok() && !destroy) s = KeepMonitoringInStep(descriptor, state, &outcome->monitoring);
   outcome->desired = plan.desired_counts;
   outcome->actual = ActualCounts(descriptor, state);
   return s;

@@ -12,6 +12,7 @@
 
 #include "apply/apply.h"
 #include "autoscale/health_watch.h"
+#include "autoscale/monitoring_files.h"
 #include "descriptor/descriptor.h"
 #include "descriptor/node_graph.h"
 #include "providers/health_check.h"
@@ -47,6 +48,7 @@ struct ReconcileOutcome {
   double seconds = 0;  // of the apply
   std::map<std::string, int> desired;  // by node type, after the round
   std::map<std::string, int> actual;   // ready instances (replicas)
+  MonitoringUpdate monitoring;  // files rewritten and reloads asked
 };
 
 Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,

@@ -574,6 +574,14 @@ void ServeDaemon::Round() {
                        {"failed", outcome.result.failed.size()},
                        {"seconds", outcome.seconds}});
   }
+  for (const std::string& path : outcome.monitoring.rewritten) {
+    options_.log->Log("info", "monitoring_rewritten",
+                      "rewrote " + path + " (the scaling policies changed)",
+                      {{"path", path}});
+  }
+  for (const std::string& url : outcome.monitoring.reloaded) {
+    options_.log->Log("info", "monitoring_reloaded", "reloaded " + url, {{"url", url}});
+  }
   if (s.ok()) metrics_->SetCounts(outcome.desired, outcome.actual);
   if (!s.ok()) {
     bool busy = s.code() == Status::Code::kBusy;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "autoscale/monitoring_files.h"
 #include "cli/color.h"
 #include "cli/command.h"
 #include "cli/command_output.h"
@@ -291,6 +292,15 @@ ApplyOptions ApplyOptionsFromEnvironment(const ApplyCommandOptions& o) {
   return options;
 }
 
+void PrintMonitoringUpdate(const MonitoringUpdate& update) {
+  for (const std::string& path : update.rewritten) {
+    std::cout << "Monitoring: rewrote " << path << " (the scaling policies changed)\n";
+  }
+  for (const std::string& url : update.reloaded) {
+    std::cout << "Monitoring: reloaded " << url << "\n";
+  }
+}
+
 // Discovery follows the state, whoever applied: the file_sd targets of
 // every node type, rewritten after each apply and destroy.
 Status WriteTargets(const ApplyCommandOptions& o, Session* session,
@@ -298,8 +308,14 @@ Status WriteTargets(const ApplyCommandOptions& o, Session* session,
   StateSnapshot state;
   Status s = session->store->Load(&state);
   if (!s.ok()) return s;
-  return WriteTargetsAfterApply(session->descriptor, plan, state,
-                                TargetsDir(o.state, o.targets_dir));
+  s = WriteTargetsAfterApply(session->descriptor, plan, state,
+                             TargetsDir(o.state, o.targets_dir));
+  if (!s.ok() || plan.destroy) return s;
+  // And the monitoring `occam rules` wrote follows the policies.
+  MonitoringUpdate update;
+  s = KeepMonitoringInStep(session->descriptor, state, &update);
+  if (s.ok() && !o.json) PrintMonitoringUpdate(update);
+  return s;
 }
 
 // apply -refresh-only: records what a refresh finds (objects gone or

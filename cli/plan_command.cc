@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "autoscale/monitoring_files.h"
 #include "base/kept_until_exit.h"
 #include "cli/color.h"
 #include "cli/command.h"
@@ -114,6 +115,17 @@ void NoteRunningApply(const LockInfo& holder, Plan* plan) {
                         "changes in flight; plan again when it has finished");
 }
 
+// The files `occam rules` wrote that the descriptor's policies have left
+// behind: apply rewrites them.
+void NoteStaleMonitoring(const Descriptor& descriptor, const StateSnapshot& state,
+                         Plan* plan) {
+  for (const std::string& path : StaleMonitoringFiles(descriptor, state)) {
+    plan->notes.push_back(path + " is out of date with the scaling policies; "
+                          "apply rewrites it (and reloads what occam rules "
+                          "--reload named)");
+  }
+}
+
 // plan -refresh-only: what changed outside occam, and nothing to do about
 // it.
 int RunRefreshOnlyPlan(const PlanOptions& options, const StateSnapshot& read,
@@ -185,6 +197,7 @@ int RunPlan(const PlanOptions& options) {
   if (s.ok()) s = MakeCommandPlan(options, descriptor, graph, state, &plan);
   if (!s.ok()) return output.Error(s);
   if (running) NoteRunningApply(*running, &plan);
+  if (s.ok() && !options.destroy) NoteStaleMonitoring(descriptor, state, &plan);
   if (options.markdown) s = CheckMarkdownLimit(plan, options.markdown_limit);
   if (!s.ok()) return output.Error(s);
   if (!options.targets.empty()) output.Warning(kTargetingSummary, kTargetingDetail);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "autoscale/alert_rules.h"
+#include "autoscale/monitoring_files.h"
 #include "base/atomic_file.h"
 #include "cli/command.h"
 #include "cli/descriptor_options.h"
@@ -29,6 +30,7 @@ struct RulesOptions {
   std::vector<std::string> scrape_nodes;
   std::vector<std::string> scrape_static;  // NAME=HOST:PORT[,HOST:PORT]
   std::string scrape_interval, evaluation_interval;
+  std::vector<std::string> reload_urls;
 };
 
 Status WriteText(const std::string& path, const std::string& text) {
@@ -100,30 +102,105 @@ Status PrometheusSettings(const RulesOptions& o, const Descriptor& descriptor,
   return Status::Ok();
 }
 
+// An http(s) URL with a host and nothing Alertmanager or curl would
+// refuse (white space, control characters); "" when it is one.
+std::string UrlProblem(const std::string& url) {
+  size_t scheme = url.find("://");
+  std::string name = scheme == std::string::npos ? "" : url.substr(0, scheme);
+  if (name != "http" && name != "https") return "is not an http:// or https:// URL";
+  size_t host = scheme + 3;
+  if (host >= url.size() || url[host] == '/' || url[host] == ':') return "names no host";
+  for (unsigned char c : url) {
+    if (c <= ' ' || c == 0x7f) return "holds white space or a control character";
+  }
+  return "";
+}
+
+Status CheckReceiverUrl(const std::string& url) {
+  std::string problem = UrlProblem(url);
+  if (problem.empty()) return Status::Ok();
+  return Status::InvalidArgument("--url '" + url + "' " + problem +
+                                 ": Alertmanager would refuse its configuration");
+}
+
+Status CheckReloadUrls(const std::vector<std::string>& urls) {
+  for (const std::string& url : urls) {
+    std::string problem = UrlProblem(url);
+    if (!problem.empty()) {
+      return Status::InvalidArgument("--reload '" + url + "' " + problem +
+                                     " (e.g. http://127.0.0.1:9090/-/reload)");
+    }
+  }
+  return Status::Ok();
+}
+
+// What the options write, as apply keeps it in step (files written to
+// stdout are not kept).
+MonitoringFiles FilesOf(const RulesOptions& o, const PrometheusOptions& prometheus) {
+  MonitoringFiles files;
+  auto kept = [](const std::string& path) {
+    return path.empty() || path == "-" ? std::string() : Absolute(path);
+  };
+  files.rules = kept(o.rules_out);
+  files.alertmanager = kept(o.alertmanager_out);
+  files.prometheus = kept(o.prometheus_out);
+  files.receiver = o.receiver;
+  files.options = prometheus;
+  files.reload_urls = o.reload_urls;
+  return files;
+}
+
+// Only what Prometheus and Alertmanager would accept is written.
+Status WriteChecked(const RulesOptions& o, const MonitoringFiles& files,
+                    const std::vector<std::pair<std::string, std::string>>& texts) {
+  bool checked = false;
+  Status s = CheckMonitoringTexts(files, texts, &checked);
+  if (!s.ok()) return s;
+  if (!checked && !texts.empty()) {
+    std::cerr << "occam rules: promtool and amtool are not installed; the "
+                 "files are written unchecked\n";
+  }
+  if (files.rules.empty()) s = WriteText(o.rules_out, texts.front().second);
+  for (const auto& [path, text] : texts) {
+    if (s.ok() && !path.empty()) s = WriteText(path, text);
+  }
+  return s;
+}
+
 int RunRules(RulesOptions o) {
   Descriptor descriptor;
   NodeGraph graph;
   if (!CompileOrReport(o.compile, &descriptor, &graph, std::cerr)) {
     return kExitError;
   }
-  MonitoringPace pace = PaceOf(descriptor);
   PrometheusOptions prometheus;
-  Status s;
-  if (!o.prometheus_out.empty()) s = PrometheusSettings(o, descriptor, &prometheus);
+  Status s = CheckReloadUrls(o.reload_urls);
+  if (s.ok() && !o.prometheus_out.empty()) s = PrometheusSettings(o, descriptor, &prometheus);
   if (s.ok() && !o.alertmanager_out.empty()) s = ReceiverCredentials(o, &o.receiver);
+  if (s.ok()) s = CheckReceiverUrl(o.receiver.url);
   // The rules carry the state's infra_id, fixed when the state is made.
   std::unique_ptr<StateStore> store;
   StateSnapshot state;
   if (s.ok()) s = OpenState(o.state, /*create=*/true, &store);
   if (s.ok()) s = store->Load(&state);
-  if (s.ok()) s = WriteText(o.rules_out, AlertRulesYaml(descriptor, state.infra_id));
-  if (s.ok() && !o.alertmanager_out.empty()) {
-    s = WriteText(o.alertmanager_out,
-                  AlertmanagerConfigYaml(state.infra_id, pace, o.receiver));
+  MonitoringFiles files = FilesOf(o, prometheus);
+  std::vector<std::pair<std::string, std::string>> texts;
+  if (s.ok()) {
+    // The rules first: to stdout when no --out names a file.
+    MonitoringFiles all = files;
+    if (all.rules.empty()) all.rules = "-";
+    texts = RenderMonitoringFiles(descriptor, state.infra_id, all);
+    if (files.rules.empty()) texts.front().first = "";
+    s = WriteChecked(o, files, texts);
   }
-  if (s.ok() && !o.prometheus_out.empty()) {
-    s = WriteText(o.prometheus_out,
-                  PrometheusConfigYaml(descriptor, pace, prometheus));
+  // Every apply keeps what was written to files in step with the policies.
+  // One setting, committed atomically without the state lock: rules may be
+  // written while serve applies.
+  if (s.ok() && !files.rules.empty()) {
+    StateChange change;
+    change.set_settings[kMonitoringSetting] = MonitoringFilesToJson(files);
+    int64_t serial = 0;
+    s = store->Commit(change, &serial);
   }
   return s.ok() ? kExitOk : ReportError(s, std::cerr);
 }
@@ -150,6 +227,11 @@ void RegisterRulesCommand(CLI::App* app, CommandList* commands) {
                   "the bearer token file Alertmanager sends (occam serve's "
                   "--token-file; default occam-serve.token beside the state, "
                   "made when missing)");
+  cmd->add_option("--reload", o->reload_urls,
+                  "after an apply rewrites these files, POST this URL: "
+                  "http://127.0.0.1:9090/-/reload (Prometheus started with "
+                  "--web.enable-lifecycle), http://127.0.0.1:9093/-/reload "
+                  "(Alertmanager); repeatable");
   cmd->add_flag("--no-auth", o->no_auth,
                 "write a receiver without credentials (for serve --no-auth)");
   cmd->add_option("--group-wait", o->receiver.group_wait,

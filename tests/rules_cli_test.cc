@@ -8,6 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <chrono>
+#include <thread>
+
+#include "tests/background_process.h"
 #include "tests/ci.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
@@ -129,6 +133,85 @@ TEST_F(RulesCliTest, TargetTrackingSettingsAreChecked) {
   // The rules carry the value that target tracking scales by.
   ASSERT_EQ(0, Rules("--out rules.yml").exit_code);
   EXPECT_NE(std::string::npos, Slurp("rules.yml").find("value: \"{{ $value }}\""));
+}
+
+// A policy changed in the descriptor reaches a running Prometheus with
+// `occam apply` alone: apply rewrites the rules `occam rules` wrote and asks
+// Prometheus to reload; plan says they are out of date; a query Prometheus
+// would reject is refused and the files it would replace are kept.
+TEST_F(RulesCliTest, APolicyChangeReachesPrometheusOnApply) {
+  if (testing::RunCommand("command -v prometheus").exit_code != 0 || !HaveTools()) {
+    if (testing::InCi()) FAIL() << "CI needs prometheus, promtool and amtool";
+    GTEST_SKIP() << "Prometheus not installed (apt-get install prometheus)";
+  }
+  std::string dir = (dir_.path() / "p").string();
+  std::filesystem::create_directories(dir + "/nodes");
+  auto infra = [&](const std::string& query) {
+    std::ofstream(dir + "/infra.yaml")
+        << "user_id: u\ninfra_name: policies\nnodes:\n"
+           "  - {name: app, type: app, scaling: {min: 1, max: 3, policy: {query: '"
+        << query << "', overloaded_above: 0.8, underloaded_below: 0.2}}}\n";
+  };
+  std::ofstream(dir + "/nodes/node_definitions.yaml")
+      << "'node_def:app': [{resource: {type: dummy}}]\n";
+  infra("avg(up)");
+  auto occam = [&](const std::string& args) {
+    return testing::RunCommand("cd " + dir + " && " + testing::OccamBinary() + " " + args);
+  };
+  int port = testing::FreeLoopbackPort();
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  ASSERT_EQ(0, occam("apply -f infra.yaml --auto-approve").exit_code);
+  CommandResult r = occam("rules -f infra.yaml --out rules.yml --prometheus-out "
+                          "prometheus.yml --no-auth --reload " + url + "/-/reload");
+  ASSERT_EQ(0, r.exit_code) << r.out;
+  testing::BackgroundProcess prometheus;
+  std::filesystem::create_directories(dir + "/data");
+  ASSERT_TRUE(prometheus.Start({"prometheus", "--config.file=" + dir + "/prometheus.yml",
+                                "--storage.tsdb.path=" + dir + "/data",
+                                "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                "--web.enable-lifecycle"},
+                               dir, dir + "/prometheus.log"));
+  auto rules_hold = [&](const std::string& text) {
+    for (int i = 0; i < 150; ++i) {
+      CommandResult got = testing::RunCommand("curl -s " + url + "/api/v1/rules");
+      if (got.out.find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_TRUE(rules_hold("avg(up)")) << testing::RunCommand("cat " + dir + "/prometheus.log").out;
+
+  infra("max(up)");
+  CommandResult plan = occam("plan -f infra.yaml");
+  EXPECT_EQ(0, plan.exit_code) << plan.out;
+  EXPECT_NE(std::string::npos, plan.out.find(dir + "/rules.yml is out of date")) << plan.out;
+  CommandResult apply = occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("Monitoring: rewrote " + dir + "/rules.yml"))
+      << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("Monitoring: reloaded " + url + "/-/reload"))
+      << apply.out;
+  EXPECT_TRUE(rules_hold("max(up)"));
+  // In step now: nothing more to do.
+  plan = occam("plan -f infra.yaml");
+  EXPECT_EQ(std::string::npos, plan.out.find("out of date")) << plan.out;
+
+  // A query Prometheus would reject is never written.
+  infra("max(up");
+  r = occam("rules -f infra.yaml --out other.yml");
+  EXPECT_EQ(1, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("promtool rejects the alerting rules")) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/other.yml"));
+  apply = occam("apply -f infra.yaml --auto-approve");
+  EXPECT_EQ(1, apply.exit_code) << apply.out;
+  EXPECT_NE(std::string::npos, apply.out.find("promtool rejects")) << apply.out;
+  EXPECT_NE(std::string::npos, Slurp("../p/rules.yml").find("max(up)"));
+  EXPECT_TRUE(rules_hold("max(up)"));
+  // And a receiver URL Alertmanager would refuse.
+  infra("max(up)");
+  r = occam("rules -f infra.yaml --alertmanager-out am.yml --no-auth --url 'http:// x'");
+  EXPECT_EQ(1, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("Alertmanager would refuse")) << r.out;
 }
 
 }  // namespace
