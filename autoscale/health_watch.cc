@@ -1,6 +1,7 @@
 #include "autoscale/health_watch.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "base/json_fields.h"
@@ -9,11 +10,30 @@ namespace occam {
 
 using nlohmann::json;
 
-HealthWatch::HealthWatch(int failures_to_recreate, Check check)
-    : failures_to_recreate_(std::max(1, failures_to_recreate)),
-      check_(check ? std::move(check) : Check(&NetworkHealthChecker::CheckOnce)) {}
-
 namespace {
+
+constexpr int kConcurrentPerNode = 1;
+constexpr int64_t kFirstBackoffMs = 10'000;
+constexpr int64_t kMaxBackoffMs = 300'000;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Instances of each node type being replaced now: tainted ones and those
+// an apply left half made or half deleted.
+std::map<std::string, int> BeingReplaced(const StateSnapshot& state) {
+  std::map<std::string, int> busy;
+  for (const auto& [address, r] : state.instances) {
+    if (r.status == InstanceStatus::kTainted || r.status == InstanceStatus::kCreating ||
+        r.status == InstanceStatus::kDeleting) {
+      ++busy[r.node];
+    }
+  }
+  return busy;
+}
 
 bool SomethingToCheck(const HealthCheckSpec& spec) {
   return spec.ping || !spec.ports.empty() || !spec.urls.empty();
@@ -27,11 +47,40 @@ std::string PortOf(const json& outputs) {
 
 }  // namespace
 
+HealthWatch::HealthWatch(int failures_to_recreate, Check check, Clock clock)
+    : failures_to_recreate_(std::max(1, failures_to_recreate)),
+      check_(check ? std::move(check) : Check(&NetworkHealthChecker::CheckOnce)),
+      clock_(clock ? std::move(clock) : Clock(&SteadyMs)) {}
+
+std::string HealthWatch::Held(const ResourceInstance& r,
+                              const std::map<std::string, int>& busy,
+                              int64_t now) const {
+  auto b = busy.find(r.node);
+  if (b != busy.end() && b->second >= kConcurrentPerNode) {
+    return "another instance of " + r.node + " is being replaced";
+  }
+  auto it = backoff_.find(r.address);
+  if (it == backoff_.end() || now >= it->second.not_before_ms) return "";
+  return "backing off for " + std::to_string((it->second.not_before_ms - now + 999) / 1000) +
+         " s more (recreated " + std::to_string(it->second.recreations) +
+         " times for its health)";
+}
+
+void HealthWatch::Recreated(const std::string& address, int64_t now) {
+  Backoff& b = backoff_[address];
+  ++b.recreations;
+  b.last_ms = now;
+  int shift = std::min(b.recreations - 1, 10);
+  b.not_before_ms = now + std::min(kFirstBackoffMs << shift, kMaxBackoffMs);
+}
+
 StateChange HealthWatch::Round(
     const StateSnapshot& state,
     const std::function<void(const HealthFailure&)>& on_failure) {
   StateChange change;
   std::set<std::string> seen;
+  std::map<std::string, int> busy = BeingReplaced(state);
+  int64_t now = clock_();
   for (const auto& [address, r] : state.instances) {
     if (r.status != InstanceStatus::kReady) continue;
     HealthCheckSpec spec =
@@ -44,11 +93,16 @@ StateChange HealthWatch::Round(
         check_(spec, JsonString(outputs, "ip", "127.0.0.1"), PortOf(outputs));
     if (failing.empty()) {
       failures_.erase(key);
+      auto b = backoff_.find(address);
+      if (b != backoff_.end() && now - b->second.last_ms >= kMaxBackoffMs) backoff_.erase(b);
       continue;
     }
-    HealthFailure f{address, failing, ++failures_[key], false};
-    f.recreate = f.failures >= failures_to_recreate_;
+    HealthFailure f{address, failing, ++failures_[key], false, ""};
+    if (f.failures >= failures_to_recreate_) f.held = Held(r, busy, now);
+    f.recreate = f.failures >= failures_to_recreate_ && f.held.empty();
     if (f.recreate) {
+      ++busy[r.node];
+      Recreated(address, now);
       ResourceInstance tainted = r;
       tainted.status = InstanceStatus::kTainted;
       change.put.push_back(tainted);

@@ -83,5 +83,86 @@ TEST_F(HealthWatchTest, OnlyReadyInstancesWithSomethingToCheck) {
   EXPECT_TRUE(told_.empty());
 }
 
+// A check that fails for every instance (a flapping check, a dependency
+// they all fail through) replaces one instance of a node type at a time,
+// and an address again only after a back-off that doubles.
+class FlappingTest : public ::testing::Test {
+ protected:
+  void Put(const std::string& address, const std::string& id,
+           InstanceStatus status = InstanceStatus::kReady) {
+    ResourceInstance r;
+    r.address = address;
+    r.node = address.substr(0, address.find('['));
+    r.provider_id = id;
+    r.status = status;
+    r.attributes = StoredJson(json{{"health_check", {{"ping", false}, {"ports", {9}}}}});
+    state_.instances[address] = r;
+  }
+  StateChange Round() {
+    return watch_.Round(state_, [&](const HealthFailure& f) { told_.push_back(f); });
+  }
+  // The round's taints applied as serve's apply would: each replaced by a
+  // new object, ready.
+  void Replace(const StateChange& change) {
+    for (const ResourceInstance& r : change.put) Put(r.address, r.provider_id + "+");
+  }
+
+  StateSnapshot state_;
+  int64_t now_ms_ = 1'000'000;
+  HealthWatch watch_{1, [](const HealthCheckSpec&, const std::string&,
+                           const std::string&) { return std::string("port 9 is closed"); },
+                     [this] { return now_ms_; }};
+  std::vector<HealthFailure> told_;
+};
+
+TEST_F(FlappingTest, OneInstanceOfANodeTypeAtATime) {
+  for (const char* a : {"app[0]", "app[1]", "app[2]", "db[0]"}) Put(a, a);
+  StateChange first = Round();
+  // One app and the db (another node type); the other apps wait, and say why.
+  ASSERT_EQ(2u, first.put.size());
+  EXPECT_EQ("app[0]", first.put[0].address);
+  EXPECT_EQ("db[0]", first.put[1].address);
+  int held = 0;
+  for (const HealthFailure& f : told_) {
+    if (!f.held.empty()) {
+      ++held;
+      EXPECT_EQ("another instance of app is being replaced", f.held);
+      EXPECT_FALSE(f.recreate);
+    }
+  }
+  EXPECT_EQ(2, held);
+  // While app[0] is tainted in the state, no other app goes.
+  state_.instances["app[0]"].status = InstanceStatus::kTainted;
+  state_.instances["db[0]"].status = InstanceStatus::kTainted;
+  EXPECT_TRUE(Round().put.empty());
+}
+
+TEST_F(FlappingTest, AnAddressRecreatedBacksOffDoublingUpToFiveMinutes) {
+  Put("app[0]", "id");
+  int recreations = 0;
+  std::vector<int64_t> at;
+  // Two minutes of rounds every second, each new object failing at once.
+  for (int second = 0; second < 120; ++second, now_ms_ += 1000) {
+    StateChange change = Round();
+    if (!change.put.empty()) {
+      ++recreations;
+      at.push_back(second);
+      Replace(change);
+    }
+  }
+  // At 0, 10, 30, 70 s: not 120 times.
+  EXPECT_EQ((std::vector<int64_t>{0, 10, 30, 70}), at);
+  EXPECT_EQ(4, recreations);
+  EXPECT_NE(std::string::npos, told_.back().held.find("backing off for")) << told_.back().held;
+  EXPECT_NE(std::string::npos, told_.back().held.find("recreated 4 times")) << told_.back().held;
+  // The wait never exceeds five minutes.
+  for (int round = 0; round < 20; ++round) {
+    now_ms_ += 300'000;
+    StateChange change = Round();
+    EXPECT_EQ(1u, change.put.size()) << round;
+    Replace(change);
+  }
+}
+
 }  // namespace
 }  // namespace occam

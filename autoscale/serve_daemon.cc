@@ -552,11 +552,15 @@ void ServeDaemon::Round() {
   if (options_.health_failures > 0) {
     options.health_watch = &health_watch_;
     options.on_health_failure = [this](const HealthFailure& f) {
+      ServeLog::Fields fields = {{"address", f.address}, {"failing", f.failing},
+                                 {"failures", f.failures}, {"recreate", f.recreate}};
+      if (!f.held.empty()) fields.push_back({"held", f.held});
       options_.log->Log(f.recreate ? "error" : "warn", "health_check_failed",
-                        f.recreate ? f.address + ": unhealthy; recreating it"
-                                   : f.address + ": health check failed",
-                        {{"address", f.address}, {"failing", f.failing},
-                         {"failures", f.failures}, {"recreate", f.recreate}});
+                        f.recreate       ? f.address + ": unhealthy; recreating it"
+                        : f.held.empty() ? f.address + ": health check failed"
+                                         : f.address + ": unhealthy; recreation waits: " +
+                                               f.held,
+                        fields);
     };
   }
   if (s.ok()) {
