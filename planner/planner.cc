@@ -245,7 +245,7 @@ void Planner::PlanNode(const NodeSpec& node) {
   std::string detail = node.name + " scales from " + std::to_string(before) +
                        " to " + std::to_string(plan_->desired_counts[node.name]);
   std::set<const ResourceInstance*> surplus = Surplus(existing, desired);
-  std::set<int> used;
+  std::vector<int> used;  // indices kept, ascending (`existing` is in index order)
   std::vector<ResourceChange> changes;
   changes.reserve(std::max<size_t>(existing.size(), desired));
   for (const ResourceInstance* r : existing) {
@@ -258,7 +258,7 @@ void Planner::PlanNode(const NodeSpec& node) {
                                      : detail));
       continue;
     }
-    used.insert(r->index);
+    used.push_back(r->index);
     if (!r->deposed.empty()) {
       // Left by a create-before-destroy that did not finish; deleted first.
       ResourceChange deposed = Deletion(
@@ -275,12 +275,13 @@ void Planner::PlanNode(const NodeSpec& node) {
   // New instances take the lowest free indices. They are a scale-up once
   // the node type has been built or scaled before; otherwise a first build.
   bool scaled = before > 0 || state_.desired_counts.count(node.name);
-  for (int index = 0; static_cast<int>(used.size()) < desired; ++index) {
+  size_t next_used = 0;
+  for (int index = 0, have = static_cast<int>(used.size()); have < desired; ++index) {
     if (too_large_) return;
-    if (used.insert(index).second) {
-      changes.push_back(
-          PlanInstance(node, index, nullptr, scaled ? detail : ""));
-    }
+    while (next_used < used.size() && used[next_used] < index) ++next_used;
+    if (next_used < used.size() && used[next_used] == index) continue;
+    changes.push_back(PlanInstance(node, index, nullptr, scaled ? detail : ""));
+    ++have;
   }
   NodeOutcome& outcome = outcomes_[node.name];
   auto by_index = [](auto& a, auto& b) { return a.index < b.index; };

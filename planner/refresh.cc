@@ -44,6 +44,7 @@ Status RefreshState(ProviderRegistry* providers, StateSnapshot* state,
     ResourceObject object;
   };
   std::vector<Read> reads;
+  reads.reserve(state->instances.size());
   std::map<Provider*, std::vector<size_t>> batches;
   std::string last_type;  // instances of a type come together
   Provider* last = nullptr;
