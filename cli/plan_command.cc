@@ -205,6 +205,15 @@ int RunPlan(const PlanOptions& options) {
   if (!options.out.empty()) {
     SecretKeyring keys;
     s = StateKeys(options.state, &keys);
+    if (s.ok() && plan.secrets_not_compared > 0) {
+      // Its configurations hold the secrets rendered from the descriptor,
+      // which only the key could seal.
+      s = Status::Unavailable(
+          "not saving the plan to " + options.out + ": the state's secrets "
+          "are sealed with a key this plan was not given, and a saved plan "
+          "would hold the secrets in plain text. Give the state key "
+          "(OCCAM_STATE_KEY) to save it");
+    }
     if (s.ok()) s = WritePlanFile(options.out, plan, keys);
     if (!s.ok()) return output.Error(s);
     if (!options.json) {
