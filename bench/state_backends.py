@@ -51,8 +51,10 @@ def main():
             for what, argv in (
                     ("plan, no change", ["plan", "-detailed-exitcode"]),
                     ("apply, no change", ["apply", "--auto-approve"])):
+                # A state in a database has no folder: the targets files go
+                # where occam runs, the temporary folder.
                 figures = time_command([occam] + argv + ["-f", infra, "--state", state],
-                                       args.runs)
+                                       args.runs, cwd=out)
                 medians[(kind, what)] = figures[0]
                 report(f"occam {what}, 10,000 instances, {kind} ({args.runs} runs)",
                        figures)
@@ -60,7 +62,8 @@ def main():
             for i in range(args.runs):
                 fresh = location(kind, out, args.postgres, f"new{i}")
                 runs.append(time_command([occam, "apply", "-f", infra,
-                                          "--auto-approve", "--state", fresh], 1))
+                                          "--auto-approve", "--state", fresh], 1,
+                                         cwd=out))
             times = sorted(r[0] for r in runs)
             medians[(kind, "apply, from nothing")] = times[len(times) // 2]
             report(f"occam apply, 10,000 instances from nothing, {kind} "
