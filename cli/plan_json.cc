@@ -192,6 +192,19 @@ json MaskSensitive(const json& value, const json& sensitive) {
 
 namespace {
 
+// Replacements in the order apply makes them.
+json RolloutsJson(const Plan& plan) {
+  json out = json::array();
+  for (const Rollout& r : plan.rollouts) {
+    out.push_back({{"node", r.node},
+                   {"order", r.order},
+                   {"at_once", r.at_once},
+                   {"successors_first", r.surge},
+                   {"drain_seconds", r.drain_seconds}});
+  }
+  return out;
+}
+
 // The "occam" member: what the plan was made from.
 json OccamSection(const Plan& plan) {
   return {{"infra_name", plan.infra_name},
@@ -200,7 +213,8 @@ json OccamSection(const Plan& plan) {
           {"serial", plan.serial},
           {"descriptor_digest", plan.descriptor_digest},
           {"desired_counts", plan.desired_counts},
-          {"notes", plan.notes}};
+          {"notes", plan.notes},
+          {"rollouts", RolloutsJson(plan)}};
 }
 
 // Writes "[a,b,…]" of the items `item` makes for the changes it accepts,

@@ -1,4 +1,5 @@
 #include "cli/plan_render.h"
+#include "planner/rollout.h"
 
 #include <algorithm>
 #include <cctype>
@@ -152,6 +153,9 @@ std::string Header(const Plan& plan) {
   std::string out = "### occam plan: `" + plan.infra_name + "`\n\n";
   for (const std::string& note : plan.notes) out += "> " + Cell(note) + "\n";
   if (!plan.notes.empty()) out += "\n";
+  for (const Rollout& r : plan.rollouts) {
+    out += "**Rollout of `" + Cell(r.node) + "`:** " + Cell(DescribeRollout(r)) + "\n\n";
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "cli/attribute_diff.h"
 #include "cli/plan_render.h"
+#include "planner/rollout.h"
 
 namespace occam {
 namespace {
@@ -119,6 +120,9 @@ void WritePlanText(const Plan& plan, const PlanSink& sink) {
   for (const ResourceChange& c : plan.changes) {
     if (c.action == ChangeAction::kNoOp) continue;
     sink("\n" + RenderChangeBlock(c));
+  }
+  for (const Rollout& r : plan.rollouts) {
+    sink("\nRollout of " + r.node + ": " + DescribeRollout(r) + "\n");
   }
   sink("\n" + plan.Summary() + "\n");
 }

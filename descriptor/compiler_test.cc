@@ -736,5 +736,30 @@ TEST_F(CompilerTest, LifecycleIsChecked) {
   EXPECT_NE(std::string::npos, errors.find("prevent_destroy")) << errors;
 }
 
+TEST_F(CompilerTest, RolloutBoundsAreChecked) {
+  EXPECT_EQ("", Compile("infra_name: s\nnodes: [{name: app, type: app, "
+                        "lifecycle: {max_unavailable: 2, max_surge: 1}}]\n"));
+  EXPECT_EQ(
+      "infra.yaml:3:39: error: max_unavailable and max_surge in the lifecycle of node "
+      "'app' are both 0: a rollout could replace nothing; let one of them be at "
+      "least 1\n",
+      Compile("infra_name: s\nnodes:\n"
+              "  - {name: app, type: app, lifecycle: {max_unavailable: 0, max_surge: 0}}\n"));
+  std::string errors = Compile(
+      "infra_name: s\nnodes:\n"
+      "  - {name: a, type: a, lifecycle: {max_surge: -1}}\n"
+      "  - {name: b, type: b, lifecycle: {create_before_destroy: false, max_surge: 1}}\n"
+      "  - {name: c, type: c, lifecycle: {create_before_destroy: true, max_surge: 0}}\n"
+      "  - {name: d, type: d, lifecycle: {max_unavailable: many}}\n");
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:3:47: error: max_surge in the "
+                                           "lifecycle of node 'a' is -1; give a count "
+                                           "from 0 to 100000")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:4:")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("create_before_destroy: false forbids")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:5:")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("create_before_destroy: true forbids")) << errors;
+  EXPECT_NE(std::string::npos, errors.find("infra.yaml:6:")) << errors;
+}
+
 }  // namespace
 }  // namespace occam

@@ -77,6 +77,12 @@ struct NodeSpec {
   // occam's extension, as Terraform's lifecycle block: a replaced instance's
   // successor is created (and ready) before the old object is deleted.
   bool create_before_destroy = false;
+  // occam's extension, as a Kubernetes rolling update: how many instances a
+  // rollout of replacements may take out of service at once (deleted
+  // before their successors), and how many successors it may create ahead
+  // of the old objects. -1 when not written (RolloutPolicyOf chooses).
+  int max_unavailable = -1;
+  int max_surge = -1;
   // Which entry of `node_def:TYPE` was chosen (the first whose resource
   // matches the filter), counted from 0, and how many there were.
   int implementation_index = 0;

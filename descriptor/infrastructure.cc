@@ -154,14 +154,48 @@ void InfrastructureReader::ReadNode(const Value& v) {
   out_->nodes.push_back(std::move(node));
 }
 
-// occam's extension: lifecycle: {create_before_destroy: BOOL}.
+// occam's extension: lifecycle: {create_before_destroy: BOOL,
+// max_unavailable: N, max_surge: N}.
 void InfrastructureReader::ReadLifecycle(const Value& v, const std::string& what,
                                          NodeSpec* node) {
   if (!check_.Mapping(v, what)) return;
-  check_.Keys(v, {"create_before_destroy"}, {}, what);
-  if (const Value* cbd = v.Find("create_before_destroy")) {
+  check_.Keys(v, {"create_before_destroy", "max_unavailable", "max_surge"}, {}, what);
+  const Value* cbd = v.Find("create_before_destroy");
+  if (cbd) {
     std::optional<bool> on = check_.Bool(*cbd, "create_before_destroy in " + what);
     node->create_before_destroy = on.value_or(false);
+  }
+  for (auto [key, field] : {std::pair{"max_unavailable", &node->max_unavailable},
+                            std::pair{"max_surge", &node->max_surge}}) {
+    const Value* n = v.Find(key);
+    if (!n) continue;
+    std::optional<long long> value = check_.Int(*n, std::string(key) + " in " + what);
+    if (!value) continue;
+    if (*value < 0 || *value > kMaxInstances) {
+      check_.Error(n->mark(), std::string(key) + " in " + what + " is " +
+                                  std::to_string(*value) + "; give a count from 0 to " +
+                                  std::to_string(kMaxInstances) + " (how many instances " +
+                                  (field == &node->max_surge
+                                       ? "a rollout may create ahead of the ones it replaces)"
+                                       : "a rollout may take out of service at once)"));
+      continue;
+    }
+    *field = static_cast<int>(*value);
+  }
+  if (node->max_unavailable == 0 && node->max_surge == 0) {
+    check_.Error(v.mark(), "max_unavailable and max_surge in " + what +
+                               " are both 0: a rollout could replace nothing; "
+                               "let one of them be at least 1");
+  }
+  if (cbd && !node->create_before_destroy && node->max_surge > 0) {
+    check_.Error(v.Find("max_surge")->mark(),
+                 "max_surge in " + what + " creates successors before the objects they "
+                 "replace, which create_before_destroy: false forbids; drop one of them");
+  }
+  if (node->create_before_destroy && node->max_surge == 0) {
+    check_.Error(v.Find("max_surge")->mark(),
+                 "max_surge: 0 in " + what + " deletes each object before its successor, "
+                 "which create_before_destroy: true forbids; drop one of them");
   }
 }
 

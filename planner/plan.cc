@@ -1,5 +1,6 @@
 #include "planner/plan.h"
 
+#include <stdexcept>
 #include <unordered_map>
 
 namespace occam {
@@ -109,6 +110,29 @@ bool ChangeFromJson(const json& j, const std::vector<SharedJson>& values,
   return action_ok && reason_ok;
 }
 
+json RolloutsToJson(const std::vector<Rollout>& rollouts) {
+  json out = json::array();
+  for (const Rollout& r : rollouts) {
+    out.push_back({{"node", r.node},
+                   {"surge", r.surge},
+                   {"at_once", r.at_once},
+                   {"drain_seconds", r.drain_seconds},
+                   {"order", r.order}});
+  }
+  return out;
+}
+
+Rollout RolloutFromJson(const json& j) {
+  Rollout r;
+  r.node = j.at("node");
+  r.surge = j.at("surge");
+  r.at_once = j.at("at_once");
+  r.drain_seconds = j.at("drain_seconds");
+  r.order = j.at("order").get<std::vector<std::string>>();
+  if (r.at_once < 1) throw std::out_of_range("a rollout of " + r.node + " does nothing at once");
+  return r;
+}
+
 }  // namespace
 
 std::string ChangeActionName(ChangeAction action) {
@@ -188,6 +212,7 @@ json PlanToJson(const Plan& plan) {
           {"descriptor_digest", plan.descriptor_digest},
           {"desired_counts", plan.desired_counts},
           {"notes", plan.notes},
+          {"rollouts", RolloutsToJson(plan.rollouts)},
           {"infra_file", plan.infra_file},
           {"nodes_file", plan.nodes_file},
           {"var_assignments", plan.var_assignments},
@@ -207,6 +232,11 @@ bool PlanFromJson(const json& j, Plan* plan, std::string* error) {
     plan->descriptor_digest = j.at("descriptor_digest");
     plan->desired_counts = j.at("desired_counts").get<std::map<std::string, int>>();
     plan->notes = j.at("notes").get<std::vector<std::string>>();
+    // Plans saved before rollouts existed have none.
+    plan->rollouts.clear();
+    if (j.contains("rollouts")) {
+      for (const json& r : j.at("rollouts")) plan->rollouts.push_back(RolloutFromJson(r));
+    }
     plan->infra_file = j.at("infra_file");
     plan->nodes_file = j.at("nodes_file");
     // Plans saved before -var existed have neither.

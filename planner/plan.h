@@ -92,6 +92,21 @@ struct ResourceChange {
   std::string deposed;
 };
 
+// The replacements of one node type, in the order apply makes them: a
+// rolling update. `at_once` of them are in progress at a time; each
+// leaves what its dependents render (a load balancer's targets) and is
+// drained before its old object is deleted.
+struct Rollout {
+  std::string node;
+  // Successors first (create_before_destroy, max_surge): the old object
+  // serves until its successor is ready. Otherwise the old object goes
+  // first (max_unavailable).
+  bool surge = false;
+  int at_once = 1;
+  double drain_seconds = 0;
+  std::vector<std::string> order;  // addresses
+};
+
 struct Plan {
   std::string lineage;  // of the state the plan was made against
   int64_t serial = 0;
@@ -105,6 +120,8 @@ struct Plan {
   // Things the user should know that are not changes ("app: desired count
   // 12 is above max 10; using 10").
   std::vector<std::string> notes;
+  // Replacements as rolling updates, a node type each.
+  std::vector<Rollout> rollouts;
   // Where the descriptor was read from, so that `occam apply PLANFILE`
   // can render what the plan left unknown.
   std::string infra_file;

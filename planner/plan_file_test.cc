@@ -89,6 +89,7 @@ TEST(PlanFile, EveryFieldSurvivesTheRoundTrip) {
   deposed.reason = ChangeReason::kDeposed;
   deposed.deposed = "old-object-7";
   plan.changes = {c, deposed};
+  plan.rollouts.push_back({"app", true, 2, 1.5, {"app[1]"}});
   testing::TempDir dir;
   ASSERT_TRUE(WritePlanFile(dir.Path("p.plan"), plan).ok());
   Plan r;
@@ -102,6 +103,12 @@ TEST(PlanFile, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_EQ((std::map<std::string, int>{{"app", 2}, {"db", 1}}),
             r.desired_counts);
   EXPECT_EQ(plan.notes, r.notes);
+  ASSERT_EQ(1u, r.rollouts.size());
+  EXPECT_EQ("app", r.rollouts[0].node);
+  EXPECT_TRUE(r.rollouts[0].surge);
+  EXPECT_EQ(2, r.rollouts[0].at_once);
+  EXPECT_DOUBLE_EQ(1.5, r.rollouts[0].drain_seconds);
+  EXPECT_EQ(std::vector<std::string>{"app[1]"}, r.rollouts[0].order);
   EXPECT_EQ("infra.yaml", r.infra_file);
   EXPECT_EQ("nodes/node_definitions.yaml", r.nodes_file);
   ASSERT_EQ(2u, r.changes.size());

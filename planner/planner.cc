@@ -9,6 +9,7 @@
 #include "descriptor/instance_config.h"
 #include "descriptor/instance_scope.h"
 #include "base/value_json.h"
+#include "planner/rollout.h"
 #include "providers/resource_schema.h"
 #include "state/sealed_secrets.h"
 
@@ -270,7 +271,7 @@ void Planner::PlanNode(const NodeSpec& node) {
     }
     changes.push_back(PlanInstance(node, r->index, r, detail));
     changes.back().create_before_destroy =
-        changes.back().action == ChangeAction::kReplace && node.create_before_destroy;
+        changes.back().action == ChangeAction::kReplace && RolloutPolicyOf(node).surge;
   }
   // New instances take the lowest free indices. They are a scale-up once
   // the node type has been built or scaled before; otherwise a first build.
@@ -306,6 +307,14 @@ void Planner::PlanNode(const NodeSpec& node) {
     outcome.first_changes = c.action == ChangeAction::kCreate ||
                             c.action == ChangeAction::kReplace;
     break;
+  }
+  std::vector<std::string> replaced;
+  for (const ResourceChange& c : changes) {
+    if (c.action == ChangeAction::kReplace) replaced.push_back(c.address);
+  }
+  if (!replaced.empty()) {
+    bool has_dependents = !g_.dag().DependentsOf(d_.FindNode(node.name)).empty();
+    plan_->rollouts.push_back(MakeRollout(node, has_dependents, std::move(replaced)));
   }
   by_node_[node.name] = std::move(changes);
 }
@@ -551,6 +560,8 @@ std::string DescriptorDigest(const Descriptor& d) {
                  {"health_check", ValueToJson(n.implementation.health_check)}};
     // Only when set, so that digests of descriptors without it stay.
     if (n.create_before_destroy) node["create_before_destroy"] = true;
+    if (n.max_unavailable >= 0) node["max_unavailable"] = n.max_unavailable;
+    if (n.max_surge >= 0) node["max_surge"] = n.max_surge;
     digest.Update(node.dump() + "\n");
   }
   for (const DependencySpec& dep : d.dependencies) {
