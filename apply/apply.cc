@@ -15,6 +15,7 @@
 #include "base/json_fields.h"
 #include "descriptor/instance_config.h"
 #include "descriptor/instance_scope.h"
+#include "planner/rollout.h"
 #include "state/commit_queue.h"
 #include "state/state_settings.h"
 
@@ -58,9 +59,6 @@ struct JobEnd {
   Status status;
   StateChange record;
 };
-
-// The drain of a node type that others depend on and that sets none.
-constexpr double kDefaultDrainSeconds = 2;
 
 // How progress lines name the job's object.
 std::string JobAddress(const Job& job) {
@@ -118,7 +116,9 @@ class Applier {
 
  private:
   // Scheduling.
-  void BuildJobs();
+  // False when the jobs wait on each other in a cycle (none would start).
+  bool BuildJobs(bool rollout_windows);
+  bool Acyclic() const;
   void Worker();
   int NextJob();  // -1: no more work for this worker
   void RunJob(int job);
@@ -127,6 +127,7 @@ class Applier {
   // The provider's id of what `job` works on, as people see it; "" before
   // it exists.
   std::string DisplayedId(const Job& job);
+  std::string DisplayedIdOf(const ResourceChange& c);
   bool Stopping() const;
   void Finish(int job, bool ok, const std::string& error);
   void SkipDependents(int job);
@@ -138,6 +139,16 @@ class Applier {
   // Before a scale-down's delete: the node type's drain period (requests
   // in flight finish; its dependents no longer send new ones).
   void Drain(const std::string& node);
+  void DrainFor(double seconds);
+  // The update of an existing instance to `config`.
+  JobEnd UpdateTo(const ResourceChange& c, const InstanceConfig& config);
+  // During a rollout of `node`: its dependents that are ready and kept (an
+  // update or no change planned) are rendered again from the instances
+  // ready now and updated where that changes them, so that a load balancer
+  // sends to a successor and no longer to an old object.
+  Status Retarget(const std::string& node);
+  // The rollout `c` is part of; null when none.
+  const Rollout* RolloutOf(const ResourceChange& c) const;
   JobEnd DeleteDeposed(const ResourceChange& c);
   Status Configure(const ResourceChange& c, InstanceConfig* config);
   Provider* ProviderFor(const ResourceChange& c, Status* error);
@@ -176,6 +187,8 @@ class Applier {
   // Addresses the plan removes (not replaces): absent from what templates
   // see, and deleted only once their dependents are rebuilt without them.
   std::set<std::string> leaving_;
+  std::map<std::string, const Rollout*> rollout_of_;  // replaced address ->
+  std::mutex retarget_mu_;  // one retarget at a time
   int unfinished_ = 0;
   Status state_error_;
   // Objects by "provider\nid": who holds each (HolderOf).
@@ -220,7 +233,17 @@ Status Applier::Run(ApplyResult* result) {
     if (!s.ok()) return s;
   }
 
-  BuildJobs();
+  if (!BuildJobs(true)) {
+    // A rollout's pace met an order the plan needs (both ends of a
+    // dependency replaced at once): the plan's order wins.
+    jobs_.clear();
+    ready_.clear();
+    leaving_.clear();
+    if (!BuildJobs(false)) {
+      return Status::Internal("the plan's changes wait on each other in a cycle; "
+                              "apply them in two steps (-target one node type first)");
+    }
+  }
   int threads = std::max(1, std::min<int>(options_.parallelism,
                                           static_cast<int>(jobs_.size())));
   std::vector<std::thread> workers;
@@ -256,12 +279,18 @@ Status Applier::Run(ApplyResult* result) {
   return state_error_.ok() ? last : state_error_;
 }
 
-void Applier::BuildJobs() {
+bool Applier::BuildJobs(bool rollout_windows) {
+  rollout_of_.clear();
+  for (const Rollout& r : plan_.rollouts) {
+    for (const std::string& address : r.order) rollout_of_[address] = &r;
+  }
   // Jobs by node type, to wire dependencies without quadratic scans.
   std::map<std::string, std::vector<int>> creates, deletes;
   std::map<std::string, int> delete_of;   // address -> its delete job
   std::map<std::string, int> deposed_of;  // address -> the plan's deposed job
   std::map<std::string, int> cbd_create_of;  // address -> create-before-destroy
+  // A replace's two jobs: the first and the last it makes.
+  std::map<std::string, std::pair<int, int>> replace_jobs;
   for (const ResourceChange& c : plan_.changes) {
     auto add = [&](Job::Kind kind) {
       Job job;
@@ -302,6 +331,8 @@ void Applier::BuildJobs() {
           add(Job::Kind::kDelete);
           add(Job::Kind::kCreate);
         }
+        replace_jobs[c.address] = {static_cast<int>(jobs_.size()) - 2,
+                                   static_cast<int>(jobs_.size()) - 1};
         break;
     }
   }
@@ -313,6 +344,8 @@ void Applier::BuildJobs() {
   // and after the instances that depend on it are built or updated.
   auto after_successor = [&](int job, int successor) {
     wait(job, successor);
+    // In a rollout the successor's job has pointed the dependents at it.
+    if (rollout_of_.count(jobs_[job].change->address)) return;
     const std::string& node = jobs_[successor].change->node;
     for (const auto& [dependent, ids] : creates) {
       for (int other : ids) {
@@ -371,10 +404,42 @@ void Applier::BuildJobs() {
       for (int other : creates[dep]) wait(j, other);
     }
   }
+  // A rollout's pace: a replace starts once the one `at_once` places
+  // before it has finished.
+  for (const Rollout& r : plan_.rollouts) {
+    if (!rollout_windows) break;
+    for (size_t i = static_cast<size_t>(r.at_once); i < r.order.size(); ++i) {
+      auto later = replace_jobs.find(r.order[i]);
+      auto earlier = replace_jobs.find(r.order[i - r.at_once]);
+      if (later == replace_jobs.end() || earlier == replace_jobs.end()) continue;
+      wait(later->second.first, earlier->second.second);
+    }
+  }
   unfinished_ = static_cast<int>(jobs_.size());
   for (int j = 0; j < static_cast<int>(jobs_.size()); ++j) {
     if (jobs_[j].waiting == 0) ready_.push_back(j);
   }
+  return Acyclic();
+}
+
+bool Applier::Acyclic() const {
+  // Kahn's algorithm over copies of the waiting counts.
+  std::vector<int> waiting(jobs_.size());
+  std::vector<int> free;
+  for (size_t j = 0; j < jobs_.size(); ++j) {
+    waiting[j] = jobs_[j].waiting;
+    if (waiting[j] == 0) free.push_back(static_cast<int>(j));
+  }
+  size_t done = 0;
+  while (!free.empty()) {
+    int j = free.back();
+    free.pop_back();
+    ++done;
+    for (int d : jobs_[j].dependents) {
+      if (--waiting[d] == 0) free.push_back(d);
+    }
+  }
+  return done == jobs_.size();
 }
 
 bool Applier::Stopping() const {
@@ -443,6 +508,13 @@ std::string Applier::DisplayedId(const Job& job) {
     if (!object_id.empty()) object_id = p->DisplayId(object_id);
   }
   return object_id;
+}
+
+std::string Applier::DisplayedIdOf(const ResourceChange& c) {
+  Job job;
+  job.kind = Job::Kind::kUpdate;
+  job.change = &c;
+  return DisplayedId(job);
 }
 
 void Applier::Complete(int id, Clock::time_point start, const Status& s) {
@@ -641,7 +713,47 @@ JobEnd Applier::Create(const ResourceChange& c) {
   r.created_serial = -1;
   JobEnd end{created};
   end.record.put.push_back(std::move(r));
-  return end;
+  if (!created.ok() || !RolloutOf(c)) return end;
+  // A successor in a rollout: recorded ready now, so that its dependents
+  // send to it before the rollout goes on.
+  s = Commit(std::move(end.record));
+  if (s.ok()) s = Retarget(c.node);
+  return {s};
+}
+
+const Rollout* Applier::RolloutOf(const ResourceChange& c) const {
+  if (c.action != ChangeAction::kReplace) return nullptr;
+  auto it = rollout_of_.find(c.address);
+  return it == rollout_of_.end() ? nullptr : it->second;
+}
+
+Status Applier::Retarget(const std::string& node) {
+  std::lock_guard<std::mutex> lock(retarget_mu_);
+  for (const ResourceChange& d : plan_.changes) {
+    if (d.action != ChangeAction::kNoOp && d.action != ChangeAction::kUpdate) continue;
+    if (std::find(d.dependencies.begin(), d.dependencies.end(), node) ==
+        d.dependencies.end()) {
+      continue;
+    }
+    ResourceInstance now;
+    if (!Committed(d.address, &now) || now.status != InstanceStatus::kReady) continue;
+    InstanceConfig config;
+    // Still unknown (another of its dependencies is not built yet): its
+    // own job renders it later.
+    if (!Configure(d, &config).ok() || config.value == now.attributes.value()) continue;
+    Emit({ApplyEvent::Kind::kStart, d.address, "update", DisplayedIdOf(d), 0, ""});
+    auto start = Clock::now();
+    JobEnd end = UpdateTo(d, config);
+    Status s = end.status;
+    if (s.ok() && !end.record.empty()) s = Commit(std::move(end.record));
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    Emit({s.ok() ? ApplyEvent::Kind::kComplete : ApplyEvent::Kind::kFail, d.address,
+          "update", DisplayedIdOf(d), seconds,
+          s.ok() ? "" : d.address + ": " + s.message() + " (while the rollout of " + node +
+                            " pointed it at the instances ready now)"});
+    if (!s.ok()) return s.WithMessage(d.address + ": " + s.message());
+  }
+  return Status::Ok();
 }
 
 Status Applier::AtDefinition(const Status& s, const std::string& node) const {
@@ -658,6 +770,13 @@ JobEnd Applier::Update(const ResourceChange& c) {
   InstanceConfig config;
   if (provider) s = Configure(c, &config);
   if (!s.ok()) return {s};
+  return UpdateTo(c, config);
+}
+
+JobEnd Applier::UpdateTo(const ResourceChange& c, const InstanceConfig& config) {
+  Status s;
+  Provider* provider = ProviderFor(c, &s);
+  if (!provider) return {s};
   ResourceInstance r;
   if (!Committed(c.address, &r)) {
     return {Status::Internal("no state for " + c.address)};
@@ -691,8 +810,16 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   intent.put.push_back(r);
   s = Commit(std::move(intent));
   if (!s.ok()) return {s};
-  if (leaving_.count(c.address)) {
+  const Rollout* rollout = RolloutOf(c);
+  if (rollout) {
+    // Out of what its dependents render before it goes.
+    s = Retarget(c.node);
+    if (!s.ok()) return {s};
+    DrainFor(rollout->drain_seconds);
+  } else if (leaving_.count(c.address)) {
     Drain(c.node);
+  }
+  if (rollout || leaving_.count(c.address)) {
     // Stopped while draining: the object stays, the intent says so, and
     // the next apply deletes it.
     if (Stopping()) {
@@ -727,13 +854,14 @@ JobEnd Applier::Delete(const ResourceChange& c) {
 void Applier::Drain(const std::string& node) {
   int index = descriptor_.FindNode(node);
   if (index < 0) return;
-  double seconds = descriptor_.nodes[index].scaling.drain_seconds;
-  if (seconds < 0) {
-    seconds = 0;
-    for (const DependencySpec& dep : descriptor_.dependencies) {
-      if (dep.dependency == node) seconds = kDefaultDrainSeconds;
-    }
+  bool has_dependents = false;
+  for (const DependencySpec& dep : descriptor_.dependencies) {
+    has_dependents = has_dependents || dep.dependency == node;
   }
+  DrainFor(RolloutDrainSeconds(descriptor_.nodes[index], has_dependents));
+}
+
+void Applier::DrainFor(double seconds) {
   auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < until && !Stopping()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -746,6 +874,14 @@ JobEnd Applier::DeleteDeposed(const ResourceChange& c) {
   if (!provider) return {s};
   ResourceInstance r;
   if (!Committed(c.address, &r)) return {};
+  if (const Rollout* rollout = RolloutOf(c)) {
+    // Its successor's job took it out of what the dependents render.
+    DrainFor(rollout->drain_seconds);
+    if (Stopping()) {
+      return {Status::Unavailable(c.address + ": occam stopped while draining its old "
+                                  "object; it still runs, and the next apply deletes it")};
+    }
+  }
   // The object the plan saw deposed, and the one the state names now
   // (a create-before-destroy of this apply may have deposed another).
   std::vector<std::string> ids;

@@ -41,7 +41,12 @@ class RecordingProvider : public Provider {
   }
   Status Update(const std::string& id, const ResourceRequest& r,
                 ResourceObject* out) override {
-    Record("update " + r.address);
+    // A load balancer's update says where it sends to.
+    json attributes =
+        r.config.value("resource", json::object()).value("attributes", json::object());
+    const json& backends = attributes.value("backends", json());
+    Record("update " + r.address +
+           (backends.is_string() ? " backends=" + backends.get<std::string>() : ""));
     return inner_.Update(id, r, out);
   }
   Status Delete(const std::string& id) override {
@@ -131,6 +136,7 @@ const char kNodes[] = R"(
 'node_def:sick':
   - resource: {type: dummy}
     health_check: {ports: [9]}
+'node_def:db_v2': [{resource: {type: dummy, name: v2}}]
 'node_def:lb':
   - resource: {type: dummy, attributes: {backends: "{{ getipall('db') | join(',') }}"}}
 )";
@@ -363,6 +369,130 @@ TEST_F(ApplyTest, AnInstanceScaledAwayGoesAfterItsDependentsForgetIt) {
   EXPECT_GE(drained, std::chrono::milliseconds(1900));
   EXPECT_EQ(kept, after.instances.at("lb[0]").attributes.value()["resource"]
                       ["attributes"]["backends"]);
+}
+
+// The calls after the first `from` of them.
+std::vector<std::string> CallsSince(RecordingProvider* p, size_t from) {
+  auto calls = p->calls();
+  return std::vector<std::string>(calls.begin() + static_cast<long>(from), calls.end());
+}
+
+// Where a call starting with `prefix` is in `calls`; calls.size() if none.
+size_t Find(const std::vector<std::string>& calls, const std::string& prefix) {
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].rfind(prefix, 0) == 0) return i;
+  }
+  return calls.size();
+}
+
+TEST_F(ApplyTest, ARollingReplacementTakesOneInstanceOutOfTheLbAtATime) {
+  const std::string infra =
+      "user_id: u\ninfra_name: s\nnodes: [{name: lb, type: lb}, "
+      "{name: db, type: %s, scaling: {min: 2, max: 3, drain: 300ms}}]\n";
+  Compile(std::string(infra).replace(infra.find("%s"), 2, "db"));
+  ASSERT_TRUE(PlanAndApply().ok());
+  StateSnapshot before = State();
+  std::string id0 = before.instances.at("db[0]").provider_id;
+  std::string id1 = before.instances.at("db[1]").provider_id;
+  std::string ip0 = before.instances.at("db[0]").outputs.value()["ip"];
+  std::string ip1 = before.instances.at("db[1]").outputs.value()["ip"];
+
+  // A configuration change replaces both: one at a time, old first.
+  Compile(std::string(infra).replace(infra.find("%s"), 2, "db_v2"));
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  ASSERT_EQ(1u, plan.rollouts.size());
+  EXPECT_EQ("db", plan.rollouts[0].node);
+  EXPECT_EQ((std::vector<std::string>{"db[0]", "db[1]"}), plan.rollouts[0].order);
+  EXPECT_FALSE(plan.rollouts[0].surge);
+  EXPECT_EQ(1, plan.rollouts[0].at_once);
+  EXPECT_DOUBLE_EQ(0.3, plan.rollouts[0].drain_seconds);
+
+  size_t from = provider_->calls().size();
+  ApplyResult result = PlanAndApply();
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(2, result.added);
+  EXPECT_EQ(2, result.destroyed);
+  std::vector<std::string> calls = CallsSince(provider_, from);
+  std::string trace;
+  for (const std::string& c : calls) trace += c + "\n";
+  // db[0] leaves the lb (which keeps db[1]), drains, goes, is created again
+  // and joins the lb; only then does db[1] leave.
+  size_t out0 = Find(calls, "update lb[0] backends=" + ip1);
+  size_t del0 = Find(calls, "delete " + id0);
+  size_t new0 = Find(calls, "create db[0]");
+  size_t del1 = Find(calls, "delete " + id1);
+  size_t new1 = Find(calls, "create db[1]");
+  ASSERT_LT(new1, calls.size()) << trace;
+  EXPECT_LT(out0, del0) << trace;
+  EXPECT_LT(del0, new0) << trace;
+  EXPECT_LT(new0, del1) << trace;
+  EXPECT_LT(del1, new1) << trace;
+  StateSnapshot after = State();
+  std::string new_ip0 = after.instances.at("db[0]").outputs.value()["ip"];
+  std::string new_ip1 = after.instances.at("db[1]").outputs.value()["ip"];
+  size_t in0 = Find(calls, "update lb[0] backends=" + new_ip0 + "," + ip1);
+  size_t out1 = std::find(calls.begin(), calls.end(), "update lb[0] backends=" + new_ip0) -
+                calls.begin();
+  EXPECT_LT(new0, in0) << trace;
+  EXPECT_LT(in0, out1) << trace;
+  EXPECT_LT(out1, del1) << trace;
+  // The lb never went without a backend, nor sent to a deleted one.
+  for (const std::string& c : calls) {
+    EXPECT_NE("update lb[0] backends=", c) << trace;
+  }
+  // Each old object drained after it left the lb.
+  EXPECT_GE(provider_->When("delete " + id0) - provider_->When("update lb[0] backends=" + ip1),
+            std::chrono::milliseconds(250));
+  EXPECT_EQ(new_ip0 + "," + new_ip1,
+            after.instances.at("lb[0]").attributes.value()["resource"]["attributes"]["backends"]);
+  EXPECT_FALSE(PlanAndApply().added);
+}
+
+TEST_F(ApplyTest, ASurgeRolloutCreatesEachSuccessorBeforeItsOldObjectLeaves) {
+  const std::string infra =
+      "user_id: u\ninfra_name: s\nnodes: [{name: lb, type: lb}, "
+      "{name: db, type: %s, scaling: {min: 3, max: 3, drain: 100ms}, "
+      "lifecycle: {max_surge: 2}}]\n";
+  Compile(std::string(infra).replace(infra.find("%s"), 2, "db"));
+  ASSERT_TRUE(PlanAndApply().ok());
+  StateSnapshot before = State();
+  std::vector<std::string> ids;
+  for (const char* a : {"db[0]", "db[1]", "db[2]"}) {
+    ids.push_back(before.instances.at(a).provider_id);
+  }
+  Compile(std::string(infra).replace(infra.find("%s"), 2, "db_v2"));
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  ASSERT_EQ(1u, plan.rollouts.size());
+  EXPECT_TRUE(plan.rollouts[0].surge);
+  EXPECT_EQ(2, plan.rollouts[0].at_once);
+  EXPECT_TRUE(plan.changes[1].create_before_destroy);  // db[0], after lb[0]
+
+  size_t from = provider_->calls().size();
+  ASSERT_TRUE(PlanAndApply().ok());
+  std::vector<std::string> calls = CallsSince(provider_, from);
+  std::string trace;
+  for (const std::string& c : calls) trace += c + "\n";
+  // Two successors at most ahead of their old objects: db[2]'s waits for
+  // the first old object's delete.
+  size_t first_delete = std::min(Find(calls, "delete " + ids[0]), Find(calls, "delete " + ids[1]));
+  EXPECT_LT(first_delete, Find(calls, "create db[2]")) << trace;
+  for (int i = 0; i < 3; ++i) {
+    std::string address = "db[" + std::to_string(i) + "]";
+    EXPECT_LT(Find(calls, "create " + address), Find(calls, "delete " + ids[i])) << trace;
+    // The lb sent to the successor before the old object went.
+    std::string ip = State().instances.at(address).outputs.value()["ip"];
+    size_t joined = calls.size();
+    for (size_t c = 0; c < calls.size(); ++c) {
+      if (calls[c].rfind("update lb[0]", 0) == 0 && calls[c].find(ip) != std::string::npos) {
+        joined = std::min(joined, c);
+      }
+    }
+    EXPECT_LT(joined, Find(calls, "delete " + ids[i])) << trace;
+  }
 }
 
 // Replaces db[0] of `infra` by tainting it; returns its old provider id.

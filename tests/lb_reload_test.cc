@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/background_process.h"
 #include "tests/ci.h"
 #include "tests/run_command.h"
 #include "tests/temp_dir.h"
@@ -69,6 +70,44 @@ constexpr char kNodes[] = R"('node_def:app':
       urls: ["http://{{ip}}:{{port}}/index.html"]
       timeout: 20
 )";
+
+// Eight clients sending requests to `url` until Stop, each a bounded loop
+// of curl runs of 50 requests; counts answers other than 200.
+class Load {
+ public:
+  explicit Load(const std::string& url) {
+    for (int c = 0; c < 8; ++c) {
+      clients_.emplace_back([this, url] {
+        for (int i = 0; i < 100 && !stop_; ++i) {
+          CommandResult r = RunCommand(
+              "for i in $(seq 50); do curl -s -o /dev/null -m 5 -w '%{http_code}\\n' " +
+              url + "; done");
+          std::istringstream codes(r.out);
+          for (std::string code; std::getline(codes, code);) {
+            ++requests_;
+            if (code != "200") ++errors_;
+          }
+        }
+      });
+    }
+  }
+  ~Load() { Stop(); }
+  // Lets the clients see the end of what was applied, then stops them.
+  void Stop() {
+    if (clients_.empty()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    stop_ = true;
+    for (std::thread& t : clients_) t.join();
+    clients_.clear();
+  }
+  int requests() const { return requests_; }
+  int errors() const { return errors_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0}, errors_{0};
+  std::vector<std::thread> clients_;
+};
 
 class LbReloadTest : public ::testing::Test {
  protected:
@@ -141,36 +180,113 @@ TEST_F(LbReloadTest, ScalingReconfiguresTheLbInPlaceWithoutErrors) {
   EXPECT_EQ(3u, three.size()) << "haproxy did not reload its backends";
 
   // Scale-down under load: every request answered 200.
-  std::atomic<bool> stop{false};
-  std::atomic<int> requests{0}, errors{0};
-  std::string url = LbUrl();
-  // Eight clients, each a bounded loop of 50 requests per curl.
-  std::vector<std::thread> load;
-  for (int c = 0; c < 8; ++c) {
-    load.emplace_back([&] {
-      for (int i = 0; i < 100 && !stop; ++i) {
-        CommandResult r = RunCommand(
-            "for i in $(seq 50); do curl -s -o /dev/null -m 5 -w '%{http_code}\\n' " +
-            url + "; done");
-        std::istringstream codes(r.out);
-        for (std::string code; std::getline(codes, code);) {
-          ++requests;
-          if (code != "200") ++errors;
-        }
-      }
-    });
-  }
+  Load load(LbUrl());
   ASSERT_EQ(0, Occam("scale app 1 -f infra.yaml").exit_code);
   apply = Occam("apply -f infra.yaml --auto-approve");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  stop = true;
-  for (std::thread& t : load) t.join();
+  load.Stop();
   ASSERT_EQ(0, apply.exit_code) << apply.out;
   EXPECT_NE(std::string::npos, apply.out.find("1 changed, 2 destroyed")) << apply.out;
   EXPECT_EQ(lb, LbId());
-  EXPECT_GT(requests.load(), 10);
-  EXPECT_EQ(0, errors.load()) << "of " << requests.load() << " requests";
+  EXPECT_GT(load.requests(), 10);
+  EXPECT_EQ(0, load.errors()) << "of " << load.requests() << " requests";
   EXPECT_EQ(1u, Backends(4).size());
+}
+
+// A replacement of the app's instances (a configuration change, a taint)
+// is a rolling update: each old instance leaves haproxy's backends and
+// drains before it goes, one at a time, so that no request fails.
+TEST_F(LbReloadTest, ReplacingTheAppUnderLoadReturnsNoErrors) {
+  ASSERT_EQ(0, Occam("scale app 2 -f infra.yaml").exit_code);
+  CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  std::string lb = LbId();
+  std::string old0 = Shown("app[0]", "provider_id *= *\"([^\"]+)\"");
+
+  // A configuration change: a new variable in the app's environment.
+  std::string nodes = kNodes;
+  nodes.replace(nodes.find("      port_range: 23000"), 0, "      env: {VERSION: \"2\"}\n");
+  std::ofstream(dir_.path() / "nodes/node_definitions.yaml") << nodes;
+  CommandResult plan = Occam("plan -f infra.yaml");
+  EXPECT_NE(std::string::npos,
+            plan.out.find("Rollout of app: app[0], then app[1] (one at a time: each old "
+                          "instance leaves its dependents' targets and drains 1s"))
+      << plan.out;
+  {
+    Load load(LbUrl());
+    apply = Occam("apply -f infra.yaml --auto-approve");
+    load.Stop();
+    ASSERT_EQ(0, apply.exit_code) << apply.out;
+    EXPECT_NE(std::string::npos, apply.out.find("2 added, 1 changed, 2 destroyed")) << apply.out;
+    EXPECT_GT(load.requests(), 10);
+    EXPECT_EQ(0, load.errors()) << "of " << load.requests() << " requests";
+  }
+  EXPECT_EQ(lb, LbId()) << "the lb was replaced";
+  EXPECT_NE(old0, Shown("app[0]", "provider_id *= *\"([^\"]+)\""));
+  EXPECT_NE(std::string::npos, Occam("state show 'app[1]'").out.find("\"VERSION\": \"2\""));
+
+  // A taint: the same, for one instance.
+  ASSERT_EQ(0, Occam("taint 'app[1]'").exit_code);
+  {
+    Load load(LbUrl());
+    apply = Occam("apply -f infra.yaml --auto-approve");
+    load.Stop();
+    ASSERT_EQ(0, apply.exit_code) << apply.out;
+    EXPECT_NE(std::string::npos, apply.out.find("1 added, 1 changed, 1 destroyed")) << apply.out;
+    EXPECT_GT(load.requests(), 10);
+    EXPECT_EQ(0, load.errors()) << "of " << load.requests() << " requests";
+  }
+  std::set<std::string> two;
+  for (int i = 0; i < 20 && two.size() < 2; ++i) {
+    for (const std::string& b : Backends(2)) two.insert(b);
+  }
+  EXPECT_EQ(2u, two.size()) << "haproxy does not send to both instances";
+}
+
+// occam serve recreates an instance whose health check fails: a rolling
+// replacement too, so that no request fails while it happens (the app
+// still answers requests; only its health page is gone).
+TEST_F(LbReloadTest, AHealthRecreationUnderLoadReturnsNoErrors) {
+  std::string nodes = kNodes;
+  const std::string serve_cmd = "&& exec busybox httpd";
+  nodes.replace(nodes.find(serve_cmd), 0, "&& echo ok > w$PORT/health.html ");
+  nodes.replace(nodes.find("{{port}}/index.html"), 19, "{{port}}/health.html");
+  std::ofstream(dir_.path() / "nodes/node_definitions.yaml") << nodes;
+  ASSERT_EQ(0, Occam("scale app 2 -f infra.yaml").exit_code);
+  CommandResult apply = Occam("apply -f infra.yaml --auto-approve");
+  ASSERT_EQ(0, apply.exit_code) << apply.out;
+  std::string old0 = Shown("app[0]", "provider_id *= *\"([^\"]+)\"");
+  std::string port0 = Shown("app[0]", "\"port\": (\\d+)");
+  ASSERT_FALSE(port0.empty());
+  testing::BackgroundProcess serve;
+  ASSERT_TRUE(serve.Start({testing::OccamBinary(), "serve", "-f", "infra.yaml", "--listen",
+                           "127.0.0.1:0", "--no-auth", "--interval", "1s",
+                           "--health-failures", "2"},
+                          work_, work_ + "/serve.log"));
+  std::string recreated;
+  {
+    Load load(LbUrl());
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    std::filesystem::remove(work_ + "/w" + port0 + "/health.html");
+    for (int i = 0; i < 600; ++i) {  // 60 s at most
+      std::string id = Shown("app[0]", "provider_id *= *\"([^\"]+)\"");
+      std::string status = Shown("app[0]", "status *= *\"(\\w+)\"");
+      // Recreated, and the apply that did it is over.
+      if (!id.empty() && id != old0 && status == "ready" &&
+          Occam("history").out.find("apply: 1 added") != std::string::npos) {
+        recreated = id;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    load.Stop();
+    std::ifstream log(work_ + "/serve.log");
+    std::string text((std::istreambuf_iterator<char>(log)), {});
+    ASSERT_FALSE(recreated.empty()) << "app[0] was not recreated\n" << text;
+    EXPECT_NE(std::string::npos, text.find("event=health_check_failed")) << text;
+    EXPECT_GT(load.requests(), 10);
+    EXPECT_EQ(0, load.errors()) << "of " << load.requests() << " requests\n" << text;
+  }
+  serve.Stop();
 }
 
 }  // namespace
