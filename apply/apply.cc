@@ -146,7 +146,8 @@ class Applier {
   // update or no change planned) are rendered again from the instances
   // ready now and updated where that changes them, so that a load balancer
   // sends to a successor and no longer to an old object.
-  Status Retarget(const std::string& node);
+  // `*updated` counts the dependents it updated.
+  Status Retarget(const std::string& node, int* updated = nullptr);
   // The rollout `c` is part of; null when none.
   const Rollout* RolloutOf(const ResourceChange& c) const;
   JobEnd DeleteDeposed(const ResourceChange& c);
@@ -727,8 +728,9 @@ const Rollout* Applier::RolloutOf(const ResourceChange& c) const {
   return it == rollout_of_.end() ? nullptr : it->second;
 }
 
-Status Applier::Retarget(const std::string& node) {
+Status Applier::Retarget(const std::string& node, int* updated) {
   std::lock_guard<std::mutex> lock(retarget_mu_);
+  if (updated) *updated = 0;
   for (const ResourceChange& d : plan_.changes) {
     if (d.action != ChangeAction::kNoOp && d.action != ChangeAction::kUpdate) continue;
     if (std::find(d.dependencies.begin(), d.dependencies.end(), node) ==
@@ -752,6 +754,7 @@ Status Applier::Retarget(const std::string& node) {
           s.ok() ? "" : d.address + ": " + s.message() + " (while the rollout of " + node +
                             " pointed it at the instances ready now)"});
     if (!s.ok()) return s.WithMessage(d.address + ": " + s.message());
+    if (updated) ++*updated;
   }
   return Status::Ok();
 }
@@ -805,6 +808,7 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   if (!provider) return {s};
   ResourceInstance r;
   if (!Committed(c.address, &r)) return {};
+  bool served = r.status == InstanceStatus::kReady;
   r.status = InstanceStatus::kDeleting;
   StateChange intent;
   intent.put.push_back(r);
@@ -812,10 +816,13 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   if (!s.ok()) return {s};
   const Rollout* rollout = RolloutOf(c);
   if (rollout) {
-    // Out of what its dependents render before it goes.
-    s = Retarget(c.node);
+    // Out of what its dependents render before it goes. One that never
+    // became ready (a create a crash or a failure left) was in none of
+    // them, and has nothing to drain.
+    int updated = 0;
+    s = Retarget(c.node, &updated);
     if (!s.ok()) return {s};
-    DrainFor(rollout->drain_seconds);
+    if (served || updated > 0) DrainFor(rollout->drain_seconds);
   } else if (leaving_.count(c.address)) {
     Drain(c.node);
   }
