@@ -1,8 +1,10 @@
 #include "autoscale/health_watch.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <set>
+#include <thread>
 
 #include "base/json_fields.h"
 
@@ -13,6 +15,8 @@ using nlohmann::json;
 namespace {
 
 constexpr int kConcurrentPerNode = 1;
+// Checks run at once: a round takes about its slowest check, not the sum.
+constexpr size_t kParallelChecks = 8;
 constexpr int64_t kFirstBackoffMs = 10'000;
 constexpr int64_t kMaxBackoffMs = 300'000;
 
@@ -74,23 +78,49 @@ void HealthWatch::Recreated(const std::string& address, int64_t now) {
   b.not_before_ms = now + std::min(kFirstBackoffMs << shift, kMaxBackoffMs);
 }
 
+std::vector<std::string> HealthWatch::CheckAll(const std::vector<Pending>& pending) {
+  std::vector<std::string> failing(pending.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < pending.size(); i = next++) {
+      const Pending& p = pending[i];
+      failing[i] = check_(p.spec, p.ip, p.port);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(kParallelChecks, pending.size()); ++t) {
+    threads.emplace_back(work);
+  }
+  work();
+  for (std::thread& t : threads) t.join();
+  return failing;
+}
+
 StateChange HealthWatch::Round(
     const StateSnapshot& state,
     const std::function<void(const HealthFailure&)>& on_failure) {
   StateChange change;
   std::set<std::string> seen;
   std::map<std::string, int> busy = BeingReplaced(state);
-  int64_t now = clock_();
+  std::vector<Pending> pending;
   for (const auto& [address, r] : state.instances) {
     if (r.status != InstanceStatus::kReady) continue;
     HealthCheckSpec spec =
         HealthCheckSpec::FromConfig(JsonField(r.attributes.value(), "health_check"));
     if (!SomethingToCheck(spec)) continue;
     const json& outputs = r.outputs.value();
+    pending.push_back({&r, std::move(spec), JsonString(outputs, "ip", "127.0.0.1"),
+                       PortOf(outputs)});
+  }
+  std::vector<std::string> results = CheckAll(pending);
+  int64_t now = clock_();
+  counting_ = false;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const ResourceInstance& r = *pending[i].instance;
+    const std::string& address = r.address;
+    const std::string& failing = results[i];
     std::string key = address + " " + r.provider_id;
     seen.insert(key);
-    std::string failing =
-        check_(spec, JsonString(outputs, "ip", "127.0.0.1"), PortOf(outputs));
     if (failing.empty()) {
       failures_.erase(key);
       auto b = backoff_.find(address);
@@ -100,6 +130,7 @@ StateChange HealthWatch::Round(
     HealthFailure f{address, failing, ++failures_[key], false, ""};
     if (f.failures >= failures_to_recreate_) f.held = Held(r, busy, now);
     f.recreate = f.failures >= failures_to_recreate_ && f.held.empty();
+    counting_ = counting_ || f.failures < failures_to_recreate_;
     if (f.recreate) {
       ++busy[r.node];
       Recreated(address, now);

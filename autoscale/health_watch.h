@@ -1,8 +1,10 @@
 // Health is watched, not only checked once: each round of occam serve runs
-// every ready instance's health checks once, and an instance that fails
+// every ready instance's health checks once (eight instances' at a time, so
+// that slow checks do not stretch the round), and an instance that fails
 // them `failures` rounds in a row is tainted, so the round's plan replaces
 // it — self-healing beyond "the process is alive" (a dead server inside a
-// live node, as a dead Alertmanager inside a ready manager node).
+// live node, as a dead Alertmanager inside a ready manager node). While an
+// instance fails, serve's next round comes after a second (Failing()).
 //
 // Never all at once, and not in a loop: a node type has at most one
 // instance replaced for its health at a time (a tainted or half-made
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "providers/health_check.h"
 #include "state/state_snapshot.h"
@@ -52,7 +55,22 @@ class HealthWatch {
   StateChange Round(const StateSnapshot& state,
                     const std::function<void(const HealthFailure&)>& on_failure);
 
+  // Some instance failed its last round and has rounds to go before its
+  // verdict: serve runs the next round in a second, not at its interval.
+  // (One whose recreation waits for a back-off or another replacement is
+  // checked at the interval, not logged every second.)
+  bool Failing() const { return counting_; }
+
  private:
+  struct Pending {
+    const ResourceInstance* instance;
+    HealthCheckSpec spec;
+    std::string ip, port;
+  };
+  // Each pending instance's checks, several at once: what failed ("" when
+  // they pass), in `pending`'s order.
+  std::vector<std::string> CheckAll(const std::vector<Pending>& pending);
+
   // An address's recreations for its health, and when the next may be.
   struct Backoff {
     int recreations = 0;
@@ -69,6 +87,7 @@ class HealthWatch {
   Clock clock_;
   std::map<std::string, int> failures_;  // "address id" -> rounds in a row
   std::map<std::string, Backoff> backoff_;  // by address
+  bool counting_ = false;
 };
 
 }  // namespace occam

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 namespace occam {
 namespace {
 
@@ -27,8 +31,10 @@ class HealthWatchTest : public ::testing::Test {
   StateSnapshot state_;
   std::set<std::string> down_;  // addresses whose checks fail
   std::string asked_;
+  std::mutex asked_mu_;  // checks run on several threads
   HealthWatch watch_{3, [&](const HealthCheckSpec& spec, const std::string& ip,
                             const std::string& port) -> std::string {
+                       std::lock_guard<std::mutex> lock(asked_mu_);
                        asked_ += ip + ":" + port + " ";
                        return spec.ports.empty() || !down_.count("app[0]")
                                   ? ""
@@ -81,6 +87,75 @@ TEST_F(HealthWatchTest, OnlyReadyInstancesWithSomethingToCheck) {
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(Round().empty());
   EXPECT_EQ("", asked_);
   EXPECT_TRUE(told_.empty());
+}
+
+// A round runs several instances' checks at once, so that slow checks (a
+// URL that does not answer waits for its timeout) do not add up; each
+// result still counts for its own instance.
+TEST(HealthWatchRound, ChecksRunAtOnceAndCountForTheirOwnInstance) {
+  std::atomic<int> running{0}, most{0};
+  HealthWatch watch(1, [&](const HealthCheckSpec&, const std::string&,
+                           const std::string& port) -> std::string {
+    int now = ++running;
+    for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    --running;
+    return port == "8003" ? "port 8003 of 127.0.0.1 is closed" : "";
+  });
+  StateSnapshot state;
+  for (int i = 0; i < 6; ++i) {
+    ResourceInstance r;
+    r.address = "app[" + std::to_string(i) + "]";
+    r.node = "app";
+    r.provider_id = "id-" + std::to_string(i);
+    r.status = InstanceStatus::kReady;
+    r.attributes = StoredJson(json{{"health_check", {{"ping", false}, {"ports", {9}}}}});
+    r.outputs = StoredJson(json{{"ip", "127.0.0.1"}, {"port", 8000 + i}});
+    state.instances[r.address] = r;
+  }
+  std::vector<HealthFailure> told;
+  EXPECT_FALSE(watch.Failing());
+  StateChange change = watch.Round(state, [&](const HealthFailure& f) { told.push_back(f); });
+  EXPECT_GT(most.load(), 1);
+  ASSERT_EQ(1u, told.size());
+  EXPECT_EQ("app[3]", told[0].address);
+  EXPECT_EQ("port 8003 of 127.0.0.1 is closed", told[0].failing);
+  ASSERT_EQ(1u, change.put.size());
+  EXPECT_EQ("app[3]", change.put[0].address);
+  EXPECT_FALSE(watch.Failing());  // recreated: nothing left failing
+}
+
+TEST(HealthWatchRound, FailingUntilPassingOrRecreated) {
+  bool down = true;
+  HealthWatch watch(3, [&](const HealthCheckSpec&, const std::string&,
+                           const std::string&) -> std::string {
+    return down ? "port 9 of 127.0.0.1 is closed" : "";
+  });
+  StateSnapshot state;
+  ResourceInstance r;
+  r.address = "app[0]";
+  r.node = "app";
+  r.provider_id = "id-0";
+  r.status = InstanceStatus::kReady;
+  r.attributes = StoredJson(json{{"health_check", {{"ping", false}, {"ports", {9}}}}});
+  state.instances[r.address] = r;
+  watch.Round(state, nullptr);
+  EXPECT_TRUE(watch.Failing());  // serve checks it again in a second
+  down = false;
+  watch.Round(state, nullptr);
+  EXPECT_FALSE(watch.Failing());
+  // Its recreation held (another instance of app is being replaced): no
+  // verdict to reach, checked at the interval again.
+  down = true;
+  ResourceInstance other = r;
+  other.address = "app[1]";
+  other.status = InstanceStatus::kTainted;
+  state.instances[other.address] = other;
+  for (int i = 0; i < 2; ++i) watch.Round(state, nullptr);
+  EXPECT_TRUE(watch.Failing());
+  watch.Round(state, nullptr);
+  EXPECT_FALSE(watch.Failing());
 }
 
 // A check that fails for every instance (a flapping check, a dependency

@@ -592,8 +592,10 @@ void ServeDaemon::Round() {
     metrics_->Error(busy ? "lock" : "reconcile");
     options_.log->Log(busy ? "warn" : "error", "error", s.ToString());
   }
-  // A held lock or a failed apply: try again soon, not only at the interval.
-  if (!s.ok() || !outcome.result.ok()) {
+  // A held lock or a failed apply: try again soon, not only at the interval;
+  // and check a failing instance again in a second.
+  if (!s.ok() || !outcome.result.ok() ||
+      (options_.health_failures > 0 && health_watch_.Failing())) {
     std::unique_lock<std::mutex> lock(loop_mu_);
     loop_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
     dirty_ = true;

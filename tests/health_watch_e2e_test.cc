@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "tests/background_process.h"
@@ -112,6 +113,40 @@ TEST_F(HealthWatchE2eTest, ADeadServerInsideALiveNodeIsRecreated) {
   std::string history = Occam("history");
   EXPECT_NE(std::string::npos,
             history.find("web[0]: health checks failed 2 rounds in a row")) << history;
+}
+
+// Seconds of the day of a log line's time=…T12:34:56.789Z.
+double LoggedSecond(const std::string& line) {
+  std::smatch m;
+  if (!std::regex_search(line, m, std::regex("time=[0-9-]+T(\\d+):(\\d+):(\\d+\\.\\d+)Z"))) {
+    return -1;
+  }
+  return std::stoi(m[1]) * 3600 + std::stoi(m[2]) * 60 + std::stod(m[3]);
+}
+
+// A failing instance is checked again a second later, not at the next
+// round (10 s here): three failures in a row take about three seconds.
+TEST_F(HealthWatchE2eTest, AFailingInstanceIsCheckedAgainWithinSeconds) {
+  ASSERT_NE(std::string::npos, Occam("apply -f infra.yaml --auto-approve 2>&1").find("1 added"));
+  std::string id, port;
+  ASSERT_TRUE(Instance(&id, &port));
+  ASSERT_TRUE(serve_.Start({testing::OccamBinary(), "serve", "-f", "infra.yaml", "--listen",
+                            "127.0.0.1:0", "--no-auth", "--interval", "10s",
+                            "--health-failures", "3"},
+                           work_, work_ + "/serve.log"));
+  ASSERT_EQ(0, RunCommand("pkill -f '[h]ttpd -f -p 127.0.0.1:" + port + " '").exit_code);
+  std::string new_id = id, new_port;
+  ASSERT_TRUE(WaitFor(40, [&] { return Instance(&new_id, &new_port) && new_id != id; }))
+      << Slurp(work_ + "/serve.log");
+  std::vector<double> failed;  // when failures=1, 2, 3 were logged
+  std::istringstream log(Slurp(work_ + "/serve.log"));
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("event=health_check_failed") != std::string::npos) {
+      failed.push_back(LoggedSecond(line));
+    }
+  }
+  ASSERT_EQ(3u, failed.size()) << Slurp(work_ + "/serve.log");
+  EXPECT_LT(failed[2] - failed[0], 6.0) << Slurp(work_ + "/serve.log");
 }
 
 }  // namespace
