@@ -273,7 +273,9 @@ Status Applier::Run(ApplyResult* result) {
                   std::to_string(result->destroyed) + " destroyed" +
                   (result->ok() ? "" : ", " + std::to_string(result->failed.size()) +
                                            " failed");
-  event.detail = {{"failed", result->failed}, {"skipped", result->skipped}};
+  event.detail = {{"failed", result->failed}, {"skipped", result->skipped},
+                  {"added", result->added}, {"changed", result->changed},
+                  {"destroyed", result->destroyed}, {"by", options_.actor}};
   StateChange done;
   done.events.push_back(event);
   Status last = Commit(std::move(done));

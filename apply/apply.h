@@ -40,6 +40,8 @@ struct ApplyOptions {
   // counts are recorded by its decisions, which may arrive during an apply
   // and must not be overwritten by the counts the plan was made with.
   bool record_counts = true;
+  // Who applies, as the "apply" event records it: "cli" or "serve".
+  std::string actor = "cli";
 };
 
 // What apply tells the user as it goes.

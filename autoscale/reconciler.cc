@@ -132,6 +132,7 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
   if (s.ok() && destroy && !plan.HasChanges()) s = RecordDestroyed(store, state, plan);
   if (s.ok() && plan.HasChanges()) {
     ApplyOptions apply;
+    apply.actor = "serve";
     apply.parallelism = options.parallelism;
     apply.interrupted = options.interrupted;
     // A destroy clears the counts as occam destroy does; otherwise the

@@ -251,8 +251,37 @@ Status ServeDaemon::StatusPage(std::string* html) {
                                       leader->process.host + " leads"
                                  : "standby";
   }
+  {
+    std::lock_guard<std::mutex> lock(samples_mu_);
+    input.samples = samples_;
+  }
+  input.display_id = [this](const ResourceInstance& r) {
+    std::string why;
+    Provider* p = providers_->Find(r.provider, &why);
+    return p && !r.provider_id.empty() ? p->DisplayId(r.provider_id) : r.provider_id;
+  };
   *html = RenderStatusPage(input);
   return Status::Ok();
+}
+
+// A day of changes every ten seconds; older ones are dropped.
+constexpr size_t kCountSamples = 8640;
+
+void ServeDaemon::SampleCounts(const std::map<std::string, int>& desired,
+                               const std::map<std::string, int>& ready) {
+  int64_t now = NowMillis();
+  std::lock_guard<std::mutex> lock(samples_mu_);
+  for (const auto& [node, want] : desired) {
+    auto have = ready.find(node);
+    CountSample sample{now, want, have == ready.end() ? 0 : have->second};
+    std::vector<CountSample>& samples = samples_[node];
+    if (!samples.empty() && samples.back().desired == sample.desired &&
+        samples.back().ready == sample.ready) {
+      continue;
+    }
+    if (samples.size() >= kCountSamples) samples.erase(samples.begin());
+    samples.push_back(sample);
+  }
 }
 
 std::vector<std::string> ServeDaemon::Infrastructures() {
@@ -586,7 +615,10 @@ void ServeDaemon::Round() {
   for (const std::string& url : outcome.monitoring.reloaded) {
     options_.log->Log("info", "monitoring_reloaded", "reloaded " + url, {{"url", url}});
   }
-  if (s.ok()) metrics_->SetCounts(outcome.desired, outcome.actual);
+  if (s.ok()) {
+    metrics_->SetCounts(outcome.desired, outcome.actual);
+    SampleCounts(outcome.desired, outcome.actual);
+  }
   if (!s.ok()) {
     bool busy = s.code() == Status::Code::kBusy;
     metrics_->Error(busy ? "lock" : "reconcile");

@@ -16,6 +16,7 @@
 #include "autoscale/serve_metrics.h"
 #include "autoscale/autoscaler.h"
 #include "autoscale/reconciler.h"
+#include "autoscale/status_page.h"
 #include "autoscale/served_config.h"
 #include "autoscale/serve_log.h"
 #include "planner/scaling.h"
@@ -142,6 +143,12 @@ class ServeDaemon {
   ServeMetrics* metrics_;
   ServeDaemonOptions options_;
   HealthWatch health_watch_;  // the loop's only
+  // Desired and ready counts after each round that changed them, by node
+  // type, for the status page's charts (at most kCountSamples each).
+  void SampleCounts(const std::map<std::string, int>& desired,
+                    const std::map<std::string, int>& ready);
+  std::mutex samples_mu_;
+  std::map<std::string, std::vector<CountSample>> samples_;
   std::string infra_id_;
 
   std::mutex loop_mu_;

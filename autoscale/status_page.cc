@@ -1,6 +1,7 @@
 #include "autoscale/status_page.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -92,7 +93,8 @@ void NodesSection(const StatusPageInput& in, const Counts& counts,
       std::string state = InstanceState(r->status);
       out << "<div class=instance><b>" << Text(r->address) << "</b> <span class=\""
           << state << "\">" << state << "</span> " << Text(InstanceEndpoint(r->outputs.value()))
-          << " <span class=sub>" << Text(r->provider_id) << "</span></div>";
+          << " <span class=sub>" << Text(in.display_id ? in.display_id(*r) : r->provider_id)
+          << "</span></div>";
     }
     out << "</td></tr>\n";
   }
@@ -165,37 +167,78 @@ std::string AlertDirection(const Event& e) {
   return "";
 }
 
-// The desired count of `node` over time (a step line from its scale
-// events, up to now) with a triangle for each alert about it.
+// The metric value an alert or its scale decision carried (target
+// tracking), or NaN.
+double MetricValue(const Event& e) {
+  for (const json* d : {&e.detail, &JsonField(e.detail, "source")}) {
+    const json& v = JsonField(*d, "value");
+    if (v.is_number()) return v.get<double>();
+  }
+  return std::nan("");
+}
+
+double MetricTarget(const Event& e) {
+  for (const json* d : {&e.detail, &JsonField(e.detail, "source")}) {
+    const json& v = JsonField(*d, "target");
+    if (v.is_number()) return v.get<double>();
+  }
+  return std::nan("");
+}
+
+// 0.42, 12, 1e-05: as short as JSON writes it.
+std::string NumberText(double v) { return json(v).dump(); }
+
+// "12:34:56" of a time.
+std::string ClockTime(int64_t ms) { return FormatTimestamp(ms).substr(11, 8); }
+
+// One node type's chart over [t0, now]: the desired count (a step line
+// from its scale events), the ready count (serve's samples, dashed), the
+// policy's metric values (dots, right axis) against its target (dotted),
+// and a triangle for each alert about it.
 void ChartOf(const NodeSpec& node, const std::vector<const Event*>& events,
-             int current, int64_t now_ms, std::ostream& out) {
-  constexpr int kL = 40, kT = 14, kW = 560, kH = 120;
-  int64_t t0 = now_ms - 10 * 60 * 1000;
+             const std::vector<CountSample>& samples, int current, int64_t t0,
+             int64_t born, int64_t now_ms, std::ostream& out) {
+  constexpr int kL = 40, kT = 14, kW = 560, kH = 120, kR = 60;
   int top = std::max({node.scaling.max, current, 1});
   int start = current;
   bool first = true;
+  double metric_top = 0;
   for (const Event* e : events) {
     if (e->node != node.name) continue;
     if (e->kind == "scale" && first) {
       start = JsonInt(e->detail, "from", current);
       first = false;
     }
-    t0 = std::min(t0, e->time_ms);
     top = std::max(top, JsonInt(e->detail, "to", 0));
+    for (double v : {MetricValue(*e), MetricTarget(*e)}) {
+      if (!std::isnan(v)) metric_top = std::max(metric_top, v);
+    }
   }
+  for (const CountSample& c : samples) top = std::max({top, c.desired, c.ready});
   double span = static_cast<double>(std::max<int64_t>(now_ms - t0, 1));
-  auto x = [&](int64_t t) { return kL + static_cast<int>((t - t0) / span * kW); };
+  auto x = [&](int64_t t) {
+    return kL + static_cast<int>(std::clamp<double>((t - t0) / span, 0, 1) * kW);
+  };
   auto y = [&](int c) { return kT + kH - c * kH / top; };
   out << "<h3>" << Text(node.name) << "</h3>\n<svg class=chart data-node=\""
-      << Text(node.name) << "\" width=" << kL + kW + 20 << " height="
-      << kT + kH + 30 << " role=img aria-label=\"" << Text(node.name)
+      << Text(node.name) << "\" width=" << kL + kW + kR << " height="
+      << kT + kH + 34 << " role=img aria-label=\"" << Text(node.name)
       << " count over time\">\n<line x1=" << kL << " y1=" << y(0) << " x2="
       << kL + kW << " y2=" << y(0) << " stroke=\"#bbb\"/>\n<text x=4 y="
       << y(0) + 4 << ">0</text><text x=4 y=" << y(top) + 4 << ">" << top
-      << "</text>\n<text x=" << kL << " y=" << kT + kH + 22 << ">"
-      << FormatTimestamp(t0) << "</text><text x=" << kL + kW - 30 << " y="
-      << kT + kH + 22 << ">now</text>\n<polyline fill=none stroke=\"#1a5fb4\" "
-      << "stroke-width=2 points=\"" << x(t0) << "," << y(start);
+      << "</text>\n";
+  // The time axis: five labelled ticks, the date once.
+  for (int i = 0; i <= 4; ++i) {
+    int64_t t = t0 + static_cast<int64_t>(span * i / 4);
+    int px = x(t);
+    out << "<line class=tick x1=" << px << " y1=" << y(0) << " x2=" << px << " y2="
+        << y(0) + 4 << " stroke=\"#888\"/><text class=tick x=" << px - 24 << " y="
+        << kT + kH + 18 << ">" << (i == 4 ? "now" : ClockTime(t)) << "</text>\n";
+  }
+  out << "<text class=sub x=" << kL << " y=" << kT + kH + 32 << ">"
+      << FormatTimestamp(t0).substr(0, 10) << " UTC</text>\n";
+  out << "<polyline class=desired fill=none stroke=\"#1a5fb4\" "
+      << "stroke-width=2 points=\"" << x(born) << "," << y(start);
   int value = start;
   for (const Event* e : events) {
     if (e->node != node.name || e->kind != "scale") continue;
@@ -204,7 +247,47 @@ void ChartOf(const NodeSpec& node, const std::vector<const Event*>& events,
         << "," << y(to);
     value = to;
   }
-  out << " " << x(now_ms) << "," << y(current) << "\"/>\n";
+  // A count changed without a scale event (a descriptor's min edited) is
+  // known now: a step at now, not a ramp.
+  out << " " << x(now_ms) << "," << y(value);
+  if (value != current) out << " " << x(now_ms) << "," << y(current);
+  out << "\"/>\n";
+  if (!samples.empty()) {
+    out << "<polyline class=ready fill=none stroke=\"#176f2c\" stroke-width=2 "
+        << "stroke-dasharray=\"5,3\" points=\"";
+    int ready = samples.front().ready;
+    out << x(samples.front().time_ms) << "," << y(ready);
+    for (const CountSample& c : samples) {
+      out << " " << x(c.time_ms) << "," << y(ready) << " " << x(c.time_ms) << ","
+          << y(c.ready);
+      ready = c.ready;
+    }
+    out << " " << x(now_ms) << "," << y(ready) << "\"/>\n";
+  }
+  if (metric_top > 0) {
+    double mtop = metric_top * 1.1;
+    auto my = [&](double v) { return kT + kH - static_cast<int>(v / mtop * kH); };
+    out << "<text class=metric x=" << kL + kW + 6 << " y=" << kT + 4 << ">"
+        << NumberText(mtop) << "</text>\n";
+    double target = std::nan("");
+    for (const Event* e : events) {
+      if (e->node != node.name) continue;
+      double v = MetricValue(*e);
+      if (!std::isnan(MetricTarget(*e))) target = MetricTarget(*e);
+      if (std::isnan(v) || (e->kind == "alert" && JsonString(e->detail, "outcome") == "scaled")) {
+        continue;
+      }
+      out << "<circle class=metric cx=" << x(e->time_ms) << " cy=" << my(v)
+          << " r=3 fill=\"#8a6100\"><title>" << FormatTimestamp(e->time_ms) << " value "
+          << NumberText(v) << "</title></circle>\n";
+    }
+    if (!std::isnan(target)) {
+      out << "<line class=target x1=" << kL << " y1=" << my(target) << " x2=" << kL + kW
+          << " y2=" << my(target) << " stroke=\"#8a6100\" stroke-dasharray=\"2,3\"/>"
+          << "<text class=metric x=" << kL + kW + 6 << " y=" << my(target) + 4
+          << ">target " << NumberText(target) << "</text>\n";
+    }
+  }
   for (const Event* e : events) {
     std::string direction = e->node == node.name ? AlertDirection(*e) : "";
     if (direction.empty() || (e->kind == "alert" &&
@@ -231,36 +314,81 @@ void ChartsSection(const StatusPageInput& in, const Counts& counts,
   for (auto it = in.events.rbegin(); it != in.events.rend(); ++it) {
     chronological.push_back(&*it);
   }
+  // The infrastructure's recorded lifetime: from its oldest event (or
+  // sample) on; at least a minute.
+  // Nothing is drawn before it (born).
+  int64_t born = in.now_ms;
+  if (!chronological.empty()) born = chronological.front()->time_ms;
+  for (const auto& [node, samples] : in.samples) {
+    if (!samples.empty()) born = std::min(born, samples.front().time_ms);
+  }
+  int64_t t0 = std::min(born, in.now_ms - 60'000);
   bool any = false;
   for (const NodeSpec& node : in.descriptor->nodes) {
     if (node.scaling.min == node.scaling.max) continue;
     if (!any) {
-      out << "<h2>Scaling</h2>\n<p class=sub>Desired count over time; "
-             "&#9650; overloaded and &#9660; underloaded alerts (filled: "
-             "it scaled).</p>\n";
+      out << "<h2>Scaling</h2>\n<p class=sub>Desired count (blue) and ready count "
+             "(green, dashed) over time; the policy's metric value (dots, right "
+             "axis) against its target (dotted); &#9650; overloaded and &#9660; "
+             "underloaded alerts (filled: it scaled).</p>\n";
     }
     any = true;
-    ChartOf(node, chronological, counts.desired.at(node.name), in.now_ms, out);
+    auto samples = in.samples.find(node.name);
+    ChartOf(node, chronological,
+            samples == in.samples.end() ? std::vector<CountSample>() : samples->second,
+            counts.desired.at(node.name), t0, born, in.now_ms, out);
   }
 }
 
 bool IsDecision(const Event& e) {
-  return e.kind == "scale" || e.kind == "alert" || e.kind == "infrastructure";
+  return e.kind == "scale" || e.kind == "alert" || e.kind == "infrastructure" ||
+         e.kind == "health" || e.kind == "apply";
+}
+
+// Who or what made a decision: an alert, the CLI, a REST call, serve.
+std::string CauseOf(const Event& e) {
+  if (e.kind == "apply") return JsonString(e.detail, "by", "cli") + " apply";
+  if (e.kind == "health") return "health check";
+  return JsonString(e.detail, "cause", e.kind);
+}
+
+std::string OutcomeOf(const Event& e) {
+  if (e.kind == "health") return "recreated";
+  if (e.kind == "apply") {
+    const json& failed = JsonField(e.detail, "failed");
+    return failed.is_array() && !failed.empty() ? "failed" : "applied";
+  }
+  return JsonString(e.detail, "outcome", e.kind == "scale" ? "scaled" : "");
 }
 
 void DecisionsSection(const StatusPageInput& in, std::ostream& out) {
   out << "<h2>Last decisions</h2>\n<table id=\"decisions\"><tr><th>time</th>"
          "<th>node</th><th>cause</th><th>outcome</th><th>message</th></tr>\n";
   int shown = 0;
-  for (const Event& e : in.events) {
-    if (!IsDecision(e)) continue;
+  const std::vector<Event>& events = in.events;
+  for (size_t i = 0; i < events.size();) {
+    const Event& e = events[i];
+    if (!IsDecision(e)) {
+      ++i;
+      continue;
+    }
+    // The same decision again and again (an alert clamped at min every
+    // evaluation) is one row with a count.
+    size_t repeats = 1;
+    while (i + repeats < events.size() && events[i + repeats].kind == e.kind &&
+           events[i + repeats].node == e.node && events[i + repeats].message == e.message) {
+      ++repeats;
+    }
     if (++shown > kStatusPageDecisions) break;
-    std::string cause = JsonString(e.detail, "cause", e.kind);
-    std::string outcome = JsonString(e.detail, "outcome",
-                                     e.kind == "scale" ? "scaled" : "");
-    out << "<tr><td>" << FormatTimestamp(e.time_ms) << "</td><td>"
-        << Text(e.node) << "</td><td>" << Text(cause) << "</td><td>"
-        << Text(outcome) << "</td><td>" << Text(e.message) << "</td></tr>\n";
+    out << "<tr><td>" << FormatTimestamp(e.time_ms) << "</td><td>" << Text(e.node)
+        << "</td><td>" << Text(CauseOf(e)) << "</td><td>" << Text(OutcomeOf(e))
+        << "</td><td>" << Text(e.message);
+    if (repeats > 1) {
+      out << " <span class=sub>(&times;" << repeats << " since "
+          << FormatTimestamp(events[i + repeats - 1].time_ms) << ")</span>";
+    }
+    out << "</td></tr>\n";
+    i += repeats;
   }
   if (shown == 0) out << "<tr><td colspan=5 class=sub>none yet</td></tr>\n";
   out << "</table>\n";

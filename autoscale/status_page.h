@@ -1,12 +1,17 @@
 // The HTML page occam serve answers at GET /: what is running and why. One
 // self-contained document (inline CSS and SVG, no script, no external
 // asset), so it works offline and behind any proxy: the dependency graph,
-// each node type's instances with state and address, desired against
-// actual counts, the last decisions, and a chart of each scaled node
-// type's count over time with its alerts marked.
+// each node type's instances with state, address and object id, desired
+// against actual counts, the last decisions (scaling, alerts, health
+// recreations, applies and who made them; repeats collapsed), and a chart
+// of each scaled node type over the infrastructure's recorded lifetime:
+// desired and ready counts, the policy's metric value against its target,
+// alerts marked, a labelled time axis.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +20,14 @@
 #include "state/state_snapshot.h"
 
 namespace occam {
+
+// A node type's desired and ready counts as serve saw them after a round
+// (serve keeps one whenever either changes).
+struct CountSample {
+  int64_t time_ms = 0;
+  int desired = 0;
+  int ready = 0;
+};
 
 struct StatusPageInput {
   const Descriptor* descriptor = nullptr;  // may have no nodes
@@ -26,6 +39,11 @@ struct StatusPageInput {
   // Who leads a state several serves share: "leader", or "standby (the
   // leader: …)"; "" when the state keeps one serve.
   std::string leadership;
+  // By node type, oldest first; none before serve started.
+  std::map<std::string, std::vector<CountSample>> samples;
+  // The object id people know (a provider's DisplayId); the stored id when
+  // not set.
+  std::function<std::string(const ResourceInstance&)> display_id;
 };
 
 // How many decisions the page lists.

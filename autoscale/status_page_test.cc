@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "base/clock.h"
 #include "descriptor/compiler.h"
 
 namespace occam {
@@ -141,7 +142,7 @@ TEST_F(StatusPageTest, ListsTheLastFiftyDecisions) {
     AddEvent(1000 - i, "scale", {{"cause", "rest"}, {"from", 1}, {"to", 1}},
              "decision " + std::to_string(i));
   }
-  AddEvent(1, "apply", json::object(), "not a decision");
+  AddEvent(1, "refresh", json::object(), "not a decision");
   std::string page = Render();
   size_t table = page.find("<table id=\"decisions\">");
   ASSERT_NE(std::string::npos, table);
@@ -149,6 +150,76 @@ TEST_F(StatusPageTest, ListsTheLastFiftyDecisions) {
   EXPECT_NE(std::string::npos, page.find("decision 79<"));
   EXPECT_EQ(std::string::npos, page.find("decision 29<"));
   EXPECT_EQ(std::string::npos, page.find("not a decision"));
+}
+
+// Why, everywhere: health recreations and applies (with who) are
+// decisions too, and the same decision repeated (an alert clamped at min
+// every evaluation) is one row with its count.
+TEST_F(StatusPageTest, DecisionsSayWhoAndCollapseRepeats) {
+  for (int i = 0; i < 30; ++i) {
+    AddEvent(600 - i, "scale",
+             {{"cause", "alert"}, {"from", 1}, {"to", 1}, {"clamped", true}},
+             "app: desired count stays 1 (min)");
+  }
+  AddEvent(500, "health", {{"address", "app[0]"}, {"failing", "port 9 is closed"}},
+           "app[0]: health checks failed 3 rounds in a row; recreating it");
+  AddEvent(490, "apply", {{"by", "serve"}, {"failed", json::array()}, {"added", 1}},
+           "apply: 1 added, 1 changed, 1 destroyed");
+  AddEvent(400, "apply", {{"by", "cli"}, {"failed", json::array({"app[1]: boom"})}},
+           "apply: 0 added, 0 changed, 0 destroyed, 1 failed");
+  std::string page = Render();
+  std::string table = page.substr(page.find("<table id=\"decisions\">"));
+  EXPECT_EQ(1, Count(table, "desired count stays 1 (min)")) << table;
+  EXPECT_NE(std::string::npos, table.find("(&times;30 since ")) << table;
+  EXPECT_NE(std::string::npos, table.find("<td>health check</td><td>recreated</td>")) << table;
+  EXPECT_NE(std::string::npos, table.find("<td>serve apply</td><td>applied</td>")) << table;
+  EXPECT_NE(std::string::npos, table.find("<td>cli apply</td><td>failed</td>")) << table;
+  EXPECT_EQ(4 + 1, Count(table, "<tr>"));  // the header and four rows
+}
+
+// The chart spans the recorded lifetime (not minutes before the first
+// event), labels its time axis, draws the ready count serve sampled and
+// the metric value against the policy's target; a count changed without
+// a scale event is a step at now, never a ramp; ids are the object ids.
+TEST_F(StatusPageTest, TheChartSaysWhatHappenedWhen) {
+  AddEvent(600, "scale", {{"cause", "cli"}, {"from", 1}, {"to", 2}}, "app: 1 -> 2");
+  AddEvent(300, "scale",
+           {{"cause", "alert"}, {"from", 2}, {"to", 4},
+            {"source", {{"value", 0.9}, {"target", 0.4}, {"step", 2},
+                        {"labels", {{"alert", "overloaded"}}}}}},
+           "app: 2 -> 4");
+  state_.desired_counts["app"] = 3;  // changed since, without an event
+  StatusPageInput input;
+  input.descriptor = &descriptor_;
+  input.graph = &graph_;
+  input.state = &state_;
+  input.events = events_;
+  input.now_ms = kNow;
+  input.samples["app"] = {{kNow - 590'000, 2, 1}, {kNow - 580'000, 2, 2},
+                          {kNow - 280'000, 4, 4}};
+  input.display_id = [](const ResourceInstance& r) { return "shown-" + r.address; };
+  std::string page = RenderStatusPage(input);
+  // The time axis: from the first event to now, five labels.
+  EXPECT_EQ(5, Count(page, "<text class=tick"));
+  EXPECT_NE(std::string::npos, page.find(">" + FormatTimestamp(kNow - 600'000).substr(11, 8) +
+                                         "</text>"));
+  EXPECT_NE(std::string::npos, page.find(">now</text>"));
+  // Desired: ends with a vertical step at now (x 600) from 4 to 3.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page, m, std::regex(
+      "<polyline class=desired[^>]*points=\"([^\"]*)\"")));
+  std::string desired = m[1];
+  EXPECT_TRUE(std::regex_search(desired, std::regex(" 600,\\d+ 600,\\d+$"))) << desired;
+  // Ready, dashed, from serve's samples.
+  ASSERT_TRUE(std::regex_search(page, m, std::regex(
+      "<polyline class=ready[^>]*points=\"([^\"]*)\"")));
+  EXPECT_EQ(1 + 2 * 3 + 1, Count(m[1].str(), ","));
+  // The metric: one dot (the value 0.9), the target line labelled.
+  EXPECT_EQ(1, Count(page, "<circle class=metric"));
+  EXPECT_NE(std::string::npos, page.find("value 0.9<"));
+  EXPECT_NE(std::string::npos, page.find(">target 0.4</text>"));
+  EXPECT_NE(std::string::npos, page.find("<span class=sub>shown-app[0]</span>"));
+  EXPECT_EQ(std::string::npos, page.find("pid-app[0]"));
 }
 
 // Alert labels come from outside: they must not become markup.

@@ -445,7 +445,11 @@ TEST_F(ServeCliTest, TheStatusPageLoadsInABrowser) {
   ASSERT_EQ(0, dom.exit_code) << dom.out;
   for (const char* shown : {"<b>app[2]</b>", "<b>db[0]</b>", "class=\"ready\">ready",
                             "<svg id=\"graph\"", "<svg class=\"chart\" data-node=\"app\"",
-                            "class=\"alert up\"", "app: desired count 2 -&gt; 3"}) {
+                            "class=\"alert up\"", "app: desired count 2 -&gt; 3",
+                            // Ready counts serve sampled, a labelled time
+                            // axis, applies among the decisions with who.
+                            "<polyline class=\"ready\"", "<text class=\"tick\"",
+                            ">now</text>", "<td>serve apply</td><td>applied</td>"}) {
     EXPECT_NE(std::string::npos, dom.out.find(shown)) << shown << "\n" << dom.out;
   }
   std::ifstream err(console);
