@@ -376,9 +376,16 @@ bool Applier::BuildJobs(bool rollout_windows) {
     if (jobs_[j].kind == Job::Kind::kDelete ||
         jobs_[j].kind == Job::Kind::kDeleteDeposed) {
       // Dependents go first: every delete of a node type built after this.
+      // Not the old object a replaced dependent's successor deposes, for the
+      // delete half of a replace: that successor waits for this one's.
       for (const auto& [node, ids] : deletes) {
         for (int other : ids) {
           const auto& deps = jobs_[other].change->dependencies;
+          if (c.action == ChangeAction::kReplace &&
+              jobs_[other].kind == Job::Kind::kDeleteDeposed &&
+              jobs_[other].change->action == ChangeAction::kReplace) {
+            continue;
+          }
           if (other != j && std::find(deps.begin(), deps.end(), c.node) != deps.end()) {
             wait(j, other);
           }

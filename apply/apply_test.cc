@@ -137,6 +137,8 @@ const char kNodes[] = R"(
   - resource: {type: dummy}
     health_check: {ports: [9]}
 'node_def:db_v2': [{resource: {type: dummy, name: v2}}]
+'node_def:lb_v2':
+  - resource: {type: dummy, name: lb2, attributes: {backends: "{{ getipall('db') | join(',') }}"}}
 'node_def:lb':
   - resource: {type: dummy, attributes: {backends: "{{ getipall('db') | join(',') }}"}}
 )";
@@ -493,6 +495,61 @@ TEST_F(ApplyTest, ASurgeRolloutCreatesEachSuccessorBeforeItsOldObjectLeaves) {
     }
     EXPECT_LT(joined, Find(calls, "delete " + ids[i])) << trace;
   }
+}
+
+// A successor that fails stops the rollout: the instances after it keep
+// their old objects, and the next plan shows them again.
+TEST_F(ApplyTest, AFailedSuccessorStopsTheRollout) {
+  const std::string infra =
+      "user_id: u\ninfra_name: s\nnodes: [{name: lb, type: lb}, "
+      "{name: db, type: %s, scaling: {min: 2, max: 2, drain: 0s}}]\n";
+  Compile(std::string(infra).replace(infra.find("%s"), 2, "db"));
+  ASSERT_TRUE(PlanAndApply().ok());
+  std::string id1 = State().instances.at("db[1]").provider_id;
+  Compile(std::string(infra).replace(infra.find("%s"), 2, "doomed"));
+  ApplyResult result = PlanAndApply();
+  EXPECT_EQ(1u, result.failed.size());
+  EXPECT_NE(result.skipped.end(),
+            std::find(result.skipped.begin(), result.skipped.end(), "db[1]"));
+  for (const std::string& call : provider_->calls()) {
+    EXPECT_NE("delete " + id1, call) << "the rollout went on after a failed successor";
+  }
+  StateSnapshot after = State();
+  EXPECT_EQ(id1, after.instances.at("db[1]").provider_id);
+  EXPECT_EQ(InstanceStatus::kReady, after.instances.at("db[1]").status);
+  // lb sends to the instance that still serves.
+  EXPECT_EQ(after.instances.at("db[1]").outputs.value()["ip"],
+            after.instances.at("lb[0]").attributes.value()["resource"]["attributes"]["backends"]);
+}
+
+// Both ends of a dependency replaced at once: the rollouts' pace would
+// make them wait on each other; the plan's order wins and nothing hangs.
+TEST_F(ApplyTest, ReplacingBothEndsOfADependencyFinishes) {
+  const std::string infra =
+      "user_id: u\ninfra_name: s\nnodes: [{name: lb, type: %s, "
+      "lifecycle: {create_before_destroy: true}}, "
+      "{name: db, type: %s, scaling: {min: 2, max: 2, drain: 0s}}]\n";
+  auto with = [&](const std::string& lb, const std::string& db) {
+    std::string text = infra;
+    text.replace(text.find("%s"), 2, lb);
+    text.replace(text.find("%s"), 2, db);
+    return text;
+  };
+  Compile(with("lb", "db"));
+  ASSERT_TRUE(PlanAndApply().ok());
+  Compile(with("lb_v2", "db_v2"));
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, State(), &plan, &diags));
+  EXPECT_EQ(2u, plan.rollouts.size());
+  ApplyResult result = PlanAndApply();
+  EXPECT_TRUE(result.ok()) << (result.failed.empty() ? "" : result.failed[0]);
+  EXPECT_EQ(3, result.added);
+  EXPECT_EQ(3, result.destroyed);
+  StateSnapshot after = State();
+  EXPECT_EQ(after.instances.at("db[0]").outputs.value()["ip"].get<std::string>() + "," +
+                after.instances.at("db[1]").outputs.value()["ip"].get<std::string>(),
+            after.instances.at("lb[0]").attributes.value()["resource"]["attributes"]["backends"]);
 }
 
 // Replaces db[0] of `infra` by tainting it; returns its old provider id.

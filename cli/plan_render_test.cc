@@ -1,4 +1,5 @@
 #include "cli/plan_render.h"
+#include "planner/rollout.h"
 
 #include <gtest/gtest.h>
 
@@ -146,6 +147,40 @@ TEST(PlanJson, FollowsTerraformsShape) {
 // The streamed JSON is the tree's dump byte for byte, for plans with and
 // without changes, notes, deposed objects and replace paths; each piece is
 // at most one resource, not the whole plan.
+// A rolling replacement's order and pace, in each rendering.
+TEST(PlanRollouts, EveryRenderingShowsTheOrder) {
+  Plan plan = SamplePlan();
+  plan.rollouts.push_back({"app", false, 1, 2, {"app[0]", "app[1]"}});
+  plan.rollouts.push_back({"db", true, 2, 0.5, {"db[0]", "db[1]", "db[2]"}});
+  std::string text = RenderPlanText(plan);
+  EXPECT_NE(std::string::npos,
+            text.find("Rollout of app: app[0], then app[1] (one at a time: each old instance "
+                      "leaves its dependents' targets and drains 2s before it is deleted, "
+                      "then its successor is created)\n"))
+      << text;
+  EXPECT_NE(std::string::npos,
+            text.find("Rollout of db: db[0], db[1], db[2] (2 at a time: each successor is "
+                      "created and ready first, then the old instance leaves its dependents' "
+                      "targets and drains 0.5s before it is deleted)"))
+      << text;
+  EXPECT_LT(text.find("Rollout of app"), text.find("Plan: "));
+  json j = RenderPlanJson(plan);
+  ASSERT_EQ(2u, j["occam"]["rollouts"].size());
+  EXPECT_EQ(json({{"node", "app"}, {"order", {"app[0]", "app[1]"}}, {"at_once", 1},
+                  {"successors_first", false}, {"drain_seconds", 2}}),
+            j["occam"]["rollouts"][0]);
+  std::string md = RenderPlanMarkdown(plan);
+  EXPECT_NE(std::string::npos, md.find("**Rollout of `db`:** db[0], db[1], db[2] (2 at a time"))
+      << md;
+  // Long rollouts list their first twenty.
+  Rollout many{"web", false, 1, 0, {}};
+  for (int i = 0; i < 25; ++i) many.order.push_back("web[" + std::to_string(i) + "]");
+  std::string described = DescribeRollout(many);
+  EXPECT_NE(std::string::npos, described.find("web[19], … (5 more, in index order)"))
+      << described;
+  EXPECT_EQ(std::string::npos, described.find("web[20]"));
+}
+
 TEST(PlanJson, StreamedBytesAreTheTreesBytes) {
   Plan sample = SamplePlan();
   sample.notes = {"a note"};
