@@ -58,6 +58,7 @@ struct JobEnd {
   JobEnd(Status s) : status(std::move(s)) {}  // NOLINT: ends with no record
   Status status;
   StateChange record;
+  bool deferred = false;  // a delete left draining (ApplyOptions::defer_drains)
 };
 
 // How progress lines name the job's object.
@@ -123,13 +124,14 @@ class Applier {
   int NextJob();  // -1: no more work for this worker
   void RunJob(int job);
   // Reports how `job` ended and releases or skips its dependents.
-  void Complete(int job, Clock::time_point start, const Status& status);
+  void Complete(int job, Clock::time_point start, const Status& status,
+                bool deferred = false);
   // The provider's id of what `job` works on, as people see it; "" before
   // it exists.
   std::string DisplayedId(const Job& job);
   std::string DisplayedIdOf(const ResourceChange& c);
   bool Stopping() const;
-  void Finish(int job, bool ok, const std::string& error);
+  void Finish(int job, bool ok, const std::string& error, bool deferred);
   void SkipDependents(int job);
 
   // One job each.
@@ -138,7 +140,10 @@ class Applier {
   JobEnd Delete(const ResourceChange& c);
   // Before a scale-down's delete: the node type's drain period (requests
   // in flight finish; its dependents no longer send new ones).
-  void Drain(const std::string& node);
+  double DrainSecondsOf(const std::string& node) const;
+  // Whether the delete of `address` may be left draining: nothing in the
+  // plan waits for it.
+  bool Deferrable(const std::string& address) const;
   void DrainFor(double seconds);
   // The update of an existing instance to `config`.
   JobEnd UpdateTo(const ResourceChange& c, const InstanceConfig& config);
@@ -189,6 +194,7 @@ class Applier {
   // see, and deleted only once their dependents are rebuilt without them.
   std::set<std::string> leaving_;
   std::map<std::string, const Rollout*> rollout_of_;  // replaced address ->
+  std::set<std::string> deferrable_;  // deletes nothing waits for
   std::mutex retarget_mu_;  // one retarget at a time
   int unfinished_ = 0;
   Status state_error_;
@@ -426,8 +432,12 @@ bool Applier::BuildJobs(bool rollout_windows) {
     }
   }
   unfinished_ = static_cast<int>(jobs_.size());
+  deferrable_.clear();
   for (int j = 0; j < static_cast<int>(jobs_.size()); ++j) {
     if (jobs_[j].waiting == 0) ready_.push_back(j);
+    if (jobs_[j].kind == Job::Kind::kDelete && jobs_[j].dependents.empty()) {
+      deferrable_.insert(jobs_[j].change->address);
+    }
   }
   return Acyclic();
 }
@@ -493,7 +503,7 @@ void Applier::RunJob(int id) {
                : job.kind == Job::Kind::kDelete ? Delete(c)
                                                 : DeleteDeposed(c);
   if (end.record.empty()) {
-    Complete(id, start, end.status);
+    Complete(id, start, end.status, end.deferred);
     return;
   }
   // Not waiting for the commit lets this worker start its next job, and
@@ -527,7 +537,8 @@ std::string Applier::DisplayedIdOf(const ResourceChange& c) {
   return DisplayedId(job);
 }
 
-void Applier::Complete(int id, Clock::time_point start, const Status& s) {
+void Applier::Complete(int id, Clock::time_point start, const Status& s,
+                       bool deferred) {
   const Job& job = jobs_[id];
   std::string address = JobAddress(job);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -538,14 +549,16 @@ void Applier::Complete(int id, Clock::time_point start, const Status& s) {
   std::lock_guard<std::mutex> lock(mu_);
   // Named once: a provider's message may start with the address already.
   const std::string& m = s.message();
-  Finish(id, s.ok(), m.rfind(address + ": ", 0) == 0 ? m : address + ": " + m);
+  Finish(id, s.ok(), m.rfind(address + ": ", 0) == 0 ? m : address + ": " + m, deferred);
 }
 
-void Applier::Finish(int id, bool ok, const std::string& error) {
+void Applier::Finish(int id, bool ok, const std::string& error, bool deferred) {
   Job& job = jobs_[id];
   job.outcome = ok ? Job::Outcome::kDone : Job::Outcome::kFailed;
   --unfinished_;
-  if (ok) {
+  if (ok && deferred) {
+    // Not destroyed yet: serve deletes it once drained.
+  } else if (ok) {
     switch (job.kind) {
       case Job::Kind::kCreate:
         ++result_->added;
@@ -832,8 +845,16 @@ JobEnd Applier::Delete(const ResourceChange& c) {
     s = Retarget(c.node, &updated);
     if (!s.ok()) return {s};
     if (served || updated > 0) DrainFor(rollout->drain_seconds);
-  } else if (leaving_.count(c.address)) {
-    Drain(c.node);
+  } else if (leaving_.count(c.address) && !options_.drained.count(c.address)) {
+    double seconds = DrainSecondsOf(c.node);
+    if (options_.defer_drains && seconds > 0 && Deferrable(c.address)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      result_->draining.push_back({c.address, seconds});
+      JobEnd end;
+      end.deferred = true;
+      return end;
+    }
+    DrainFor(seconds);
   }
   if (rollout || leaving_.count(c.address)) {
     // Stopped while draining: the object stays, the intent says so, and
@@ -867,14 +888,18 @@ JobEnd Applier::Delete(const ResourceChange& c) {
   return end;
 }
 
-void Applier::Drain(const std::string& node) {
+double Applier::DrainSecondsOf(const std::string& node) const {
   int index = descriptor_.FindNode(node);
-  if (index < 0) return;
+  if (index < 0) return 0;
   bool has_dependents = false;
   for (const DependencySpec& dep : descriptor_.dependencies) {
     has_dependents = has_dependents || dep.dependency == node;
   }
-  DrainFor(RolloutDrainSeconds(descriptor_.nodes[index], has_dependents));
+  return RolloutDrainSeconds(descriptor_.nodes[index], has_dependents);
+}
+
+bool Applier::Deferrable(const std::string& address) const {
+  return deferrable_.count(address) > 0;
 }
 
 void Applier::DrainFor(double seconds) {

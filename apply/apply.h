@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,13 @@ struct ApplyOptions {
   bool record_counts = true;
   // Who applies, as the "apply" event records it: "cli" or "serve".
   std::string actor = "cli";
+  // occam serve: a scale-down's drain does not hold the apply up (nor the
+  // decisions that come meanwhile). An instance leaving with nothing after
+  // it in the plan is left being deleted, out of every dependent's render,
+  // and reported in ApplyResult::draining; serve plans it again once its
+  // drain is over, and names it in `drained`: deleted at once.
+  bool defer_drains = false;
+  std::set<std::string> drained;
 };
 
 // What apply tells the user as it goes.
@@ -77,6 +85,8 @@ struct ApplyResult {
   std::vector<std::string> failed;   // "app[1]: <error>"
   std::vector<std::string> skipped;  // addresses not started
   bool interrupted = false;
+  // Instances left draining (defer_drains): address and seconds to drain.
+  std::vector<std::pair<std::string, double>> draining;
   bool ok() const { return failed.empty() && skipped.empty() && !interrupted; }
 };
 

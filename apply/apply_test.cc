@@ -552,6 +552,62 @@ TEST_F(ApplyTest, ReplacingBothEndsOfADependencyFinishes) {
             after.instances.at("lb[0]").attributes.value()["resource"]["attributes"]["backends"]);
 }
 
+// occam serve's scale-down: the drain does not hold the apply up. The
+// instance leaves the lb, stays recorded as being deleted, and is reported
+// draining; named as drained, it is deleted at once.
+TEST_F(ApplyTest, ADeferredDrainLeavesTheInstanceForServeToDelete) {
+  Compile("user_id: u\ninfra_name: s\nnodes: [{name: lb, type: lb}, "
+          "{name: db, type: db, scaling: {min: 1, max: 3, drain: 1h}}]\n");
+  StateChange two;
+  two.set_desired["db"] = 2;
+  int64_t serial;
+  ASSERT_TRUE(store_.Commit(two, &serial).ok());
+  ASSERT_TRUE(PlanAndApply().ok());
+  StateChange one;
+  one.set_desired["db"] = 1;
+  ASSERT_TRUE(store_.Commit(one, &serial).ok());
+  StateSnapshot state = State();
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, state, &plan, &diags));
+  std::string gone;
+  for (const ResourceChange& c : plan.changes) {
+    if (c.action == ChangeAction::kDelete) gone = c.address;
+  }
+  ASSERT_FALSE(gone.empty());
+  std::string id = state.instances.at(gone).provider_id;
+  ApplyOptions options;
+  options.defer_drains = true;
+  ApplyResult result;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ApplyPlan(descriptor_, plan, &store_, &providers_, &health_, nullptr, options,
+                        &result)
+                  .ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::minutes(1));  // not 1h
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(1u, result.draining.size());
+  EXPECT_EQ(gone, result.draining[0].first);
+  EXPECT_DOUBLE_EQ(3600, result.draining[0].second);
+  EXPECT_EQ(0, result.destroyed);
+  EXPECT_EQ(1, result.changed);  // the lb, without it
+  StateSnapshot after = State();
+  EXPECT_EQ(InstanceStatus::kDeleting, after.instances.at(gone).status);
+  for (const std::string& call : provider_->calls()) EXPECT_NE("delete " + id, call);
+  std::string lb = after.instances.at("lb[0]").attributes.value()["resource"]["attributes"]["backends"];
+  EXPECT_EQ(std::string::npos, lb.find(after.instances.at(gone).outputs.value()["ip"].get<std::string>()));
+
+  // Drained: the next plan deletes it, at once.
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, after, &plan, &diags));
+  options.drained = {gone};
+  ASSERT_TRUE(ApplyPlan(descriptor_, plan, &store_, &providers_, &health_, nullptr, options,
+                        &result)
+                  .ok());
+  EXPECT_TRUE(result.draining.empty());
+  EXPECT_EQ(1, result.destroyed);
+  EXPECT_EQ(0u, State().instances.count(gone));
+  CallIndex("delete " + id);
+}
+
 // Replaces db[0] of `infra` by tainting it; returns its old provider id.
 std::string TaintDb(MemoryStateStore* store) {
   StateSnapshot s;

@@ -123,7 +123,9 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
     if (s.ok()) s = RefreshState(providers, &state, nullptr);
     if (s.ok() && options.health_watch) s = WatchHealth(store, options, &state);
     Diagnostics diags;
-    if (s.ok() && !MakePlan(descriptor, graph, state, &plan, &diags)) {
+    PlanningOptions plan_options;
+    plan_options.draining = options.draining;
+    if (s.ok() && !MakePlan(descriptor, graph, state, &plan, &diags, plan_options)) {
       s = Status::InvalidArgument(diags.ToString());
     }
   }
@@ -133,6 +135,8 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
   if (s.ok() && plan.HasChanges()) {
     ApplyOptions apply;
     apply.actor = "serve";
+    apply.defer_drains = options.defer_drains;
+    apply.drained = options.drained;
     apply.parallelism = options.parallelism;
     apply.interrupted = options.interrupted;
     // A destroy clears the counts as occam destroy does; otherwise the

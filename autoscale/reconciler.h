@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "apply/apply.h"
@@ -36,6 +37,11 @@ struct ReconcileOptions {
   // (so the plan replaces) those failing round after round. May be null.
   HealthWatch* health_watch = nullptr;
   std::function<void(const HealthFailure&)> on_health_failure;
+  // Scale-downs drain without holding the round up (ApplyOptions::
+  // defer_drains): serve's instances still draining (left alone by the
+  // plan) and those whose drain is over (deleted at once).
+  bool defer_drains = false;
+  std::set<std::string> draining, drained;
 };
 
 struct ReconcileOutcome {

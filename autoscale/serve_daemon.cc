@@ -592,10 +592,13 @@ void ServeDaemon::Round() {
                         fields);
     };
   }
+  options.defer_drains = true;
+  if (s.ok()) SortDrains(state, &options.draining, &options.drained);
   if (s.ok()) {
     s = Reconcile(config->descriptor, config->graph, applies_.get(), providers_,
                   health_, options, &outcome);
   }
+  NoteDrains(outcome.result);
   if (outcome.applied) {
     bool ok = s.ok() && outcome.result.ok();
     metrics_->Apply(ok, outcome.seconds);
@@ -634,10 +637,60 @@ void ServeDaemon::Round() {
   }
 }
 
+namespace {
+
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void ServeDaemon::SortDrains(const StateSnapshot& state, std::set<std::string>* draining,
+                             std::set<std::string>* drained) {
+  int64_t now = SteadyMillis();
+  for (auto it = draining_.begin(); it != draining_.end();) {
+    auto r = state.instances.find(it->first);
+    if (r == state.instances.end() || r->second.status != InstanceStatus::kDeleting ||
+        r->second.provider_id != it->second.id) {
+      it = draining_.erase(it);
+      continue;
+    }
+    (now >= it->second.until_ms ? drained : draining)->insert(it->first);
+    ++it;
+  }
+}
+
+void ServeDaemon::NoteDrains(const ApplyResult& result) {
+  if (result.draining.empty()) return;
+  StateSnapshot state;
+  if (!applies_->Load(&state).ok()) return;
+  int64_t now = SteadyMillis();
+  for (const auto& [address, seconds] : result.draining) {
+    auto r = state.instances.find(address);
+    if (r == state.instances.end() || draining_.count(address)) continue;
+    draining_[address] = {now + static_cast<int64_t>(seconds * 1000), r->second.provider_id};
+    options_.log->Log("info", "draining",
+                      address + ": left its dependents; deleted after its drain of " +
+                          std::to_string(static_cast<int>(seconds)) + " s",
+                      {{"address", address}, {"seconds", seconds}});
+  }
+}
+
+std::chrono::milliseconds ServeDaemon::NextWake() const {
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval);
+  int64_t now = SteadyMillis();
+  for (const auto& [address, d] : draining_) {
+    wait = std::min(wait, std::chrono::milliseconds(std::max<int64_t>(d.until_ms - now, 0) + 10));
+  }
+  return wait;
+}
+
 void ServeDaemon::Run() {
   std::unique_lock<std::mutex> lock(loop_mu_);
   while (!stop_) {
-    loop_cv_.wait_for(lock, options_.interval, [&] { return dirty_ || stop_; });
+    loop_cv_.wait_for(lock, NextWake(), [&] { return dirty_ || stop_; });
     if (stop_) break;
     if (standby_) {  // the leader's rounds change the state
       dirty_ = false;

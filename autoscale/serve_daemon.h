@@ -147,6 +147,20 @@ class ServeDaemon {
   // type, for the status page's charts (at most kCountSamples each).
   void SampleCounts(const std::map<std::string, int>& desired,
                     const std::map<std::string, int>& ready);
+  // Scale-downs draining (the loop's only): address -> when the drain ends
+  // (steady ms) and the object drained, so that a new object at the
+  // address is not taken for it.
+  struct Draining {
+    int64_t until_ms = 0;
+    std::string id;
+  };
+  std::map<std::string, Draining> draining_;
+  // Forgets drains whose instance is gone or changed; splits the rest.
+  void SortDrains(const StateSnapshot& state, std::set<std::string>* draining,
+                  std::set<std::string>* drained);
+  void NoteDrains(const ApplyResult& result);
+  // How long the loop may sleep: its interval, or until a drain ends.
+  std::chrono::milliseconds NextWake() const;
   std::mutex samples_mu_;
   std::map<std::string, std::vector<CountSample>> samples_;
   std::string infra_id_;

@@ -139,8 +139,8 @@ bool UpdatableInPlace(const std::string& path, const ResourceSchema* schema,
 class Planner {
  public:
   Planner(const Descriptor& d, const NodeGraph& g, const StateSnapshot& state,
-          Plan* plan, Diagnostics* diags)
-      : d_(d), g_(g), state_(state), plan_(plan), diags_(diags),
+          Plan* plan, Diagnostics* diags, const PlanningOptions& options)
+      : d_(d), g_(g), state_(state), plan_(plan), diags_(diags), options_(options),
         book_(state, outcomes_),
         infra_{state.infra_id, d.infra_name, d.user_id, d.NodeNames()} {}
 
@@ -201,6 +201,7 @@ class Planner {
   const StateSnapshot& state_;
   Plan* plan_;
   Diagnostics* diags_;
+  const PlanningOptions& options_;
   std::map<std::string, NodeOutcome> outcomes_;
   std::map<std::string, std::vector<ResourceChange>> by_node_;
   PlanAddressBook book_;
@@ -219,11 +220,14 @@ int RecordedReplicas(const std::vector<const ResourceInstance*>& existing) {
 
 std::set<const ResourceInstance*> Planner::Surplus(
     const std::vector<const ResourceInstance*>& existing, int desired) {
-  // Named removals go first, then the newest; ties by highest index.
+  // Instances an apply began to delete go first (a scale-down that was
+  // draining), then named removals, then the newest; ties by highest index.
   std::vector<const ResourceInstance*> order = existing;
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) {
-    return std::tuple(a->remove_requested, a->created_serial, a->index) >
-           std::tuple(b->remove_requested, b->created_serial, b->index);
+    bool a_leaving = a->status == InstanceStatus::kDeleting;
+    bool b_leaving = b->status == InstanceStatus::kDeleting;
+    return std::tuple(a_leaving, a->remove_requested, a->created_serial, a->index) >
+           std::tuple(b_leaving, b->remove_requested, b->created_serial, b->index);
   });
   std::set<const ResourceInstance*> surplus;
   for (size_t i = 0; i + desired < order.size(); ++i) surplus.insert(order[i]);
@@ -237,6 +241,15 @@ void Planner::PlanNode(const NodeSpec& node) {
   plan_->desired_counts[node.name] = desired;
 
   std::vector<const ResourceInstance*> existing = state_.InstancesOf(node.name);
+  // Draining instances are on their way out: their indices stay taken.
+  std::vector<int> draining;
+  if (!options_.draining.empty()) {
+    std::erase_if(existing, [&](const ResourceInstance* r) {
+      bool out = options_.draining.count(r->address) > 0;
+      if (out) draining.push_back(r->index);
+      return out;
+    });
+  }
   int before = static_cast<int>(existing.size());
   if (CountIsAttribute(node)) {
     // One object whose replica count is the node type's count.
@@ -276,8 +289,13 @@ void Planner::PlanNode(const NodeSpec& node) {
   // New instances take the lowest free indices. They are a scale-up once
   // the node type has been built or scaled before; otherwise a first build.
   bool scaled = before > 0 || state_.desired_counts.count(node.name);
+  if (!draining.empty()) {
+    used.insert(used.end(), draining.begin(), draining.end());
+    std::sort(used.begin(), used.end());
+  }
   size_t next_used = 0;
-  for (int index = 0, have = static_cast<int>(used.size()); have < desired; ++index) {
+  for (int index = 0, have = static_cast<int>(used.size() - draining.size());
+       have < desired; ++index) {
     if (too_large_) return;
     while (next_used < used.size() && used[next_used] < index) ++next_used;
     if (next_used < used.size() && used[next_used] == index) continue;
@@ -457,7 +475,7 @@ void Planner::PlanRemovedNodeTypes() {
       last = &r.node;
       known = d_.FindNode(r.node) >= 0;
     }
-    if (known) continue;
+    if (known || options_.draining.count(address)) continue;
     by_node_[r.node].push_back(Deletion(
         r, ChangeReason::kNodeTypeRemoved,
         "node type " + r.node + " is no longer in the descriptor"));
@@ -571,7 +589,8 @@ std::string DescriptorDigest(const Descriptor& d) {
 }
 
 bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
-              const StateSnapshot& state, Plan* plan, Diagnostics* diags) {
+              const StateSnapshot& state, Plan* plan, Diagnostics* diags,
+              const PlanningOptions& options) {
   size_t before = diags->size();
   *plan = Plan();
   plan->lineage = state.lineage;
@@ -581,7 +600,7 @@ bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
   plan->descriptor_digest = DescriptorDigest(descriptor);
   plan->infra_file = descriptor.infra_file;
   plan->nodes_file = descriptor.nodes_file;
-  Planner(descriptor, graph, state, plan, diags).Run();
+  Planner(descriptor, graph, state, plan, diags, options).Run();
   if (plan->secrets_not_compared > 0) {
     plan->notes.push_back(
         std::to_string(plan->secrets_not_compared) +

@@ -4,6 +4,9 @@
 // recorded. Pure: no I/O, no clock; the same inputs give the same plan.
 #pragma once
 
+#include <set>
+#include <string>
+
 #include "base/diagnostic.h"
 #include "descriptor/descriptor.h"
 #include "descriptor/node_graph.h"
@@ -18,8 +21,16 @@ constexpr size_t kMaxPlanConfigBytes = size_t{256} << 20;
 
 // Fills `*plan`. Returns false with diagnostics when a template cannot be
 // rendered, or the configurations take more than kMaxPlanConfigBytes.
+struct PlanningOptions {
+  // Instances occam serve is draining (a scale-down whose drain has not
+  // ended): left alone, neither counted nor replaced, their indices not
+  // reused.
+  std::set<std::string> draining;
+};
+
 bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,
-              const StateSnapshot& state, Plan* plan, Diagnostics* diags);
+              const StateSnapshot& state, Plan* plan, Diagnostics* diags,
+              const PlanningOptions& options = {});
 
 // The desired count of `node`: the state's, or min when the state has none,
 // clamped to [min, max]. Sets `*note` when it had to clamp.

@@ -208,6 +208,32 @@ TEST_F(PlannerTest, NamedInstanceIsRemovedFirst) {
             Find(plan, "app[0]").reason_detail);
 }
 
+// serve's drains: an instance draining is left alone (neither counted nor
+// replaced) and its index is not reused; once its drain is over, it is the
+// first to go.
+TEST_F(PlannerTest, DrainingInstancesAreLeftAloneAndGoFirst) {
+  Compile();
+  state_.desired_counts["app"] = 3;
+  FakeApply(MakePlanOrFail());
+  state_.instances["app[1]"].status = InstanceStatus::kDeleting;  // left draining
+  state_.instances["app[2]"].created_serial = 100;  // the newest
+  state_.desired_counts["app"] = 2;
+  PlanningOptions draining;
+  draining.draining = {"app[1]"};
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, state_, &plan, &diags, draining));
+  EXPECT_TRUE(Changes(plan).empty());
+  // A scale-up meanwhile takes a free index, not the draining one's.
+  state_.desired_counts["app"] = 3;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, state_, &plan, &diags, draining));
+  EXPECT_EQ((std::vector<std::string>{"app[3]:create:scale_up"}), Changes(plan));
+  // Its drain over, the instance being deleted goes before the newest.
+  state_.desired_counts["app"] = 2;
+  EXPECT_EQ((std::vector<std::string>{"app[1]:delete:scale_down"}),
+            Changes(MakePlanOrFail()));
+}
+
 TEST_F(PlannerTest, CountIsClampedToScalingRange) {
   Compile();
   state_.desired_counts["app"] = 50;

@@ -115,6 +115,49 @@ TEST_F(HealthWatchE2eTest, ADeadServerInsideALiveNodeIsRecreated) {
             history.find("web[0]: health checks failed 2 rounds in a row")) << history;
 }
 
+// A scale-down's drain (20 s here) does not hold serve up: another node
+// type's scale-up, decided during the drain, is applied within seconds,
+// and the drained instance goes once its drain is over.
+TEST_F(HealthWatchE2eTest, ADrainDoesNotHoldUpOtherDecisions) {
+  std::ofstream(dir_.path() / "infra.yaml") << R"(user_id: test
+infra_name: drains
+nodes:
+  - {name: app, type: worker, scaling: {min: 1, max: 3, drain: 20s}}
+  - {name: web, type: worker, scaling: {min: 1, max: 3}}
+)";
+  std::ofstream(dir_.path() / "nodes/node_definitions.yaml") << R"('node_def:worker':
+  - resource: {type: process, command: [sleep, "100000"]}
+    health_check: {ping: false}
+)";
+  Occam("scale app 2 -f infra.yaml");
+  ASSERT_NE(std::string::npos, Occam("apply -f infra.yaml --auto-approve 2>&1").find("3 added"));
+  ASSERT_TRUE(serve_.Start({testing::OccamBinary(), "serve", "-f", "infra.yaml", "--listen",
+                            "127.0.0.1:0", "--no-auth", "--interval", "1s"},
+                           work_, work_ + "/serve.log"));
+  auto status = [&](const std::string& address) {
+    std::smatch m;
+    std::string shown = Occam("state show '" + address + "' 2>&1");
+    return std::regex_search(shown, m, std::regex("status *= *\"(\\w+)\"")) ? m[1].str()
+                                                                               : "absent";
+  };
+  Occam("scale app 1 -f infra.yaml");
+  ASSERT_TRUE(WaitFor(20, [&] {
+    return Slurp(work_ + "/serve.log").find("event=draining") != std::string::npos;
+  })) << Slurp(work_ + "/serve.log");
+  auto drain_started = std::chrono::steady_clock::now();
+  std::string leaving = status("app[1]") == "deleting" ? "app[1]" : "app[0]";
+  EXPECT_EQ("deleting", status(leaving));
+  Occam("scale web 2 -f infra.yaml");
+  ASSERT_TRUE(WaitFor(15, [&] { return status("web[1]") == "ready"; }))
+      << Slurp(work_ + "/serve.log");
+  EXPECT_EQ("deleting", status(leaving)) << "the drain was cut short";
+  ASSERT_TRUE(WaitFor(40, [&] { return status(leaving) == "absent"; }))
+      << Slurp(work_ + "/serve.log");
+  EXPECT_GE(std::chrono::steady_clock::now() - drain_started, std::chrono::seconds(15));
+  std::string history = Occam("history");
+  EXPECT_NE(std::string::npos, history.find("1 destroyed")) << history;
+}
+
 // Seconds of the day of a log line's time=…T12:34:56.789Z.
 double LoggedSecond(const std::string& line) {
   std::smatch m;
