@@ -28,7 +28,7 @@ using testing::RunCommand;
 constexpr char kInfra[] = R"(user_id: test
 infra_name: lb-reload
 nodes:
-  - &APP {name: app, type: app, scaling: {min: 1, max: 4, drain: 1s}}
+  - &APP {name: app, type: app, scaling: {min: 1, max: 4, drain: 2s}}
   - &LB {name: lb, type: lb}
 dependencies:
   - connection: [*LB, *APP]
@@ -209,7 +209,7 @@ TEST_F(LbReloadTest, ReplacingTheAppUnderLoadReturnsNoErrors) {
   CommandResult plan = Occam("plan -f infra.yaml");
   EXPECT_NE(std::string::npos,
             plan.out.find("Rollout of app: app[0], then app[1] (one at a time: each old "
-                          "instance leaves its dependents' targets and drains 1s"))
+                          "instance leaves its dependents' targets and drains 2s"))
       << plan.out;
   {
     Load load(LbUrl());
