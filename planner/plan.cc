@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "descriptor/descriptor.h"
+
 namespace occam {
 
 const std::shared_ptr<const nlohmann::json>& SharedJson::Null() {
@@ -130,6 +132,12 @@ Rollout RolloutFromJson(const json& j) {
   r.drain_seconds = j.at("drain_seconds");
   r.order = j.at("order").get<std::vector<std::string>>();
   if (r.at_once < 1) throw std::out_of_range("a rollout of " + r.node + " does nothing at once");
+  // A plan file is input: a drain the descriptor could not have asked for
+  // would hold apply up for ever.
+  if (!(r.drain_seconds >= 0 && r.drain_seconds <= kMaxDrainSeconds)) {
+    throw std::out_of_range("a rollout of " + r.node + " drains " +
+                            std::to_string(r.drain_seconds) + " s, more than 1h");
+  }
   return r;
 }
 

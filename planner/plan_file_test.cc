@@ -139,6 +139,20 @@ TEST(PlanFile, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_FALSE(d.create_before_destroy);
 }
 
+// A saved plan is input: a rollout that would drain for ever, or do nothing
+// at once, is refused.
+TEST(PlanFile, ImpossibleRolloutsAreRefused) {
+  for (const char* bad : {R"({"node":"app","surge":false,"at_once":1,"drain_seconds":1e300,"order":[]})",
+                          R"({"node":"app","surge":false,"at_once":0,"drain_seconds":1,"order":[]})"}) {
+    nlohmann::json j = PlanToJson(Plan());
+    j["rollouts"] = nlohmann::json::array({nlohmann::json::parse(bad)});
+    Plan plan;
+    std::string error;
+    EXPECT_FALSE(PlanFromJson(j, &plan, &error)) << bad;
+    EXPECT_NE(std::string::npos, error.find("a rollout of app")) << error;
+  }
+}
+
 // A node type's instances share their configuration: a saved plan holds
 // it once (100,000 instances with a 1 KB attribute took 149 MB, more than
 // occam reads back), and reading it back shares it again.
