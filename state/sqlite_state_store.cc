@@ -105,12 +105,18 @@ std::string UriPath(const std::string& path) {
   return out;
 }
 
+// The folder holding `path`.
+std::string FolderOf(const std::string& path) {
+  if (path.find('/') == std::string::npos) return ".";
+  std::string dir = path.substr(0, path.rfind('/'));
+  return dir.empty() ? "/" : dir;
+}
+
 // A state is written with its folder (SQLite keeps its -wal and -shm files
 // beside it). On a read-only mount SQLite itself said "unable to open
 // database file (No such file or directory)"; this says what is wrong.
 Status CheckWritable(const std::string& path, bool exists) {
-  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
-  if (dir.empty()) dir = "/";
+  std::string dir = FolderOf(path);
   const std::string& target = exists ? path : dir;
   if (access(target.c_str(), W_OK) == 0 && access(dir.c_str(), W_OK) == 0) {
     return Status::Ok();
@@ -121,6 +127,14 @@ Status CheckWritable(const std::string& path, bool exists) {
       "; this command records in the state (it takes the lock). Commands "
       "that only read work: occam plan -lock=false, state list, state show, "
       "history");
+}
+
+// Whether this process may write beside `path` (SQLite's -wal and -shm).
+bool FolderWritable(const std::string& path) {
+  std::string dir = FolderOf(path);
+  std::string shm = path + "-shm";
+  return access(dir.c_str(), W_OK) == 0 &&
+         (access(shm.c_str(), F_OK) != 0 || access(shm.c_str(), W_OK) == 0);
 }
 
 }  // namespace
@@ -189,14 +203,18 @@ Status SqliteStateStore::Open(const std::string& path,
 }
 
 // A read-only connection: mode=ro reads a WAL database while its -wal and
-// -shm files can be made or exist; in a folder nobody may write (a backup,
-// a read-only mount) it cannot, and immutable=1 reads the file as it is.
+// -shm files can be made or exist; in a folder this process may not write
+// (a backup, a read-only mount) it cannot, and immutable=1 reads the file
+// as it is. Only there: immutable=1 never sees a later commit, nor one
+// still in the -wal, so a reader beside a running occam (history --follow
+// beside serve) would show a frozen past; its failure is reported instead.
 Status SqliteStateStore::OpenReadOnly(const std::string& path) {
   std::string uri = "file:" + UriPath(path);
   Status s = db_.Open(uri + "?mode=ro", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, path);
   if (s.ok() && db_.NotADatabase()) return NotOurs(path, "it is not an SQLite database");
   if (s.ok()) s = CheckVersion();
   if (s.ok()) return s;
+  if (FolderWritable(path)) return s;
   Status immutable =
       db_.Open(uri + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, path);
   if (immutable.ok()) immutable = CheckVersion();

@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <random>
 #include <sstream>
 
@@ -437,6 +439,42 @@ TEST_F(SqliteStateStoreTest, ReadOnlyOpensReadAndNeverWrite) {
   StateSnapshot after;
   ASSERT_TRUE(Open()->Load(&after).ok());
   EXPECT_EQ(1u, after.instances.size());
+}
+
+// A reader beside a writer (history --follow beside serve) sees every
+// commit made after it opened, those still in the -wal included: it must
+// never fall back to reading the file as a frozen snapshot (immutable=1)
+// while its folder can be written.
+TEST_F(SqliteStateStoreTest, AReaderBesideAWriterSeesLaterCommits) {
+  auto writer = Open();
+  ASSERT_TRUE(writer);
+  std::atomic<int64_t> committed{0};
+  std::atomic<bool> stop{false};
+  std::thread commits([&] {
+    for (int i = 0; !stop && i < 100000; ++i) {
+      StateChange c;
+      c.put.push_back(Instance(i % 8));
+      int64_t serial = 0;
+      if (!writer->Commit(c, &serial).ok()) return;
+      committed = serial;
+    }
+  });
+  StateOpenOptions read_only;
+  read_only.read_only = true;
+  for (int round = 0; round < 50; ++round) {
+    std::unique_ptr<SqliteStateStore> reader;
+    Status s = SqliteStateStore::Open(path_, read_only, &reader);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    int64_t before = committed;
+    StateSnapshot seen;
+    for (int i = 0; i < 1000 && seen.serial <= before + 1; ++i) {
+      ASSERT_TRUE(reader->Load(&seen).ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_GT(seen.serial, before + 1) << "round " << round << ": the reader stopped seeing commits";
+  }
+  stop = true;
+  commits.join();
 }
 
 TEST_F(SqliteStateStoreTest, EmptyFileBecomesANewState) {
