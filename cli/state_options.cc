@@ -5,6 +5,7 @@
 #include <charconv>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "base/clock.h"
 #include "state/state_settings.h"
@@ -87,6 +88,32 @@ Status OpenStateReadOnly(const StateOptions& options,
   return s.ok() ? OpenStateStore(options.path, open, out) : s;
 }
 
+namespace {
+
+// occam serve takes the lock for each round (a refresh and plan, and an
+// apply when something changed) and lets it go: a command beside it waits
+// for the round instead of failing at once, as `occam scale` beside serve
+// did whenever it met a round.
+constexpr std::chrono::seconds kServeRoundWait(60);
+
+Status WaitForServeRound(StateStore* store, const StateOptions& options,
+                         const std::string& operation, std::chrono::milliseconds waited,
+                         std::unique_ptr<StateLock>* lock, LockInfo* stale, Status busy) {
+  std::optional<LockInfo> holder;
+  if (!store->CurrentLock(&holder).ok() || !holder || holder->operation != "serve" ||
+      LockIsStale(*holder)) {
+    return busy;
+  }
+  std::cerr << "occam: waiting for occam serve (process " << holder->pid
+            << ") to finish its round and release the state lock\n";
+  return StateLock::Acquire(store, ShownLocation(options.path), operation,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                kServeRoundWait - waited),
+                            lock, stale);
+}
+
+}  // namespace
+
 Status LockState(StateStore* store, const StateOptions& options,
                  const std::string& operation,
                  std::unique_ptr<StateLock>* lock) {
@@ -102,6 +129,9 @@ Status LockState(StateStore* store, const StateOptions& options,
   if (s.ok()) {
     s = StateLock::Acquire(store, ShownLocation(options.path), operation, timeout, lock,
                            &stale);
+  }
+  if (s.code() == Status::Code::kBusy && timeout < kServeRoundWait) {
+    s = WaitForServeRound(store, options, operation, timeout, lock, &stale, s);
   }
   if (s.ok() && !stale.id.empty()) {
     std::cerr << "occam: took over the state lock " << stale.id << " of "

@@ -140,14 +140,16 @@ nodes:
     return std::regex_search(shown, m, std::regex("status *= *\"(\\w+)\"")) ? m[1].str()
                                                                                : "absent";
   };
-  Occam("scale app 1 -f infra.yaml");
+  std::string scaled = Occam("scale app 1 -f infra.yaml 2>&1");
+  ASSERT_NE(std::string::npos, scaled.find("desired count 2 -> 1")) << scaled;
   ASSERT_TRUE(WaitFor(20, [&] {
     return Slurp(work_ + "/serve.log").find("event=draining") != std::string::npos;
   })) << Slurp(work_ + "/serve.log");
   auto drain_started = std::chrono::steady_clock::now();
   std::string leaving = status("app[1]") == "deleting" ? "app[1]" : "app[0]";
   EXPECT_EQ("deleting", status(leaving));
-  Occam("scale web 2 -f infra.yaml");
+  scaled = Occam("scale web 2 -f infra.yaml 2>&1");
+  ASSERT_NE(std::string::npos, scaled.find("desired count 1 -> 2")) << scaled;
   ASSERT_TRUE(WaitFor(15, [&] { return status("web[1]") == "ready"; }))
       << Slurp(work_ + "/serve.log");
   EXPECT_EQ("deleting", status(leaving)) << "the drain was cut short";

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "base/clock.h"
 #include "state/sqlite_state_store.h"
@@ -199,6 +200,40 @@ TEST_F(PlanCliTest, LockedStateIsReported) {
                 "Wait for it to finish, or pass --lock-timeout to wait "
                 "longer\n",
             r.out);
+}
+
+// occam serve holds the lock only for a round: a command beside it waits
+// for the round (saying so) instead of failing at once; `occam scale`
+// beside serve failed whenever it met one.
+TEST_F(PlanCliTest, ACommandWaitsForServesRound) {
+  ASSERT_EQ(0, Occam("plan -f infra.yaml").exit_code);
+  std::unique_ptr<SqliteStateStore> store;
+  std::string state = (dir_.path() / "micado/occam.db").string();
+  ASSERT_TRUE(SqliteStateStore::Open(state, {}, &store).ok());
+  std::unique_ptr<StateLock> lock;
+  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "serve",
+                                 std::chrono::milliseconds(0), &lock)
+                  .ok());
+  std::thread round_ends([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    lock.reset();
+  });
+  auto start = std::chrono::steady_clock::now();
+  CommandResult r = Occam("scale app 2 -f infra.yaml");
+  auto waited = std::chrono::steady_clock::now() - start;
+  round_ends.join();
+  EXPECT_EQ(0, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos,
+            r.out.find("occam: waiting for occam serve (process " + std::to_string(getpid()) +
+                       ") to finish its round and release the state lock"))
+      << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("desired count 1 -> 2")) << r.out;
+  EXPECT_GE(waited, std::chrono::milliseconds(1400));
+  // Another operation's lock is still reported at once.
+  ASSERT_TRUE(StateLock::Acquire(store.get(), "occam.db", "apply",
+                                 std::chrono::milliseconds(0), &lock)
+                  .ok());
+  EXPECT_EQ(1, Occam("scale app 3 -f infra.yaml").exit_code);
 }
 
 TEST_F(PlanCliTest, StaleLockIsTakenOverSayingSo) {
