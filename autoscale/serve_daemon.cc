@@ -255,6 +255,7 @@ Status ServeDaemon::StatusPage(std::string* html) {
     std::lock_guard<std::mutex> lock(samples_mu_);
     input.samples = samples_;
   }
+  if (!options_.prometheus_url.empty()) MetricHistories(&input);
   input.display_id = [this](const ResourceInstance& r) {
     std::string why;
     Provider* p = providers_->Find(r.provider, &why);
@@ -262,6 +263,19 @@ Status ServeDaemon::StatusPage(std::string* html) {
   };
   *html = RenderStatusPage(input);
   return Status::Ok();
+}
+
+// Each scaling policy's metric over the charts' span, from Prometheus;
+// its first failure is shown on the page.
+void ServeDaemon::MetricHistories(StatusPageInput* input) {
+  int64_t start = ChartsStartMs(*input);
+  for (const NodeSpec& node : input->descriptor->nodes) {
+    const ScalingPolicy& policy = node.scaling.policy;
+    if (!policy.set || policy.query.empty() || node.scaling.min == node.scaling.max) continue;
+    Status s = QueryMetricHistory(options_.prometheus_url, policy.query, start, input->now_ms,
+                                  &input->metrics[node.name]);
+    if (!s.ok() && input->metrics_error.empty()) input->metrics_error = s.message();
+  }
 }
 
 // A day of changes every ten seconds; older ones are dropped.

@@ -24,6 +24,8 @@
 
 namespace occam {
 
+struct StatusPageInput;
+
 struct ServeDaemonOptions {
   std::string state_path;
   std::string targets_dir;
@@ -49,6 +51,10 @@ struct ServeDaemonOptions {
   // The state may be shared by several serves (one leads): the status
   // page says which this one is.
   bool shared_state = false;
+  // Where the status page reads the scaling policies' metric history
+  // (Prometheus, http://127.0.0.1:9090); "": it draws the values alerts
+  // carried.
+  std::string prometheus_url;
 };
 
 class ServeDaemon {
@@ -155,6 +161,8 @@ class ServeDaemon {
     std::string id;
   };
   std::map<std::string, Draining> draining_;
+  // Fills the status page's metric histories from options_.prometheus_url.
+  void MetricHistories(StatusPageInput* input);
   // Forgets drains whose instance is gone or changed; splits the rest.
   void SortDrains(const StateSnapshot& state, std::set<std::string>* draining,
                   std::set<std::string>* drained);

@@ -191,104 +191,118 @@ std::string NumberText(double v) { return json(v).dump(); }
 // "12:34:56" of a time.
 std::string ClockTime(int64_t ms) { return FormatTimestamp(ms).substr(11, 8); }
 
-// One node type's chart over [t0, now]: the desired count (a step line
-// from its scale events), the ready count (serve's samples, dashed), the
-// policy's metric values (dots, right axis) against its target (dotted),
-// and a triangle for each alert about it.
-void ChartOf(const NodeSpec& node, const std::vector<const Event*>& events,
-             const std::vector<CountSample>& samples, int current, int64_t t0,
-             int64_t born, int64_t now_ms, std::ostream& out) {
-  constexpr int kL = 40, kT = 14, kW = 560, kH = 120, kR = 60;
-  int top = std::max({node.scaling.max, current, 1});
-  int start = current;
-  bool first = true;
-  double metric_top = 0;
-  for (const Event* e : events) {
-    if (e->node != node.name) continue;
-    if (e->kind == "scale" && first) {
-      start = JsonInt(e->detail, "from", current);
-      first = false;
-    }
-    top = std::max(top, JsonInt(e->detail, "to", 0));
-    for (double v : {MetricValue(*e), MetricTarget(*e)}) {
-      if (!std::isnan(v)) metric_top = std::max(metric_top, v);
-    }
+// What one node type's chart draws.
+struct ChartData {
+  std::vector<const Event*> events;       // oldest first, every node's
+  std::vector<CountSample> samples;       // this node's, oldest first
+  const std::vector<MetricPoint>* metric = nullptr;  // from Prometheus
+  int current = 0;                        // the desired count now
+  int64_t t0 = 0, born = 0, now_ms = 0;   // span; nothing drawn before born
+};
+
+// The policy's target: the descriptor's, else the last an alert carried.
+double TargetOf(const NodeSpec& node, const ChartData& d) {
+  if (node.scaling.policy.target > 0) return node.scaling.policy.target;
+  double target = std::nan("");
+  for (const Event* e : d.events) {
+    if (e->node == node.name && !std::isnan(MetricTarget(*e))) target = MetricTarget(*e);
   }
-  for (const CountSample& c : samples) top = std::max({top, c.desired, c.ready});
-  double span = static_cast<double>(std::max<int64_t>(now_ms - t0, 1));
-  auto x = [&](int64_t t) {
-    return kL + static_cast<int>(std::clamp<double>((t - t0) / span, 0, 1) * kW);
+  return target;
+}
+
+// The policy's metric against its target, on a right axis scaled to their
+// highest value: Prometheus's record as a line when there is one, else
+// the values alerts carried as dots.
+void MetricOf(const NodeSpec& node, const ChartData& d, int left, int top_px, int width,
+              int height, const std::function<int(int64_t)>& x, std::ostream& out) {
+  bool recorded = d.metric && !d.metric->empty();
+  double target = TargetOf(node, d);
+  double highest = std::isnan(target) ? 0 : target;
+  std::vector<std::pair<int64_t, double>> dots;
+  for (const Event* e : d.events) {
+    double v = MetricValue(*e);
+    if (e->node != node.name || std::isnan(v)) continue;
+    highest = std::max(highest, v);
+    // A scaling alert's value is drawn once, by its scale event.
+    if (recorded || (e->kind == "alert" && JsonString(e->detail, "outcome") == "scaled")) {
+      continue;
+    }
+    dots.push_back({e->time_ms, v});
+  }
+  if (recorded) {
+    for (const MetricPoint& p : *d.metric) highest = std::max(highest, p.value);
+  }
+  if (highest <= 0) return;
+  double mtop = highest * 1.1;
+  auto my = [&](double v) {
+    return top_px + height - static_cast<int>(std::clamp(v / mtop, 0.0, 1.0) * height);
   };
-  auto y = [&](int c) { return kT + kH - c * kH / top; };
-  out << "<h3>" << Text(node.name) << "</h3>\n<svg class=chart data-node=\""
-      << Text(node.name) << "\" width=" << kL + kW + kR << " height="
-      << kT + kH + 34 << " role=img aria-label=\"" << Text(node.name)
-      << " count over time\">\n<line x1=" << kL << " y1=" << y(0) << " x2="
-      << kL + kW << " y2=" << y(0) << " stroke=\"#bbb\"/>\n<text x=4 y="
-      << y(0) + 4 << ">0</text><text x=4 y=" << y(top) + 4 << ">" << top
-      << "</text>\n";
-  // The time axis: five labelled ticks, the date once.
-  for (int i = 0; i <= 4; ++i) {
-    int64_t t = t0 + static_cast<int64_t>(span * i / 4);
-    int px = x(t);
-    out << "<line class=tick x1=" << px << " y1=" << y(0) << " x2=" << px << " y2="
-        << y(0) + 4 << " stroke=\"#888\"/><text class=tick x=" << px - 24 << " y="
-        << kT + kH + 18 << ">" << (i == 4 ? "now" : ClockTime(t)) << "</text>\n";
+  out << "<text class=metric x=" << left + width + 6 << " y=" << top_px + 4 << ">"
+      << NumberText(mtop) << "</text>\n";
+  if (recorded) {
+    out << "<polyline class=metric fill=none stroke=\"#8a6100\" stroke-width=1.5 "
+        << "data-points=" << d.metric->size() << " points=\"";
+    const char* sep = "";
+    for (const MetricPoint& p : *d.metric) {
+      if (p.time_ms < d.born) continue;
+      out << sep << x(p.time_ms) << "," << my(p.value);
+      sep = " ";
+    }
+    out << "\"><title>" << Text(node.scaling.policy.query) << " (Prometheus)</title>"
+        << "</polyline>\n";
   }
-  out << "<text class=sub x=" << kL << " y=" << kT + kH + 32 << ">"
-      << FormatTimestamp(t0).substr(0, 10) << " UTC</text>\n";
+  for (const auto& [t, v] : dots) {
+    out << "<circle class=metric cx=" << x(t) << " cy=" << my(v)
+        << " r=3 fill=\"#8a6100\"><title>" << FormatTimestamp(t) << " value "
+        << NumberText(v) << "</title></circle>\n";
+  }
+  if (!std::isnan(target)) {
+    out << "<line class=target x1=" << left << " y1=" << my(target) << " x2=" << left + width
+        << " y2=" << my(target) << " stroke=\"#8a6100\" stroke-dasharray=\"2,3\"/>"
+        << "<text class=metric x=" << left + width + 6 << " y=" << my(target) + 4
+        << ">target " << NumberText(target) << "</text>\n";
+  }
+}
+
+// The desired count: a step line from the node's scale events.
+void DesiredLine(const NodeSpec& node, const ChartData& d, int start,
+                 const std::function<int(int64_t)>& x, const std::function<int(int)>& y,
+                 std::ostream& out) {
   out << "<polyline class=desired fill=none stroke=\"#1a5fb4\" "
-      << "stroke-width=2 points=\"" << x(born) << "," << y(start);
+      << "stroke-width=2 points=\"" << x(d.born) << "," << y(start);
   int value = start;
-  for (const Event* e : events) {
+  for (const Event* e : d.events) {
     if (e->node != node.name || e->kind != "scale") continue;
     int to = JsonInt(e->detail, "to", value);
-    out << " " << x(e->time_ms) << "," << y(value) << " " << x(e->time_ms)
-        << "," << y(to);
+    out << " " << x(e->time_ms) << "," << y(value) << " " << x(e->time_ms) << "," << y(to);
     value = to;
   }
   // A count changed without a scale event (a descriptor's min edited) is
   // known now: a step at now, not a ramp.
-  out << " " << x(now_ms) << "," << y(value);
-  if (value != current) out << " " << x(now_ms) << "," << y(current);
+  out << " " << x(d.now_ms) << "," << y(value);
+  if (value != d.current) out << " " << x(d.now_ms) << "," << y(d.current);
   out << "\"/>\n";
-  if (!samples.empty()) {
-    out << "<polyline class=ready fill=none stroke=\"#176f2c\" stroke-width=2 "
-        << "stroke-dasharray=\"5,3\" points=\"";
-    int ready = samples.front().ready;
-    out << x(samples.front().time_ms) << "," << y(ready);
-    for (const CountSample& c : samples) {
-      out << " " << x(c.time_ms) << "," << y(ready) << " " << x(c.time_ms) << ","
-          << y(c.ready);
-      ready = c.ready;
-    }
-    out << " " << x(now_ms) << "," << y(ready) << "\"/>\n";
+}
+
+// The ready count serve sampled, dashed.
+void ReadyLine(const ChartData& d, const std::function<int(int64_t)>& x,
+               const std::function<int(int)>& y, std::ostream& out) {
+  if (d.samples.empty()) return;
+  out << "<polyline class=ready fill=none stroke=\"#176f2c\" stroke-width=2 "
+      << "stroke-dasharray=\"5,3\" points=\"";
+  int ready = d.samples.front().ready;
+  out << x(d.samples.front().time_ms) << "," << y(ready);
+  for (const CountSample& c : d.samples) {
+    out << " " << x(c.time_ms) << "," << y(ready) << " " << x(c.time_ms) << "," << y(c.ready);
+    ready = c.ready;
   }
-  if (metric_top > 0) {
-    double mtop = metric_top * 1.1;
-    auto my = [&](double v) { return kT + kH - static_cast<int>(v / mtop * kH); };
-    out << "<text class=metric x=" << kL + kW + 6 << " y=" << kT + 4 << ">"
-        << NumberText(mtop) << "</text>\n";
-    double target = std::nan("");
-    for (const Event* e : events) {
-      if (e->node != node.name) continue;
-      double v = MetricValue(*e);
-      if (!std::isnan(MetricTarget(*e))) target = MetricTarget(*e);
-      if (std::isnan(v) || (e->kind == "alert" && JsonString(e->detail, "outcome") == "scaled")) {
-        continue;
-      }
-      out << "<circle class=metric cx=" << x(e->time_ms) << " cy=" << my(v)
-          << " r=3 fill=\"#8a6100\"><title>" << FormatTimestamp(e->time_ms) << " value "
-          << NumberText(v) << "</title></circle>\n";
-    }
-    if (!std::isnan(target)) {
-      out << "<line class=target x1=" << kL << " y1=" << my(target) << " x2=" << kL + kW
-          << " y2=" << my(target) << " stroke=\"#8a6100\" stroke-dasharray=\"2,3\"/>"
-          << "<text class=metric x=" << kL + kW + 6 << " y=" << my(target) + 4
-          << ">target " << NumberText(target) << "</text>\n";
-    }
-  }
-  for (const Event* e : events) {
+  out << " " << x(d.now_ms) << "," << y(ready) << "\"/>\n";
+}
+
+// A triangle for each alert about the node (filled: it scaled).
+void AlertMarks(const NodeSpec& node, const ChartData& d, int top_px,
+                const std::function<int(int64_t)>& x, std::ostream& out) {
+  for (const Event* e : d.events) {
     std::string direction = e->node == node.name ? AlertDirection(*e) : "";
     if (direction.empty() || (e->kind == "alert" &&
                               JsonString(e->detail, "outcome") == "scaled")) {
@@ -298,45 +312,99 @@ void ChartOf(const NodeSpec& node, const std::vector<const Event*>& events,
     bool up = direction == "overloaded";
     bool scaled = e->kind == "scale";
     out << "<polygon class=\"alert " << (up ? "up" : "down") << "\" points=\""
-        << px - 5 << "," << (up ? kT : kT - 8) << " " << px + 5 << ","
-        << (up ? kT : kT - 8) << " " << px << "," << (up ? kT - 8 : kT)
+        << px - 5 << "," << (up ? top_px : top_px - 8) << " " << px + 5 << ","
+        << (up ? top_px : top_px - 8) << " " << px << "," << (up ? top_px - 8 : top_px)
         << "\" fill=\"" << (scaled ? (up ? "#b3261e" : "#176f2c") : "none")
         << "\" stroke=\"" << (up ? "#b3261e" : "#176f2c") << "\"><title>"
         << FormatTimestamp(e->time_ms) << " " << Text(e->message)
         << "</title></polygon>\n";
   }
+}
+
+// One node type's chart over [t0, now]: desired and ready counts, the
+// policy's metric against its target, alerts, a labelled time axis.
+void ChartOf(const NodeSpec& node, const ChartData& d, std::ostream& out) {
+  constexpr int kL = 40, kT = 14, kW = 560, kH = 120, kR = 60;
+  int top = std::max({node.scaling.max, d.current, 1});
+  int start = d.current;
+  bool first = true;
+  for (const Event* e : d.events) {
+    if (e->node != node.name) continue;
+    if (e->kind == "scale" && first) {
+      start = JsonInt(e->detail, "from", d.current);
+      first = false;
+    }
+    top = std::max(top, JsonInt(e->detail, "to", 0));
+  }
+  for (const CountSample& c : d.samples) top = std::max({top, c.desired, c.ready});
+  double span = static_cast<double>(std::max<int64_t>(d.now_ms - d.t0, 1));
+  std::function<int(int64_t)> x = [&](int64_t t) {
+    return kL + static_cast<int>(std::clamp<double>((t - d.t0) / span, 0, 1) * kW);
+  };
+  std::function<int(int)> y = [&](int c) { return kT + kH - c * kH / top; };
+  out << "<h3>" << Text(node.name) << "</h3>\n<svg class=chart data-node=\""
+      << Text(node.name) << "\" width=" << kL + kW + kR << " height="
+      << kT + kH + 34 << " role=img aria-label=\"" << Text(node.name)
+      << " count over time\">\n<line x1=" << kL << " y1=" << y(0) << " x2="
+      << kL + kW << " y2=" << y(0) << " stroke=\"#bbb\"/>\n<text x=4 y="
+      << y(0) + 4 << ">0</text><text x=4 y=" << y(top) + 4 << ">" << top
+      << "</text>\n";
+  // The time axis: five labelled ticks, the date once.
+  for (int i = 0; i <= 4; ++i) {
+    int64_t t = d.t0 + static_cast<int64_t>(span * i / 4);
+    int px = x(t);
+    out << "<line class=tick x1=" << px << " y1=" << y(0) << " x2=" << px << " y2="
+        << y(0) + 4 << " stroke=\"#888\"/><text class=tick x=" << px - 24 << " y="
+        << kT + kH + 18 << ">" << (i == 4 ? "now" : ClockTime(t)) << "</text>\n";
+  }
+  out << "<text class=sub x=" << kL << " y=" << kT + kH + 32 << ">"
+      << FormatTimestamp(d.t0).substr(0, 10) << " UTC</text>\n";
+  DesiredLine(node, d, start, x, y, out);
+  ReadyLine(d, x, y, out);
+  MetricOf(node, d, kL, kT, kW, kH, x, out);
+  AlertMarks(node, d, kT, x, out);
   out << "</svg>\n";
+}
+
+// The infrastructure's recorded lifetime: from its oldest event (or
+// sample) on. Nothing is drawn before it.
+int64_t BornMs(const StatusPageInput& in) {
+  int64_t born = in.now_ms;
+  if (!in.events.empty()) born = std::min(born, in.events.back().time_ms);
+  for (const auto& [node, samples] : in.samples) {
+    if (!samples.empty()) born = std::min(born, samples.front().time_ms);
+  }
+  return born;
 }
 
 void ChartsSection(const StatusPageInput& in, const Counts& counts,
                    std::ostream& out) {
-  std::vector<const Event*> chronological;
-  for (auto it = in.events.rbegin(); it != in.events.rend(); ++it) {
-    chronological.push_back(&*it);
-  }
-  // The infrastructure's recorded lifetime: from its oldest event (or
-  // sample) on; at least a minute.
-  // Nothing is drawn before it (born).
-  int64_t born = in.now_ms;
-  if (!chronological.empty()) born = chronological.front()->time_ms;
-  for (const auto& [node, samples] : in.samples) {
-    if (!samples.empty()) born = std::min(born, samples.front().time_ms);
-  }
-  int64_t t0 = std::min(born, in.now_ms - 60'000);
+  ChartData d;
+  for (auto it = in.events.rbegin(); it != in.events.rend(); ++it) d.events.push_back(&*it);
+  d.born = BornMs(in);
+  d.t0 = ChartsStartMs(in);
+  d.now_ms = in.now_ms;
   bool any = false;
   for (const NodeSpec& node : in.descriptor->nodes) {
     if (node.scaling.min == node.scaling.max) continue;
     if (!any) {
       out << "<h2>Scaling</h2>\n<p class=sub>Desired count (blue) and ready count "
-             "(green, dashed) over time; the policy's metric value (dots, right "
-             "axis) against its target (dotted); &#9650; overloaded and &#9660; "
+             "(green, dashed) over time; the policy's metric value (right axis: "
+             "a line as Prometheus recorded it, else dots where alerts carried "
+             "it) against its target (dotted); &#9650; overloaded and &#9660; "
              "underloaded alerts (filled: it scaled).</p>\n";
+      if (!in.metrics_error.empty()) {
+        out << "<p class=sub id=metrics-error>No metric history: "
+            << Text(in.metrics_error) << "</p>\n";
+      }
     }
     any = true;
     auto samples = in.samples.find(node.name);
-    ChartOf(node, chronological,
-            samples == in.samples.end() ? std::vector<CountSample>() : samples->second,
-            counts.desired.at(node.name), t0, born, in.now_ms, out);
+    d.samples = samples == in.samples.end() ? std::vector<CountSample>() : samples->second;
+    auto metric = in.metrics.find(node.name);
+    d.metric = metric == in.metrics.end() ? nullptr : &metric->second;
+    d.current = counts.desired.at(node.name);
+    ChartOf(node, d, out);
   }
 }
 
@@ -395,6 +463,10 @@ void DecisionsSection(const StatusPageInput& in, std::ostream& out) {
 }
 
 }  // namespace
+
+int64_t ChartsStartMs(const StatusPageInput& in) {
+  return std::min(BornMs(in), in.now_ms - 60'000);
+}
 
 std::string RenderStatusPage(const StatusPageInput& in) {
   std::ostringstream out;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "autoscale/metric_history.h"
 #include "descriptor/descriptor.h"
 #include "descriptor/node_graph.h"
 #include "state/state_snapshot.h"
@@ -41,6 +42,11 @@ struct StatusPageInput {
   std::string leadership;
   // By node type, oldest first; none before serve started.
   std::map<std::string, std::vector<CountSample>> samples;
+  // By node type: its policy's metric over the charts' span as Prometheus
+  // recorded it (serve --prometheus); without it, the values alerts
+  // carried are drawn. `metrics_error`: why Prometheus gave none.
+  std::map<std::string, std::vector<MetricPoint>> metrics;
+  std::string metrics_error;
   // The object id people know (a provider's DisplayId); the stored id when
   // not set.
   std::function<std::string(const ResourceInstance&)> display_id;
@@ -50,6 +56,10 @@ struct StatusPageInput {
 constexpr int kStatusPageDecisions = 50;
 
 std::string RenderStatusPage(const StatusPageInput& input);
+
+// Where the charts start: the infrastructure's oldest event or count
+// sample, and at least a minute before now.
+int64_t ChartsStartMs(const StatusPageInput& input);
 
 // `text` safe inside HTML text and attribute values (bytes that are not
 // UTF-8 become U+FFFD).

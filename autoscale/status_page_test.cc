@@ -222,6 +222,65 @@ TEST_F(StatusPageTest, TheChartSaysWhatHappenedWhen) {
   EXPECT_EQ(std::string::npos, page.find("pid-app[0]"));
 }
 
+// With the history Prometheus recorded (serve --prometheus), the metric
+// is a line over the chart's span instead of dots where alerts carried it;
+// without it the page says why.
+TEST_F(StatusPageTest, TheMetricIsDrawnAsPrometheusRecordedIt) {
+  AddEvent(300, "scale",
+           {{"cause", "alert"}, {"from", 1}, {"to", 2},
+            {"source", {{"value", 0.9}, {"target", 0.4}, {"labels", {{"alert", "overloaded"}}}}}},
+           "app: 1 -> 2");
+  StatusPageInput input;
+  input.descriptor = &descriptor_;
+  input.graph = &graph_;
+  input.state = &state_;
+  input.events = events_;
+  input.now_ms = kNow;
+  int64_t t0 = ChartsStartMs(input);
+  EXPECT_EQ(kNow - 300'000, t0);
+  input.metrics["app"] = {{t0, 0.2}, {t0 + 150'000, 1.6}, {kNow, 0.4}};
+  std::string page = RenderStatusPage(input);
+  EXPECT_EQ(0, Count(page, "<circle class=metric"));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page, m, std::regex(
+      "<polyline class=metric[^>]*data-points=3 points=\"([^\"]*)\"")));
+  // x from 40 (t0) to 600 (now); 1.6 is the highest, drawn near the top.
+  EXPECT_TRUE(std::regex_search(m[1].str(), std::regex("^40,\\d+ 320,(\\d+) 600,\\d+$")))
+      << m[1];
+  EXPECT_NE(std::string::npos, page.find(">target 0.4</text>"));
+  EXPECT_NE(std::string::npos, page.find(">1.76") ) << "the right axis tops 1.1 x 1.6";
+  input.metrics.clear();
+  input.metrics_error = "Prometheus at http://127.0.0.1:1 did not give the history";
+  page = RenderStatusPage(input);
+  EXPECT_EQ(1, Count(page, "<circle class=metric"));
+  EXPECT_NE(std::string::npos, page.find("No metric history: Prometheus at http://127.0.0.1:1"));
+}
+
+TEST(MetricHistoryTest, ParsesPrometheusRangeAnswers) {
+  std::vector<MetricPoint> points;
+  ASSERT_TRUE(ParseMetricHistory(R"({"status":"success","data":{"resultType":"matrix","result":[
+      {"metric":{"i":"a"},"values":[[1700000000,"0.5"],[1700000015.5,"NaN"],[1700000030,"2"]]},
+      {"metric":{"i":"b"},"values":[[1700000000,"0.7"],[1700000030,"+Inf"]]}]}})",
+                                 &points).ok());
+  ASSERT_EQ(2u, points.size());
+  EXPECT_EQ(1700000000000, points[0].time_ms);
+  EXPECT_DOUBLE_EQ(0.7, points[0].value);  // the higher series
+  EXPECT_EQ(1700000030000, points[1].time_ms);
+  EXPECT_DOUBLE_EQ(2, points[1].value);
+  Status s = ParseMetricHistory(
+      R"({"status":"error","errorType":"bad_data","error":"parse error at char 4"})", &points);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("parse error at char 4")) << s.ToString();
+  EXPECT_FALSE(ParseMetricHistory("<html>", &points).ok());
+  EXPECT_FALSE(ParseMetricHistory(R"({"status":"success","data":{"resultType":"vector","result":[]}})",
+                                  &points).ok());
+  // Nobody listening: an error naming Prometheus and the query, in bounded time.
+  s = QueryMetricHistory("http://127.0.0.1:1", "up", 0, 60'000, &points);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(std::string::npos, s.message().find("Prometheus at http://127.0.0.1:1 did not give "
+                                                "the history of up")) << s.ToString();
+}
+
 // Alert labels come from outside: they must not become markup.
 TEST_F(StatusPageTest, EscapesWhatOthersWrote) {
   AddEvent(10, "alert", {{"cause", "alert"}, {"outcome", "unknown_node"}},

@@ -38,6 +38,7 @@ struct ServeOptions {
   std::string targets_dir;  // default: occam-targets beside the state
   int parallelism = 10;
   int health_failures = 3;
+  std::string prometheus;
   bool watch = false;
   std::string log_format = "logfmt";
   // Folders a descriptor POSTed to /infrastructures/ may import from,
@@ -241,6 +242,7 @@ int RunServe(const ServeOptions& o) {
   options.posted_path = BesideState(o.state, "occam-posted-infra.yaml");
   options.standby = standby;
   options.shared_state = shared;
+  options.prometheus_url = o.prometheus;
   ServeDaemon daemon(config, std::move(decisions),
                      std::move(applies), &providers, &health, &metrics,
                      options);
@@ -348,6 +350,9 @@ void RegisterServeCommand(CLI::App* app, CommandList* commands) {
                   "recreate an instance whose health checks fail this many "
                   "rounds in a row (0: check only at creation)")
       ->capture_default_str();
+  cmd->add_option("--prometheus", o->prometheus,
+                  "Prometheus's address (http://127.0.0.1:9090): the status "
+                  "page plots each scaling policy's metric as it recorded it");
   cmd->add_option("--log-format", o->log_format,
                   "logfmt or json: one line per event on stderr")
       ->capture_default_str();

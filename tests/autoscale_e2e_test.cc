@@ -73,6 +73,8 @@ class AutoscaleE2eTest : public ::testing::Test {
     work_ = dir_.Path("infra");
     std::filesystem::create_directories(work_ + "/textfile");
     WriteLoad(0.5);
+    prometheus_port_ = FreeLoopbackPort();
+    ASSERT_TRUE(prometheus_port_);
     ASSERT_NO_FATAL_FAILURE(StartServe());
     node_exporter_port_ = FreeLoopbackPort();
     alertmanager_port_ = FreeLoopbackPort();
@@ -101,7 +103,9 @@ class AutoscaleE2eTest : public ::testing::Test {
 
   void StartServe() {
     ASSERT_TRUE(serve_.Start({testing::OccamBinary(), "serve", "-f", "infra.yaml",
-                              "--listen", "127.0.0.1:0", "--interval", "1s"},
+                              "--listen", "127.0.0.1:0", "--interval", "1s",
+                              "--prometheus",
+                              "http://127.0.0.1:" + std::to_string(prometheus_port_)},
                              work_, work_ + "/serve.log"));
     std::smatch m;
     ASSERT_TRUE(WaitFor(20, [&] {
@@ -145,8 +149,7 @@ class AutoscaleE2eTest : public ::testing::Test {
   }
 
   void StartMonitoring() {
-    int ne = node_exporter_port_, am = alertmanager_port_, prom = FreeLoopbackPort();
-    ASSERT_TRUE(prom);
+    int ne = node_exporter_port_, am = alertmanager_port_, prom = prometheus_port_;
     ASSERT_TRUE(node_exporter_.Start(
         {"prometheus-node-exporter", "--web.listen-address=127.0.0.1:" + std::to_string(ne),
          "--collector.disable-defaults", "--collector.textfile",
@@ -296,6 +299,7 @@ class AutoscaleE2eTest : public ::testing::Test {
   std::string work_, serve_port_, token_, infra_id_, prometheus_url_;
   BackgroundProcess serve_, node_exporter_, alertmanager_, prometheus_;
   int lowest_target_ = 99, lowest_actual_ = 99;
+  int prometheus_port_ = 0;
   int node_exporter_port_ = 0, alertmanager_port_ = 0;
 };
 
@@ -368,6 +372,14 @@ TEST_F(AutoscaleE2eTest, AlertsScaleTheAppUpAndDownWithinItsRange) {
   EXPECT_NE(std::string::npos,
             metrics.find("occam_scaling_decisions_total{cause=\"alert\",outcome=\"scaled\"} 3"))
       << metrics;
+  // The status page plots the policy's metric as Prometheus recorded it.
+  std::string page;
+  EXPECT_EQ(200, Get(ServeUrl("/"), &page));
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(page, m, std::regex("<polyline class=metric[^>]*data-points=(\\d+)")) &&
+              std::stoi(m[1]) >= 10)
+      << page;
+  EXPECT_EQ(std::string::npos, page.find("No metric history")) << page;
   EXPECT_EQ(0, serve_.Stop());
 }
 
