@@ -44,14 +44,14 @@ TEST(AwsCredentials, TwoMatchingEntriesAreRefusedWithoutTheirSecrets) {
   CredentialSources s;
   s.auth_data_files = {Write(dir, "a.yaml",
                              "resource:\n"
-                             "  - type: ec2\n    auth_data: {accesskey: A1, secretkey: S1}\n"
-                             "  - type: ec2\n    auth_data: {accesskey: A2, secretkey: S2}\n")};
+                             "  - type: ec2\n    auth_data: {accesskey: A1, secretkey: first-secret-key}\n"
+                             "  - type: ec2\n    auth_data: {accesskey: A2, secretkey: second-secret-key}\n")};
   AwsCredentials c;
   Status st = FindAwsCredentials(s, kResource, &c);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("a.yaml:4: a second entry matches"), std::string::npos)
       << st.message();
-  EXPECT_EQ(st.message().find("S1"), std::string::npos);
+  EXPECT_EQ(st.message().find("secret-key"), std::string::npos);
 }
 
 TEST(AwsCredentials, EnvironmentThenSharedFileProfile) {

@@ -79,7 +79,7 @@ TEST(SecretKeyTest, NewKeysAreKeysAndDiffer) {
 
 const json kValue = {{"resource", {{"attributes", {{"password", "hunter2"},
                                                    {"port", 5432},
-                                                   {"keys", {"k1", "k2"}},
+                                                   {"keys", {"public-key-one", "private key two"}},
                                                    {"message", "hello"}}}}},
                      {"context_template", {{"a", 1}, {"b", "secret text"}}}};
 const json kMirror = {{"resource", {{"attributes", {{"password", true},
@@ -92,10 +92,10 @@ TEST(SealedSecretsTest, SealsWhatTheMirrorMarksAndOpensItAgain) {
   EXPECT_EQ(3, SealMarked(kMirror, key, &value));
   std::string text = value.dump();
   EXPECT_EQ(std::string::npos, text.find("hunter2"));
-  EXPECT_EQ(std::string::npos, text.find("k2"));
+  EXPECT_EQ(std::string::npos, text.find("private key two"));
   EXPECT_EQ(std::string::npos, text.find("secret text"));
   EXPECT_NE(std::string::npos, text.find("hello"));  // not marked
-  EXPECT_NE(std::string::npos, text.find("k1"));
+  EXPECT_NE(std::string::npos, text.find("public-key-one"));
   EXPECT_TRUE(MayHoldSealed(text));
   EXPECT_EQ(key.id, SealedKeyId(value["resource"]["attributes"]["password"]));
   EXPECT_EQ(0, CountPlainMarked(value, kMirror));
