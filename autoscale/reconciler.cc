@@ -125,6 +125,7 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
     Diagnostics diags;
     PlanningOptions plan_options;
     plan_options.draining = options.draining;
+    plan_options.one_rollout_step = options.one_rollout_step;
     if (s.ok() && !MakePlan(descriptor, graph, state, &plan, &diags, plan_options)) {
       s = Status::InvalidArgument(diags.ToString());
     }
@@ -158,6 +159,7 @@ Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,
   }
   // The monitoring `occam rules` wrote follows the policies served.
   if (s.ok() && !destroy) s = KeepMonitoringInStep(descriptor, state, &outcome->monitoring);
+  outcome->replacements_deferred = plan.replacements_deferred;
   outcome->desired = plan.desired_counts;
   outcome->actual = ActualCounts(descriptor, state);
   return s;

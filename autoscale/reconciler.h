@@ -42,6 +42,9 @@ struct ReconcileOptions {
   // plan) and those whose drain is over (deleted at once).
   bool defer_drains = false;
   std::set<std::string> draining, drained;
+  // A configuration change replaces one step of each rollout per round
+  // (PlanningOptions::one_rollout_step); the outcome says when more wait.
+  bool one_rollout_step = false;
 };
 
 struct ReconcileOutcome {
@@ -55,6 +58,7 @@ struct ReconcileOutcome {
   std::map<std::string, int> desired;  // by node type, after the round
   std::map<std::string, int> actual;   // ready instances (replicas)
   MonitoringUpdate monitoring;  // files rewritten and reloads asked
+  int replacements_deferred = 0;  // for the next round (one_rollout_step)
 };
 
 Status Reconcile(const Descriptor& descriptor, const NodeGraph& graph,

@@ -575,6 +575,10 @@ void ServeDaemon::NoticeEditedFiles(const StateSnapshot& state) {
                     {{"digest", edited->digest.substr(0, 12)}});
 }
 
+// Between two rounds of a rollout: longer than a waiting command's poll
+// of the state lock (50 ms).
+constexpr std::chrono::milliseconds kBetweenRolloutSteps(250);
+
 void ServeDaemon::Round() {
   ReconcileOptions options;
   options.state_name = options_.state_path;
@@ -607,6 +611,7 @@ void ServeDaemon::Round() {
     };
   }
   options.defer_drains = true;
+  options.one_rollout_step = true;
   if (s.ok()) SortDrains(state, &options.draining, &options.drained);
   if (s.ok()) {
     s = Reconcile(config->descriptor, config->graph, applies_.get(), providers_,
@@ -640,6 +645,18 @@ void ServeDaemon::Round() {
     bool busy = s.code() == Status::Code::kBusy;
     metrics_->Error(busy ? "lock" : "reconcile");
     options_.log->Log(busy ? "warn" : "error", "error", s.ToString());
+  }
+  // The next step of a rollout: the next round in a moment (decisions that
+  // came during this one are applied with it). The moment lets a command
+  // waiting for the state lock (occam scale) take it between two steps.
+  if (s.ok() && outcome.result.ok() && outcome.replacements_deferred > 0) {
+    options_.log->Log("info", "rollout_continues",
+                      std::to_string(outcome.replacements_deferred) +
+                          " replacements wait for the rollout's next step",
+                      {{"waiting", outcome.replacements_deferred}});
+    std::unique_lock<std::mutex> lock(loop_mu_);
+    loop_cv_.wait_for(lock, kBetweenRolloutSteps, [&] { return stop_; });
+    dirty_ = true;
   }
   // A held lock or a failed apply: try again soon, not only at the interval;
   // and check a failing instance again in a second.

@@ -136,6 +136,9 @@ struct Plan {
   // Secret values of the state that are sealed with a key the plan was not
   // given: taken as unchanged. apply refuses such a plan.
   int secrets_not_compared = 0;
+  // Replacements left for a later plan (PlanningOptions::one_rollout_step;
+  // serve's plans only, never saved).
+  int replacements_deferred = 0;
 
   int Count(ChangeAction action) const;
   bool HasChanges() const;

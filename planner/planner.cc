@@ -169,6 +169,9 @@ class Planner {
                               const ResourceInstance* existing,
                               const std::string& scale_detail);
   void Decide(const ResourceInstance& existing, ResourceChange* change);
+  // PlanningOptions::one_rollout_step: the replacements of `node` beyond
+  // its rollout's first step become no-ops.
+  void DeferReplacements(const NodeSpec& node, std::vector<ResourceChange>* changes);
   ResourceChange Deletion(const ResourceInstance& r, ChangeReason reason,
                           const std::string& detail);
   void PlanRemovedNodeTypes();
@@ -307,6 +310,7 @@ void Planner::PlanNode(const NodeSpec& node) {
   if (!std::is_sorted(changes.begin(), changes.end(), by_index)) {
     std::stable_sort(changes.begin(), changes.end(), by_index);
   }
+  if (options_.one_rollout_step) DeferReplacements(node, &changes);
   for (const ResourceChange& c : changes) {
     if (!c.deposed.empty()) continue;  // no instance's address
     bool changes_address = c.action == ChangeAction::kCreate ||
@@ -335,6 +339,33 @@ void Planner::PlanNode(const NodeSpec& node) {
     plan_->rollouts.push_back(MakeRollout(node, has_dependents, std::move(replaced)));
   }
   by_node_[node.name] = std::move(changes);
+}
+
+void Planner::DeferReplacements(const NodeSpec& node, std::vector<ResourceChange>* changes) {
+  int room = RolloutPolicyOf(node).at_once;
+  int deferred = 0;
+  for (ResourceChange& c : *changes) {
+    if (c.action != ChangeAction::kReplace) continue;
+    // What is broken (tainted, interrupted, drifted) is replaced now.
+    if (room > 0 || c.reason != ChangeReason::kConfigChanged) {
+      --room;
+      continue;
+    }
+    c.action = ChangeAction::kNoOp;
+    c.reason = ChangeReason::kNone;
+    c.reason_detail.clear();
+    c.changed_paths.clear();
+    c.replace_paths.clear();
+    c.create_before_destroy = false;
+    c.after = c.before;
+    c.after_unknown = json::object();
+    c.after_sensitive = c.before_sensitive;
+    ++deferred;
+  }
+  if (deferred == 0) return;
+  plan_->replacements_deferred += deferred;
+  plan_->notes.push_back(node.name + ": " + std::to_string(deferred) +
+                         " more replacements wait for the next step of its rollout");
 }
 
 ResourceChange Planner::PlanInstance(const NodeSpec& node, int index,

@@ -26,6 +26,12 @@ struct PlanningOptions {
   // ended): left alone, neither counted nor replaced, their indices not
   // reused.
   std::set<std::string> draining;
+  // occam serve: of a node type's replacements for a changed
+  // configuration, only the first step of its rollout (`at_once` of them)
+  // is planned; the others stay as they are, counted in
+  // Plan::replacements_deferred, for the next plan. A decision that comes
+  // meanwhile then waits for one step's drain, not a whole rollout's.
+  bool one_rollout_step = false;
 };
 
 bool MakePlan(const Descriptor& descriptor, const NodeGraph& graph,

@@ -234,6 +234,52 @@ TEST_F(PlannerTest, DrainingInstancesAreLeftAloneAndGoFirst) {
             Changes(MakePlanOrFail()));
 }
 
+// occam serve plans one step of a rollout at a time: the other
+// replacements a changed configuration asks for wait for later plans, so
+// that decisions in between are not held up by a whole rollout; what is
+// broken is replaced at once.
+TEST_F(PlannerTest, OneRolloutStepAtATimeWhenAsked) {
+  Compile();
+  state_.desired_counts["app"] = 3;
+  FakeApply(MakePlanOrFail());
+  std::string nodes = kNodes;
+  nodes.replace(nodes.find("name: \"app-of-"), 14, "name: \"app2-of-");
+  Compile(kInfra, nodes);
+  EXPECT_EQ(3u, Changes(MakePlanOrFail()).size());
+  PlanningOptions step;
+  step.one_rollout_step = true;
+  Plan plan;
+  Diagnostics diags;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, state_, &plan, &diags, step));
+  EXPECT_EQ((std::vector<std::string>{"app[0]:replace:config_changed"}), Changes(plan));
+  EXPECT_EQ(2, plan.replacements_deferred);
+  ASSERT_EQ(1u, plan.rollouts.size());
+  EXPECT_EQ((std::vector<std::string>{"app[0]"}), plan.rollouts[0].order);
+  EXPECT_EQ((std::vector<std::string>{
+                "app: 2 more replacements wait for the next step of its rollout"}),
+            plan.notes);
+  EXPECT_EQ(*Find(plan, "app[1]").before, *Find(plan, "app[1]").after);
+  // (FakeApply records every instance as rendered now: not the deferred.)
+  StoredJson old1 = state_.instances["app[1]"].attributes;
+  StoredJson old2 = state_.instances["app[2]"].attributes;
+  FakeApply(plan);
+  state_.instances["app[1]"].attributes = old1;
+  state_.instances["app[2]"].attributes = old2;
+  EXPECT_EQ((std::vector<std::string>{"app[1]:replace:config_changed"}),
+            Changes([&] {
+              Plan next;
+              EXPECT_TRUE(MakePlan(descriptor_, graph_, state_, &next, &diags, step));
+              return next;
+            }()));
+  // The next step; a tainted instance is replaced beside it.
+  state_.instances["app[2]"].status = InstanceStatus::kTainted;
+  ASSERT_TRUE(MakePlan(descriptor_, graph_, state_, &plan, &diags, step));
+  EXPECT_EQ((std::vector<std::string>{"app[1]:replace:config_changed",
+                                      "app[2]:replace:tainted"}),
+            Changes(plan));
+  EXPECT_EQ(0, plan.replacements_deferred);
+}
+
 TEST_F(PlannerTest, CountIsClampedToScalingRange) {
   Compile();
   state_.desired_counts["app"] = 50;

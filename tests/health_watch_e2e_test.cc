@@ -75,6 +75,13 @@ class HealthWatchE2eTest : public ::testing::Test {
     *port = m[1];
     return status == "ready";
   }
+  // An instance's status as the state records it; "absent" when it has none.
+  std::string StatusOf(const std::string& address) {
+    std::smatch m;
+    std::string shown = Occam("state show '" + address + "' 2>&1");
+    return std::regex_search(shown, m, std::regex("status *= *\"(\\w+)\"")) ? m[1].str()
+                                                                               : "absent";
+  }
   bool WaitFor(int seconds, const std::function<bool()>& done) {
     for (int i = 0; i < seconds * 10; ++i) {
       if (done()) return true;
@@ -134,26 +141,20 @@ nodes:
   ASSERT_TRUE(serve_.Start({testing::OccamBinary(), "serve", "-f", "infra.yaml", "--listen",
                             "127.0.0.1:0", "--no-auth", "--interval", "1s"},
                            work_, work_ + "/serve.log"));
-  auto status = [&](const std::string& address) {
-    std::smatch m;
-    std::string shown = Occam("state show '" + address + "' 2>&1");
-    return std::regex_search(shown, m, std::regex("status *= *\"(\\w+)\"")) ? m[1].str()
-                                                                               : "absent";
-  };
   std::string scaled = Occam("scale app 1 -f infra.yaml 2>&1");
   ASSERT_NE(std::string::npos, scaled.find("desired count 2 -> 1")) << scaled;
   ASSERT_TRUE(WaitFor(20, [&] {
     return Slurp(work_ + "/serve.log").find("event=draining") != std::string::npos;
   })) << Slurp(work_ + "/serve.log");
   auto drain_started = std::chrono::steady_clock::now();
-  std::string leaving = status("app[1]") == "deleting" ? "app[1]" : "app[0]";
-  EXPECT_EQ("deleting", status(leaving));
+  std::string leaving = StatusOf("app[1]") == "deleting" ? "app[1]" : "app[0]";
+  EXPECT_EQ("deleting", StatusOf(leaving));
   scaled = Occam("scale web 2 -f infra.yaml 2>&1");
   ASSERT_NE(std::string::npos, scaled.find("desired count 1 -> 2")) << scaled;
-  ASSERT_TRUE(WaitFor(15, [&] { return status("web[1]") == "ready"; }))
+  ASSERT_TRUE(WaitFor(15, [&] { return StatusOf("web[1]") == "ready"; }))
       << Slurp(work_ + "/serve.log");
-  EXPECT_EQ("deleting", status(leaving)) << "the drain was cut short";
-  ASSERT_TRUE(WaitFor(40, [&] { return status(leaving) == "absent"; }))
+  EXPECT_EQ("deleting", StatusOf(leaving)) << "the drain was cut short";
+  ASSERT_TRUE(WaitFor(40, [&] { return StatusOf(leaving) == "absent"; }))
       << Slurp(work_ + "/serve.log");
   EXPECT_GE(std::chrono::steady_clock::now() - drain_started, std::chrono::seconds(15));
   std::string history = Occam("history");
@@ -192,6 +193,55 @@ TEST_F(HealthWatchE2eTest, AFailingInstanceIsCheckedAgainWithinSeconds) {
   }
   ASSERT_EQ(3u, failed.size()) << Slurp(work_ + "/serve.log");
   EXPECT_LT(failed[2] - failed[0], 6.0) << Slurp(work_ + "/serve.log");
+}
+
+// An edited configuration rolls out under serve --watch one step per
+// round: a scale-up decided during the rollout (three replacements that
+// drain 4 s each) is ready while old instances are still being replaced,
+// and the rollout then finishes.
+TEST_F(HealthWatchE2eTest, ARolloutDoesNotHoldUpOtherDecisions) {
+  std::ofstream(dir_.path() / "infra.yaml") << R"(user_id: test
+infra_name: rollouts
+variables: {nap: "100000"}
+nodes:
+  - {name: app, type: app, scaling: {min: 1, max: 3, drain: 4s}}
+  - {name: web, type: web, scaling: {min: 1, max: 3}}
+)";
+  std::ofstream(dir_.path() / "nodes/node_definitions.yaml") << R"('node_def:app':
+  - resource: {type: process, command: [sleep, "{{ variables.nap }}"]}
+    health_check: {ping: false}
+'node_def:web':
+  - resource: {type: process, command: [sleep, "100000"]}
+    health_check: {ping: false}
+)";
+  Occam("scale app 3 -f infra.yaml");
+  ASSERT_NE(std::string::npos, Occam("apply -f infra.yaml --auto-approve 2>&1").find("4 added"));
+  ASSERT_TRUE(serve_.Start({testing::OccamBinary(), "serve", "-f", "infra.yaml", "--listen",
+                            "127.0.0.1:0", "--no-auth", "--interval", "1s", "--watch"},
+                           work_, work_ + "/serve.log"));
+  // Edited once serve has read the files it started with.
+  ASSERT_TRUE(WaitFor(20, [&] {
+    return Slurp(work_ + "/serve.log").find("event=listening") != std::string::npos;
+  }));
+  auto edited = [&](const std::string& address) {
+    return Occam("state show '" + address + "' 2>&1").find("\"100001\"") != std::string::npos;
+  };
+  std::string text = Slurp(work_ + "/infra.yaml");
+  text.replace(text.find("100000"), 6, "100001");
+  std::ofstream(dir_.path() / "infra.yaml") << text;
+  ASSERT_TRUE(WaitFor(20, [&] {
+    return Slurp(work_ + "/serve.log").find("event=rollout_continues") != std::string::npos;
+  })) << Slurp(work_ + "/serve.log");
+  std::string scaled = Occam("scale web 2 -f infra.yaml 2>&1");
+  ASSERT_NE(std::string::npos, scaled.find("desired count 1 -> 2")) << scaled;
+  ASSERT_TRUE(WaitFor(15, [&] { return StatusOf("web[1]") == "ready"; }))
+      << Slurp(work_ + "/serve.log");
+  int done = edited("app[0]") + edited("app[1]") + edited("app[2]");
+  EXPECT_LT(done, 3) << "the scale-up waited for the whole rollout\n" << Slurp(work_ + "/serve.log");
+  ASSERT_TRUE(WaitFor(40, [&] {
+    return edited("app[0]") && edited("app[1]") && edited("app[2]");
+  })) << Slurp(work_ + "/serve.log");
+  EXPECT_EQ(3, std::stoi(Occam("state list | grep -c '^app'")));
 }
 
 }  // namespace
