@@ -1,5 +1,5 @@
 // Health is watched, not only checked once: each round of occam serve runs
-// every ready instance's health checks once (eight instances' at a time, so
+// every ready instance's health checks once (64 instances' at a time, so
 // that slow checks do not stretch the round), and an instance that fails
 // them `failures` rounds in a row is tainted, so the round's plan replaces
 // it — self-healing beyond "the process is alive" (a dead server inside a
