@@ -28,7 +28,7 @@ using testing::RunCommand;
 constexpr char kInfra[] = R"(user_id: test
 infra_name: lb-reload
 nodes:
-  - &APP {name: app, type: app, scaling: {min: 1, max: 4, drain: 2s}}
+  - &APP {name: app, type: app, scaling: {min: 1, max: 4, drain: 4s}}
   - &LB {name: lb, type: lb}
 dependencies:
   - connection: [*LB, *APP]
@@ -52,6 +52,7 @@ constexpr char kNodes[] = R"('node_def:app':
         haproxy.cfg: |
           global
             maxconn 256
+            stats socket unix@haproxy.sock mode 600 level admin expose-fd listeners
           defaults
             mode http
             timeout connect 1s
@@ -71,12 +72,12 @@ constexpr char kNodes[] = R"('node_def:app':
       timeout: 20
 )";
 
-// Eight clients sending requests to `url` until Stop, each a bounded loop
+// Four clients sending requests to `url` until Stop, each a bounded loop
 // of curl runs of 50 requests; counts answers other than 200.
 class Load {
  public:
   explicit Load(const std::string& url) {
-    for (int c = 0; c < 8; ++c) {
+    for (int c = 0; c < 4; ++c) {
       clients_.emplace_back([this, url] {
         for (int i = 0; i < 100 && !stop_; ++i) {
           CommandResult r = RunCommand(
@@ -209,7 +210,7 @@ TEST_F(LbReloadTest, ReplacingTheAppUnderLoadReturnsNoErrors) {
   CommandResult plan = Occam("plan -f infra.yaml");
   EXPECT_NE(std::string::npos,
             plan.out.find("Rollout of app: app[0], then app[1] (one at a time: each old "
-                          "instance leaves its dependents' targets and drains 2s"))
+                          "instance leaves its dependents' targets and drains 4s"))
       << plan.out;
   {
     Load load(LbUrl());
